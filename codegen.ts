@@ -1,0 +1,31 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+const config: CodegenConfig = {
+  schema: 'schema/*.graphql',
+  generates: {
+    'src/graphql/__generated__/resolvers-types.ts': {
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        contextType: '../context.js#GraphQLContext',
+        mapperTypeSuffix: 'Model',
+        mappers: {
+          App: '../mappers.js#AppParent',
+          User: '../mappers.js#UserParent',
+          Device: '../mappers.js#DeviceParent',
+        },
+        scalars: {
+          DateTime: { input: 'Date', output: 'Date | string' },
+          JSON: 'unknown',
+        },
+        enumsAsTypes: true,
+        useTypeImports: true,
+        useIndexSignature: true,
+        avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
+        maybeValue: 'T | null',
+        inputMaybeValue: 'T | null | undefined',
+      },
+    },
+  },
+};
+
+export default config;

@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import * as schema from './schema/index.js';
+
+/**
+ * Services see `Db` and `Database.transaction`; the better-sqlite3 handle stays in this folder so
+ * a PostgreSQL driver can replace it without touching callers.
+ */
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export type Database = {
+  readonly db: Db;
+  /**
+   * Runs `fn` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two
+   * writers never both read the old state and then both commit. `fn` must not await network
+   * calls: do those before, then write.
+   */
+  transaction<T>(fn: (tx: Db) => T): Promise<T>;
+  /** `select 1` plus the applied-migration check used by /readyz. */
+  ping(): boolean;
+  close(): void;
+  /** For migrations and diagnostics only. */
+  readonly sqlite: BetterSqlite3.Database;
+};
+
+export type OpenDatabaseOptions = { busyTimeoutMs?: number };
+
+export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Database {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${Math.trunc(opts.busyTimeoutMs ?? 5000)}`);
+  // FULL: a committed identity change must survive a power cut, not only a process crash;
+  // writes are rare next to reads, so the extra fsync is cheap here.
+  sqlite.pragma('synchronous = FULL');
+  const db = drizzle(sqlite, { schema });
+  const ping = sqlite.prepare('select 1 as ok');
+
+  return {
+    db,
+    sqlite,
+    transaction: async (fn) => db.transaction((tx) => fn(tx as unknown as Db), { behavior: 'immediate' }),
+    ping: () => (ping.get() as { ok: number } | undefined)?.ok === 1,
+    close: () => sqlite.close(),
+  };
+}

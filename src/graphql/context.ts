@@ -1,0 +1,78 @@
+import { GraphQLError } from 'graphql';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { PassageClient } from '../passage/client.js';
+import { extractToken, InvalidTokenError, JwksUnavailableError, type TokenVerifier } from '../auth/token.js';
+import type { AppRole, UserService } from '../services/user.js';
+import { createLoaders, type Loaders } from './loaders.js';
+
+/** Process-wide collaborators, built once by the caller of `createApp`. */
+export type AppDeps = {
+  config: Config;
+  log: Logger;
+  database: Database;
+  passage: PassageClient;
+  tokens: TokenVerifier;
+};
+
+export type Services = { users: UserService };
+
+export type Viewer = { id: string; appRole: AppRole };
+
+export type GraphQLContext = {
+  requestId: string;
+  log: Logger;
+  /** Null for anonymous requests. */
+  viewer: Viewer | null;
+  loaders: Loaders;
+  services: Services;
+  passage: PassageClient;
+  config: Config;
+};
+
+export type RequestInfo = {
+  requestId: string;
+  headers: { authorization?: string | undefined; cookie?: string | undefined };
+};
+
+/**
+ * Builds all per-request state. A token that is present but invalid fails the whole request
+ * (HTTP 401) instead of silently degrading to anonymous, so clients notice expired sessions.
+ */
+export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
+  const log = deps.log.child({ requestId: req.requestId });
+  const viewer = await resolveViewer(deps, services, req, log);
+  return {
+    requestId: req.requestId,
+    log,
+    viewer,
+    loaders: createLoaders({ users: services.users, passage: deps.passage }),
+    services,
+    passage: deps.passage,
+    config: deps.config,
+  };
+}
+
+async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo, log: Logger): Promise<Viewer | null> {
+  const token = extractToken(req.headers);
+  if (token === null) return null;
+  let userId: string;
+  try {
+    ({ userId } = await deps.tokens.verify(token));
+  } catch (err) {
+    if (err instanceof JwksUnavailableError) {
+      log.error({ err: err.cause }, 'JWKS unavailable; cannot verify token');
+      throw new GraphQLError('Sign-in keys are temporarily unavailable; retry shortly.', {
+        extensions: { code: 'UPSTREAM_UNAVAILABLE', http: { status: 503 } },
+      });
+    }
+    const reason = err instanceof InvalidTokenError ? err.reason : 'MALFORMED';
+    log.info({ reason }, 'token refused');
+    throw new GraphQLError('The auth token is invalid or expired; sign in again.', {
+      extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID', http: { status: 401 } },
+    });
+  }
+  const row = await services.users.ensure(userId);
+  return { id: row.id, appRole: services.users.appRoleOf(row) };
+}

@@ -1,0 +1,156 @@
+import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
+import {
+  defaultFieldResolver,
+  getNamedType,
+  isAbstractType,
+  isObjectType,
+  type GraphQLFieldConfig,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+} from 'graphql';
+import type { GraphQLContext } from './context.js';
+import { unauthenticated } from './errors.js';
+
+/**
+ * Authorization declared in the SDL and enforced at resolution time. Nothing rewrites the
+ * operation: a denied field is null with a coded error, its siblings still resolve.
+ *
+ * A directive on a field guards that field. A directive on an object type guards the type's
+ * instances: every field returning the type (directly, in a list, or through an interface or
+ * union) checks each returned object, and the type's own fields check their parent as a backstop.
+ */
+
+export type GuardInput = {
+  ctx: GraphQLContext;
+  /** For a field guard the parent object; for a type guard the guarded object itself. */
+  source: unknown;
+  args: Record<string, unknown>;
+  info: GraphQLResolveInfo;
+};
+
+export type Guard = {
+  /** Throws a coded GraphQLError to deny. */
+  check(input: GuardInput): void | Promise<void>;
+  /** One sentence for the field's description, so introspection-based tools show the rule. */
+  describe: string;
+};
+
+export type GuardSite = {
+  schema: GraphQLSchema;
+  typeName: string;
+  fieldName?: string;
+  field?: GraphQLFieldConfig<unknown, unknown>;
+};
+
+/** Turns one applied directive into a guard; throws at start-up on arguments it cannot honour. */
+export type GuardFactory = (args: Record<string, unknown>, site: GuardSite) => Guard;
+
+/** `@public` grants nothing and checks nothing, but counts as an explicit access decision. */
+export const baseGuards: Record<string, GuardFactory> = {
+  public: () => ({ check: () => {}, describe: 'Access: anyone, signed in or not.' }),
+  authenticated: () => ({
+    check: ({ ctx }) => {
+      if (!ctx.viewer) throw unauthenticated();
+    },
+    describe: 'Access: signed-in users.',
+  }),
+};
+
+export const ROOT_TYPES = ['Query', 'Mutation', 'Subscription'] as const;
+
+export function applyAuthDirectives(schema: GraphQLSchema, factories: Record<string, GuardFactory>): GraphQLSchema {
+  const names = Object.keys(factories);
+  const guardsOf = (
+    node: Parameters<typeof getDirective>[1],
+    site: GuardSite,
+  ): Guard[] =>
+    names.flatMap((name) => (getDirective(schema, node, name) ?? []).map((args) => factories[name]!(args, site)));
+
+  // Type guards are built once per type so every path shares the same checks.
+  const typeGuards = new Map<string, Guard[]>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    const guards = guardsOf(type, { schema, typeName: type.name });
+    if (guards.length > 0) typeGuards.set(type.name, guards);
+  }
+
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
+      const own = guardsOf(field, { schema, typeName, fieldName, field });
+      const parentGuards = typeGuards.get(typeName) ?? [];
+      const returned = returnedTypeGuards(schema, field, typeGuards);
+      if (own.length === 0 && parentGuards.length === 0 && returned.size === 0) return field;
+
+      const lines = [...own, ...parentGuards].map((g) => g.describe);
+      for (const [name, guards] of returned) lines.push(...guards.map((g) => `${name}: ${g.describe}`));
+      const resolve = field.resolve ?? defaultFieldResolver;
+      return {
+        ...field,
+        description: [field.description, ...new Set(lines)].filter(Boolean).join('\n\n'),
+        resolve: async (source, args, ctx: GraphQLContext, info) => {
+          for (const guard of own) await guard.check({ ctx, source, args, info });
+          for (const guard of parentGuards) await guard.check({ ctx, source, args, info });
+          const value = await resolve(source, args, ctx, info);
+          if (returned.size > 0) await checkReturned(value, returned, { ctx, args, info });
+          return value;
+        },
+      };
+    },
+  });
+}
+
+/** Guards of every object type the field can return, keyed by type name. */
+function returnedTypeGuards(
+  schema: GraphQLSchema,
+  field: GraphQLFieldConfig<unknown, unknown>,
+  typeGuards: Map<string, Guard[]>,
+): Map<string, Guard[]> {
+  const named = getNamedType(field.type);
+  const candidates: readonly GraphQLObjectType[] = isAbstractType(named)
+    ? schema.getPossibleTypes(named)
+    : isObjectType(named)
+      ? [named]
+      : [];
+  const out = new Map<string, Guard[]>();
+  for (const type of candidates) {
+    const guards = typeGuards.get(type.name);
+    if (guards) out.set(type.name, guards);
+  }
+  return out;
+}
+
+async function checkReturned(
+  value: unknown,
+  guards: Map<string, Guard[]>,
+  rest: Omit<GuardInput, 'source'>,
+): Promise<void> {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    for (const item of value) await checkReturned(item, guards, rest);
+    return;
+  }
+  const typeName = guards.size === 1 ? guards.keys().next().value! : resolveTypeName(value, rest);
+  for (const guard of guards.get(typeName ?? '') ?? []) await guard.check({ ...rest, source: value });
+}
+
+function resolveTypeName(value: unknown, { info, ctx }: Omit<GuardInput, 'source'>): string | undefined {
+  const named = getNamedType(info.returnType);
+  if (!isAbstractType(named)) return named.name;
+  const resolved = named.resolveType?.(value, ctx, info, named);
+  return typeof resolved === 'string' ? resolved : undefined;
+}
+
+/** Root fields with no access directive at all; the server refuses to start when any exist. */
+export function rootFieldsWithoutAccess(schema: GraphQLSchema, directiveNames: readonly string[]): string[] {
+  const missing: string[] = [];
+  for (const rootName of ROOT_TYPES) {
+    const root = schema.getType(rootName);
+    if (!isObjectType(root)) continue;
+    for (const field of Object.values(root.getFields())) {
+      const has = directiveNames.some((name) => (getDirective(schema, field, name) ?? []).length > 0);
+      if (!has) missing.push(`${rootName}.${field.name}`);
+    }
+  }
+  return missing;
+}

@@ -1,0 +1,43 @@
+import DataLoader from 'dataloader';
+import type { UserRow } from '../db/schema/index.js';
+import type { PassageClient } from '../passage/client.js';
+import type { PassageApp, PassageDevice, PassageUser } from '../passage/types.js';
+import type { UserService } from '../services/user.js';
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+// Well under SQLite's bound-parameter limit, and a sane fan-out for Passage.
+const MAX_BATCH = 200;
+
+/**
+ * One set per request: deduplicates lookups within the request and never shares data between
+ * viewers. Passage has no batch-get endpoint, so a Passage batch is parallel single gets.
+ */
+export function createLoaders(deps: { users: UserService; passage: PassageClient }) {
+  return {
+    user: new DataLoader<string, UserRow | null>(
+      async (ids) => {
+        const rows = await deps.users.findByIds(ids);
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        return ids.map((id) => byId.get(id) ?? null);
+      },
+      { maxBatchSize: MAX_BATCH },
+    ),
+    passageUser: new DataLoader<string, PassageUser>((ids) => settle(ids.map((id) => deps.passage.getUser(id))), {
+      maxBatchSize: MAX_BATCH,
+    }),
+    passageDevices: new DataLoader<string, PassageDevice[]>(
+      (ids) => settle(ids.map((id) => deps.passage.listDevices(id))),
+      { maxBatchSize: MAX_BATCH },
+    ),
+    app: new DataLoader<string, PassageApp>((ids) => settle(ids.map(() => deps.passage.getApp()))),
+  };
+}
+
+/** DataLoader wants an Error in the slot of each failed key rather than a rejected batch. */
+async function settle<T>(promises: Promise<T>[]): Promise<(T | Error)[]> {
+  const results = await Promise.allSettled(promises);
+  return results.map((r) =>
+    r.status === 'fulfilled' ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason)),
+  );
+}

@@ -1,0 +1,15 @@
+import type { Resolvers } from '../__generated__/resolvers-types.js';
+import * as app from './app.js';
+import * as base from './base.js';
+import * as device from './device.js';
+import * as user from './user.js';
+
+/** One module per schema file; root fields are merged here so each module stays self-contained. */
+export const resolvers: Resolvers = {
+  ...base.scalars,
+  Query: { ...app.Query, ...user.Query },
+  Mutation: { ...user.Mutation },
+  App: app.App,
+  User: user.User,
+  Device: device.Device,
+};

@@ -1,0 +1,29 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
+import { applyAuthDirectives, baseGuards, rootFieldsWithoutAccess, type GuardFactory } from './directives.js';
+import { resolvers } from './resolvers/index.js';
+
+export const schemaFolder = fileURLToPath(new URL('../../schema', import.meta.url));
+
+/** The SDL files in a stable order, so the printed schema does not churn. */
+export function loadTypeDefs(): string[] {
+  return readdirSync(schemaFolder)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort((a, b) => (a === 'base.graphql' ? -1 : b === 'base.graphql' ? 1 : a.localeCompare(b)))
+    .map((f) => readFileSync(`${schemaFolder}/${f}`, 'utf8'));
+}
+
+export type SchemaOptions = { guards?: Record<string, GuardFactory> };
+
+/** Builds the executable schema; throws (so start-up fails) when a root field has no access rule. */
+export function createSchema(opts: SchemaOptions = {}): GraphQLSchema {
+  const guards = { ...baseGuards, ...opts.guards };
+  const schema = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
+  const missing = rootFieldsWithoutAccess(schema, Object.keys(guards));
+  if (missing.length > 0) {
+    throw new Error(`Root fields without an access directive: ${missing.join(', ')}`);
+  }
+  return applyAuthDirectives(schema, guards);
+}

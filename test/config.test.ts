@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, sqliteFileFromUrl } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults for an empty environment (dev mode)', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 4000,
+      host: '127.0.0.1',
+      databaseFile: './data/passgraph.sqlite',
+      introspection: true,
+      adminUserIds: [],
+      passage: null,
+    });
+  });
+
+  it('derives the Passage URLs from the app id', () => {
+    const config = loadConfig({ PASSAGE_APP_ID: 'app123', PASSAGE_API_KEY: 'key' });
+    expect(config.passage).toMatchObject({
+      appId: 'app123',
+      apiUrl: 'https://api.passage.id/v1',
+      jwksUrl: 'https://auth.passage.id/v1/apps/app123/.well-known/jwks.json',
+    });
+  });
+
+  it('treats empty strings as unset and splits ADMIN_USER_IDS', () => {
+    const config = loadConfig({ PORT: '', PASSAGE_APP_ID: ' ', ADMIN_USER_IDS: 'a1, b2 ,,' });
+    expect(config.port).toBe(4000);
+    expect(config.passage).toBeNull();
+    expect(config.adminUserIds).toEqual(['a1', 'b2']);
+  });
+
+  it('turns introspection off in production unless enabled', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).introspection).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+  });
+
+  it('lists every problem at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', PASSAGE_APP_ID: 'app', PASSAGE_API_URL: 'ftp://x', GRAPHQL_INTROSPECTION: 'maybe' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const vars = (error as ConfigError).problems.map((p) => p.split(':')[0]);
+    expect(vars).toEqual(
+      expect.arrayContaining(['PORT', 'LOG_LEVEL', 'PASSAGE_API_URL', 'GRAPHQL_INTROSPECTION', 'PASSAGE_API_KEY']),
+    );
+  });
+
+  it('accepts file: URLs for DATABASE_URL', () => {
+    expect(sqliteFileFromUrl('file:./data/x.sqlite')).toBe('./data/x.sqlite');
+    expect(sqliteFileFromUrl('file:///tmp/a%20b.sqlite')).toBe('/tmp/a b.sqlite');
+    expect(sqliteFileFromUrl('/tmp/x.sqlite')).toBe('/tmp/x.sqlite');
+  });
+});
+
+describe('npm start with bad configuration', () => {
+  it('exits non-zero naming each bad variable', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { PATH: process.env['PATH'] ?? '', PORT: '-1', LOG_LEVEL: 'chatty', PASSAGE_API_KEY: 'orphan-key' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    for (const name of ['PORT', 'LOG_LEVEL', 'PASSAGE_APP_ID']) expect(result.stderr).toContain(name);
+  });
+});

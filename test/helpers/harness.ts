@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { createLogger } from '../../src/logger.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+export type GqlResult<T = Record<string, unknown>> = {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: T | null;
+    errors?: Array<{ message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }>;
+  };
+};
+
+export type GqlOptions = {
+  variables?: Record<string, unknown>;
+  token?: string;
+  headers?: Record<string, string>;
+};
+
+export type Harness = {
+  url: string;
+  emulator: Emulator;
+  server: RunningServer;
+  dir: string;
+  gql<T = Record<string, unknown>>(query: string, opts?: GqlOptions): Promise<GqlResult<T>>;
+  /** Seeds (or finds) an active Passage user with one passkey and returns its id and a fresh token. */
+  user(email: string): Promise<{ id: string; token: string }>;
+  /** Restarts passgraph on the same database file and emulator. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export type HarnessOptions = {
+  env?: Record<string, string>;
+  adminEmails?: string[];
+  /** Runs after the emulator starts and before passgraph does (e.g. to inject a fault). */
+  beforeStart?: (emulator: Emulator) => void | Promise<void>;
+};
+
+/**
+ * The real server on loopback against a real emulator: what a client sees over HTTP, with
+ * state in temporary SQLite files that each test file owns.
+ */
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'passgraph-test-'));
+  const emulator = await startEmulator({ dbFile: join(dir, 'emulator.sqlite') });
+  const adminIds: string[] = [];
+  for (const email of opts.adminEmails ?? []) adminIds.push((await emulator.seedUser({ email, status: 'active' })).id);
+
+  await opts.beforeStart?.(emulator);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: join(dir, 'passgraph.sqlite'),
+    PASSAGE_APP_ID: emulator.appId,
+    PASSAGE_API_KEY: emulator.apiKey,
+    PASSAGE_API_URL: emulator.apiUrl,
+    PASSAGE_JWKS_URL: emulator.jwksUrl,
+    PASSAGE_TIMEOUT_MS: '1000',
+    ADMIN_USER_IDS: adminIds.join(','),
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    ...opts.env,
+  });
+  const log = createLogger(config.logLevel);
+  let server = await startServer(config, log);
+
+  const harness: Harness = {
+    get url() {
+      return server.url;
+    },
+    emulator,
+    get server() {
+      return server;
+    },
+    dir,
+    async gql(query, { variables, token, headers } = {}) {
+      const res = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const text = await res.text();
+      let body: GqlResult['body'];
+      try {
+        body = JSON.parse(text) as GqlResult['body'];
+      } catch {
+        throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 200)}`);
+      }
+      return { status: res.status, headers: res.headers, body } as GqlResult<never>;
+    },
+    async user(email) {
+      const user = await emulator.seedUser({ email, status: 'active', devices: [{ friendlyName: `${email} passkey`, type: 'passkey' }] });
+      return { id: user.id, token: await emulator.mintToken(user.id) };
+    },
+    async restart() {
+      await server.close();
+      server = await startServer(config, log);
+    },
+    async close() {
+      await server.close();
+      await emulator.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** The `extensions.code` of each error, in order. */
+export const codes = (result: GqlResult<unknown>): unknown[] => (result.body.errors ?? []).map((e) => e.extensions?.['code']);
