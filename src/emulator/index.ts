@@ -1,0 +1,150 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ensureSigningKey, mintToken, rotateSigningKey, type MintOptions } from './keys.js';
+import { EmulatorHttp, type FaultRule, type RecordedCall } from './server.js';
+import { EmulatorStore, type PassageUserWire, type UserStatus } from './store.js';
+
+export type { FaultRule, RecordedCall } from './server.js';
+export type { MintOptions } from './keys.js';
+export type { MagicLinkWire, PassageDeviceWire, PassageUserListItemWire, PassageUserWire, UserStatus } from './store.js';
+
+export type EmulatorOptions = {
+  /** Path of the SQLite file, or ':memory:'. */
+  dbFile: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (ephemeral). */
+  port?: number;
+  /** Default: generated on first start and persisted. */
+  appId?: string;
+  /** Default: generated on first start and persisted. */
+  apiKey?: string;
+  appName?: string;
+  /** Default http://localhost:4000. */
+  authOrigin?: string;
+  /** Default: the app id. */
+  issuer?: string;
+  /** Default 3600; also the app's session_timeout_length. */
+  tokenTtlSeconds?: number;
+  /** Added to every management response (not JWKS), default 0. */
+  latencyMs?: number;
+};
+
+export type SeedUserInput = {
+  email?: string;
+  phone?: string;
+  status?: UserStatus;
+  userMetadata?: Record<string, unknown>;
+  devices?: Array<{ friendlyName?: string; type?: string }>;
+  /** Extensions beyond the brief: lets list filters on login data be exercised. */
+  loginCount?: number;
+  lastLoginAt?: Date;
+};
+
+export interface Emulator {
+  readonly url: string;
+  readonly apiUrl: string;
+  readonly jwksUrl: string;
+  readonly appId: string;
+  readonly apiKey: string;
+  readonly authOrigin: string;
+  mintToken(userId: string, opts?: MintOptions): Promise<string>;
+  /** Idempotent by identifier: returns the existing user when the email or phone is known. */
+  seedUser(input: SeedUserInput): Promise<PassageUserWire>;
+  findUserByIdentifier(identifier: string): PassageUserWire | undefined;
+  /** New kid; the old key stays in the JWKS only when keepOld. */
+  rotateSigningKey(opts?: { keepOld?: boolean }): Promise<void>;
+  /** Every request received (management and JWKS), in arrival order; status is 0 until answered. */
+  readonly calls: RecordedCall[];
+  clearCalls(): void;
+  /** Returns a remover; the first matching rule wins. */
+  injectFault(rule: FaultRule): () => void;
+  clearFaults(): void;
+  setLatency(ms: number): void;
+  /** Closes the server (destroying hung sockets) and the database. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_AUTH_ORIGIN = 'http://localhost:4000';
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
+  const store = EmulatorStore.open(opts.dbFile);
+  const settings = store.configure({
+    appId: opts.appId,
+    apiKey: opts.apiKey,
+    appName: opts.appName,
+    authOrigin: opts.authOrigin ?? DEFAULT_AUTH_ORIGIN,
+    issuer: opts.issuer,
+    tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600,
+  });
+  const http = new EmulatorHttp(store, settings, opts.latencyMs ?? 0);
+  const server = createServer(http.handle);
+  let address: AddressInfo;
+  try {
+    await ensureSigningKey(store);
+    address = await listen(server, opts.port ?? 0, opts.host ?? '127.0.0.1');
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+
+  const { appId, apiKey, authOrigin } = settings;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  let closed: Promise<void> | undefined;
+
+  return {
+    url,
+    apiUrl: `${url}/v1`,
+    jwksUrl: `${url}/v1/apps/${appId}/.well-known/jwks.json`,
+    appId,
+    apiKey,
+    authOrigin,
+    mintToken: (userId, mintOpts) => mintToken(store, userId, mintOpts),
+    seedUser: async (input) => {
+      const existing =
+        (input.email ? store.findUserByIdentifier(input.email) : undefined) ??
+        (input.phone ? store.findUserByIdentifier(input.phone) : undefined);
+      if (existing) return existing;
+      return store.transaction(() => {
+        const user = store.createUser(input);
+        for (const device of input.devices ?? []) store.addDevice(user.id, device);
+        return store.requireUser(user.id);
+      });
+    },
+    findUserByIdentifier: (identifier) => store.findUserByIdentifier(identifier),
+    rotateSigningKey: (rotateOpts) => rotateSigningKey(store, rotateOpts?.keepOld ?? false),
+    get calls() {
+      return http.calls;
+    },
+    clearCalls: () => {
+      http.calls.length = 0;
+    },
+    injectFault: (rule) => http.injectFault(rule),
+    clearFaults: () => http.clearFaults(),
+    setLatency: (ms) => {
+      http.latencyMs = ms;
+    },
+    close: () => {
+      closed ??= new Promise<void>((resolve) => {
+        http.shutdown();
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
