@@ -12,6 +12,11 @@ const config: CodegenConfig = {
           App: '../mappers.js#AppParent',
           User: '../mappers.js#UserParent',
           Device: '../mappers.js#DeviceParent',
+          Org: '../mappers.js#OrgParent',
+          OrgMembership: '../mappers.js#OrgMembershipParent',
+          OrgMemberConnection: '../mappers.js#OrgMemberConnectionParent',
+          OrgMemberEdge: '../mappers.js#OrgMemberEdgeParent',
+          RemoveOrgMemberPayload: '../mappers.js#RemoveOrgMemberPayloadParent',
         },
         scalars: {
           DateTime: { input: 'Date', output: 'Date | string' },

@@ -8,6 +8,9 @@ import { PUBLIC_CODES } from './graphql/errors.js';
 import { createSchema } from './graphql/schema.js';
 import { createRequestHandler } from './http/server.js';
 import { UserService } from './services/user.js';
+import { OrgService } from './services/org.js';
+import { MembershipService } from './services/membership.js';
+import { DEFAULT_ROLES, loadRolesFile, Roles } from './auth/roles.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -25,10 +28,14 @@ export type App = {
  * the caller owns the process, so tests run the real app in-process.
  */
 export async function createApp(deps: AppDeps): Promise<App> {
+  const roles = new Roles(deps.config.rolesFile ? loadRolesFile(deps.config.rolesFile) : DEFAULT_ROLES);
   const services: Services = {
     users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds }),
+    orgs: new OrgService({ database: deps.database, roles }),
+    memberships: new MembershipService({ database: deps.database, roles }),
+    roles,
   };
-  const schema = createSchema();
+  const schema = createSchema({ roles });
   const production = deps.config.nodeEnv === 'production';
 
   const apollo = new ApolloServer<GraphQLContext>({

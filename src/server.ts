@@ -13,6 +13,8 @@ import { PassageClient } from './passage/client.js';
 export type RunningServer = {
   url: string;
   app: App;
+  /** Exposed for operational tooling and tests that check what was stored. */
+  database: Database;
   config: Config;
   emulator: Emulator | null;
   /** Stops accepting, drains in-flight requests, then closes the app, the emulator and SQLite. */
@@ -56,11 +58,12 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     const url = `http://${host}:${port}`;
     log.info({ url: `${url}/graphql` }, 'passgraph ready');
 
-    const db = database;
     const srv = server;
+    const db = database;
     return {
       url,
       app,
+      database: db,
       config,
       emulator,
       async close() {

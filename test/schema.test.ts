@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { buildSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType, parse, type GraphQLSchema } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { describe, expect, it } from 'vitest';
-import { baseGuards, rootFieldsWithoutAccess } from '../src/graphql/directives.js';
-import { createSchema, loadTypeDefs } from '../src/graphql/schema.js';
+import { rootFieldsWithoutAccess } from '../src/graphql/directives.js';
+import { allGuards, createSchema, loadTypeDefs } from '../src/graphql/schema.js';
 
-const guardNames = Object.keys(baseGuards);
+const guardNames = Object.keys(allGuards());
 
 describe('schema access coverage', () => {
   it('gives every root field an access directive', () => {

@@ -11,11 +11,11 @@ export const migrationsFolder = fileURLToPath(new URL('../../migrations/sqlite',
  * children of a rebuilt table would silently vanish. Turning foreign keys off on the connection
  * before the transaction, and checking them after, keeps those rows.
  */
-export function runMigrations(database: Database): void {
+export function runMigrations(database: Database, folder: string = migrationsFolder): void {
   const { sqlite } = database;
   sqlite.pragma('foreign_keys = OFF');
   try {
-    migrate(database.db, { migrationsFolder });
+    migrate(database.db, { migrationsFolder: folder });
     const violations = sqlite.pragma('foreign_key_check') as unknown[];
     if (violations.length > 0) {
       throw new Error(`migration left ${violations.length} foreign key violation(s)`);

@@ -4,6 +4,10 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { PassageClient } from '../passage/client.js';
 import { extractToken, InvalidTokenError, JwksUnavailableError, type TokenVerifier } from '../auth/token.js';
+import DataLoader from 'dataloader';
+import type { Roles } from '../auth/roles.js';
+import type { Membership, MembershipService } from '../services/membership.js';
+import type { OrgService } from '../services/org.js';
 import type { AppRole, UserService } from '../services/user.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -16,7 +20,7 @@ export type AppDeps = {
   tokens: TokenVerifier;
 };
 
-export type Services = { users: UserService };
+export type Services = { users: UserService; orgs: OrgService; memberships: MembershipService; roles: Roles };
 
 export type Viewer = { id: string; appRole: AppRole };
 
@@ -26,9 +30,17 @@ export type GraphQLContext = {
   /** Null for anonymous requests. */
   viewer: Viewer | null;
   loaders: Loaders;
+  /** The viewer's memberships for access decisions, batched per request. */
+  authz: Authz;
   services: Services;
   passage: PassageClient;
   config: Config;
+};
+
+export type Authz = {
+  membership(orgId: string): Promise<Membership | null>;
+  /** Forget what this request loaded about an org, after a change to its memberships. */
+  invalidateOrg(orgId: string): void;
 };
 
 export type RequestInfo = {
@@ -43,11 +55,13 @@ export type RequestInfo = {
 export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
   const log = deps.log.child({ requestId: req.requestId });
   const viewer = await resolveViewer(deps, services, req, log);
+  const loaders = createLoaders({ ...services, passage: deps.passage });
   return {
     requestId: req.requestId,
     log,
     viewer,
-    loaders: createLoaders({ users: services.users, passage: deps.passage }),
+    loaders,
+    authz: createAuthz(services, viewer, loaders),
     services,
     passage: deps.passage,
     config: deps.config,
@@ -75,4 +89,26 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
   }
   const row = await services.users.ensure(userId);
   return { id: row.id, appRole: services.users.appRoleOf(row) };
+}
+
+function createAuthz(services: Services, viewer: Viewer | null, loaders: Loaders): Authz {
+  // Anonymous viewers never reach a membership check (guards stop at UNAUTHENTICATED first).
+  const memberships = new DataLoader<string, Membership | null>(
+    async (orgIds) => {
+      const rows = viewer ? await services.memberships.forUserInOrgs(viewer.id, orgIds) : [];
+      return orgIds.map((id) => {
+        const row = rows.find((r) => r.orgId === id);
+        return row ? services.memberships.describe(row) : null;
+      });
+    },
+    { maxBatchSize: 200 },
+  );
+  return {
+    membership: (orgId) => memberships.load(orgId),
+    invalidateOrg: (orgId) => {
+      memberships.clear(orgId);
+      loaders.org.clear(orgId);
+      loaders.membershipsOfUser.clearAll();
+    },
+  };
 }

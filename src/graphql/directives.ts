@@ -2,7 +2,9 @@ import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import {
   defaultFieldResolver,
   getNamedType,
+  GraphQLError,
   isAbstractType,
+  isInterfaceType,
   isObjectType,
   type GraphQLFieldConfig,
   type GraphQLObjectType,
@@ -18,7 +20,9 @@ import { unauthenticated } from './errors.js';
  *
  * A directive on a field guards that field. A directive on an object type guards the type's
  * instances: every field returning the type (directly, in a list, or through an interface or
- * union) checks each returned object, and the type's own fields check their parent as a backstop.
+ * union) checks each returned object. A denied object in a list is left out of the list; a denied
+ * single object is null with the guard's error. Directives on an interface, or on an interface's
+ * field, apply to every implementation, because resolvers only ever run on concrete types.
  */
 
 export type GuardInput = {
@@ -70,30 +74,41 @@ export function applyAuthDirectives(schema: GraphQLSchema, factories: Record<str
   // Type guards are built once per type so every path shares the same checks.
   const typeGuards = new Map<string, Guard[]>();
   for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__')) continue;
-    const guards = guardsOf(type, { schema, typeName: type.name });
+    if (type.name.startsWith('__')) continue;
+    if (isInterfaceType(type)) {
+      const own = guardsOf(type, { schema, typeName: type.name });
+      if (own.length > 0 && schema.getPossibleTypes(type).length === 0) {
+        throw new Error(`Guard on interface ${type.name} cannot be enforced: no type implements it`);
+      }
+      continue;
+    }
+    if (!isObjectType(type)) continue;
+    const guards = [type, ...type.getInterfaces()].flatMap((t) => guardsOf(t, { schema, typeName: type.name }));
     if (guards.length > 0) typeGuards.set(type.name, guards);
   }
 
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
-      const own = guardsOf(field, { schema, typeName, fieldName, field });
-      const parentGuards = typeGuards.get(typeName) ?? [];
+      const site = { schema, typeName, fieldName, field };
+      const type = schema.getType(typeName) as GraphQLObjectType;
+      const inherited = type.getInterfaces().flatMap((i) => {
+        const f = i.getFields()[fieldName];
+        return f ? guardsOf(f, site) : [];
+      });
+      const own = [...guardsOf(field, site), ...inherited];
       const returned = returnedTypeGuards(schema, field, typeGuards);
-      if (own.length === 0 && parentGuards.length === 0 && returned.size === 0) return field;
+      if (own.length === 0 && returned.size === 0) return field;
 
-      const lines = [...own, ...parentGuards].map((g) => g.describe);
-      for (const [name, guards] of returned) lines.push(...guards.map((g) => `${name}: ${g.describe}`));
+      const lines = own.map((g) => g.describe);
+      for (const [name, guards] of returned) lines.push(...guards.map((g) => `Each ${name} returned is checked: ${g.describe.replace(/^Access: /, '')}`));
       const resolve = field.resolve ?? defaultFieldResolver;
       return {
         ...field,
         description: [field.description, ...new Set(lines)].filter(Boolean).join('\n\n'),
         resolve: async (source, args, ctx: GraphQLContext, info) => {
           for (const guard of own) await guard.check({ ctx, source, args, info });
-          for (const guard of parentGuards) await guard.check({ ctx, source, args, info });
           const value = await resolve(source, args, ctx, info);
-          if (returned.size > 0) await checkReturned(value, returned, { ctx, args, info });
-          return value;
+          return returned.size > 0 ? checkReturned(value, returned, { ctx, args, info }) : value;
         },
       };
     },
@@ -120,24 +135,30 @@ function returnedTypeGuards(
   return out;
 }
 
-async function checkReturned(
-  value: unknown,
-  guards: Map<string, Guard[]>,
-  rest: Omit<GuardInput, 'source'>,
-): Promise<void> {
-  if (value === null || value === undefined) return;
+/** Returns the value with denied list items removed; throws for a denied single object. */
+async function checkReturned(value: unknown, guards: Map<string, Guard[]>, rest: Omit<GuardInput, 'source'>): Promise<unknown> {
+  if (value === null || value === undefined) return value;
   if (Array.isArray(value)) {
-    for (const item of value) await checkReturned(item, guards, rest);
-    return;
+    const kept: unknown[] = [];
+    for (const item of value) {
+      try {
+        kept.push(await checkReturned(item, guards, rest));
+      } catch (err) {
+        if (!(err instanceof GraphQLError)) throw err;
+      }
+    }
+    return kept;
   }
-  const typeName = guards.size === 1 ? guards.keys().next().value! : resolveTypeName(value, rest);
+  const typeName = await resolveTypeName(value, rest);
   for (const guard of guards.get(typeName ?? '') ?? []) await guard.check({ ...rest, source: value });
+  return value;
 }
 
-function resolveTypeName(value: unknown, { info, ctx }: Omit<GuardInput, 'source'>): string | undefined {
+async function resolveTypeName(value: unknown, { info, ctx }: Omit<GuardInput, 'source'>): Promise<string | undefined> {
   const named = getNamedType(info.returnType);
   if (!isAbstractType(named)) return named.name;
-  const resolved = named.resolveType?.(value, ctx, info, named);
+  // An abstract type without resolveType relies on __typename, like graphql-js's default.
+  const resolved = (await named.resolveType?.(value, ctx, info, named)) ?? (value as { __typename?: unknown }).__typename;
   return typeof resolved === 'string' ? resolved : undefined;
 }
 

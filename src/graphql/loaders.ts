@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
-import type { UserRow } from '../db/schema/index.js';
+import type { MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
+import type { MembershipService } from '../services/membership.js';
+import type { OrgService } from '../services/org.js';
 import type { PassageClient } from '../passage/client.js';
 import type { PassageApp, PassageDevice, PassageUser } from '../passage/types.js';
 import type { UserService } from '../services/user.js';
@@ -13,8 +15,22 @@ const MAX_BATCH = 200;
  * One set per request: deduplicates lookups within the request and never shares data between
  * viewers. Passage has no batch-get endpoint, so a Passage batch is parallel single gets.
  */
-export function createLoaders(deps: { users: UserService; passage: PassageClient }) {
+export function createLoaders(deps: { users: UserService; orgs: OrgService; memberships: MembershipService; passage: PassageClient }) {
   return {
+    org: new DataLoader<string, OrgRow | null>(
+      async (ids) => {
+        const byId = new Map((await deps.orgs.findByIds(ids)).map((o) => [o.id, o]));
+        return ids.map((id) => byId.get(id) ?? null);
+      },
+      { maxBatchSize: MAX_BATCH },
+    ),
+    membershipsOfUser: new DataLoader<string, MembershipRow[]>(
+      async (userIds) => {
+        const rows = await deps.memberships.forUsers(userIds);
+        return userIds.map((id) => rows.filter((r) => r.userId === id));
+      },
+      { maxBatchSize: MAX_BATCH },
+    ),
     user: new DataLoader<string, UserRow | null>(
       async (ids) => {
         const rows = await deps.users.findByIds(ids);

@@ -1,5 +1,6 @@
-import type { UserRow } from '../db/schema/index.js';
+import type { MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
 import type { PassageDevice } from '../passage/types.js';
+import type { MemberPage } from '../services/membership.js';
 
 /**
  * What resolvers receive as `parent` for each GraphQL object type. Codegen reads these through
@@ -9,3 +10,17 @@ import type { PassageDevice } from '../passage/types.js';
 export type AppParent = { id: string };
 export type UserParent = UserRow;
 export type DeviceParent = PassageDevice;
+export type OrgParent = OrgRow;
+export type OrgMembershipParent = MembershipRow;
+export type OrgMemberConnectionParent = MemberPage;
+export type OrgMemberEdgeParent = MembershipRow;
+export type RemoveOrgMemberPayloadParent = { orgId: string; removedUserId: string };
+
+/**
+ * Source properties that access directives may read with `org: PARENT` / `user: PARENT` beyond
+ * the GraphQL fields of the type (checked when the schema is built).
+ */
+export const parentProperties: Readonly<Record<string, readonly string[]>> = {
+  OrgMembership: ['orgId', 'userId'],
+  RemoveOrgMemberPayload: ['orgId', 'removedUserId'],
+};

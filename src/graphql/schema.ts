@@ -4,6 +4,8 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { applyAuthDirectives, baseGuards, rootFieldsWithoutAccess, type GuardFactory } from './directives.js';
 import { resolvers } from './resolvers/index.js';
+import { Roles } from '../auth/roles.js';
+import { createGuards } from './guards.js';
 
 export const schemaFolder = fileURLToPath(new URL('../../schema', import.meta.url));
 
@@ -15,11 +17,19 @@ export function loadTypeDefs(): string[] {
     .map((f) => readFileSync(`${schemaFolder}/${f}`, 'utf8'));
 }
 
-export type SchemaOptions = { guards?: Record<string, GuardFactory> };
+export type SchemaOptions = { roles?: Roles };
 
-/** Builds the executable schema; throws (so start-up fails) when a root field has no access rule. */
+/** Every access directive, for the given role definitions. */
+export function allGuards(roles: Roles = new Roles()): Record<string, GuardFactory> {
+  return { ...baseGuards, ...createGuards(roles) };
+}
+
+/**
+ * Builds the executable schema. Throws (so start-up fails) when a root field has no access rule
+ * or a directive names an unknown role, permission or path.
+ */
 export function createSchema(opts: SchemaOptions = {}): GraphQLSchema {
-  const guards = { ...baseGuards, ...opts.guards };
+  const guards = allGuards(opts.roles);
   const schema = makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
   const missing = rootFieldsWithoutAccess(schema, Object.keys(guards));
   if (missing.length > 0) {

@@ -1,6 +1,7 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { users, type UserRow } from '../db/schema/index.js';
+import { audited, recordAudit } from './audit.js';
 
 export type AppRole = 'USER' | 'ADMIN';
 
@@ -50,6 +51,18 @@ export class UserService {
         tx.update(users).set({ displayName: patch.displayName, updatedAt: new Date() }).where(eq(users.id, id)).run();
       }
       return tx.select().from(users).where(eq(users.id, id)).get()!;
+    });
+  }
+
+  /** Promotes or demotes a user (audited). The caller has confirmed the user exists in Passage. */
+  async setAppRole(actor: { id: string }, id: string, role: AppRole): Promise<UserRow> {
+    const entry = { actorId: actor.id, action: 'user.set_app_role', targetType: 'user', targetId: id };
+    return audited(this.#database, entry, (tx) => {
+      tx.insert(users).values({ id }).onConflictDoNothing().run();
+      const before = tx.select().from(users).where(eq(users.id, id)).get()!;
+      const after = tx.update(users).set({ appRole: role, updatedAt: new Date() }).where(eq(users.id, id)).returning().get()!;
+      recordAudit(tx, { ...entry, before: { appRole: before.appRole }, after: { appRole: after.appRole } });
+      return after;
     });
   }
 

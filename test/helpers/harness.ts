@@ -52,6 +52,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   for (const email of opts.adminEmails ?? []) adminIds.push((await emulator.seedUser({ email, status: 'active' })).id);
 
   await opts.beforeStart?.(emulator);
+  // loadConfig validates like production does; a bad env in a test fails the same way.
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -67,7 +68,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...opts.env,
   });
   const log = createLogger(config.logLevel);
-  let server = await startServer(config, log);
+  let server: RunningServer;
+  try {
+    server = await startServer(config, log);
+  } catch (err) {
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   const harness: Harness = {
     get url() {

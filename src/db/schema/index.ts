@@ -1,1 +1,4 @@
+export * from './audit.js';
+export * from './membership.js';
+export * from './org.js';
 export * from './user.js';

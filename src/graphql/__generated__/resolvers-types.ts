@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel } from '../mappers.js';
+import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel } from '../mappers.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -33,6 +33,28 @@ export type AppRole =
   /** An ordinary user. */
   | 'USER';
 
+/** Fields of a new organization. */
+export type CreateOrgInput = {
+  /** Optional JSON object for the application's own data (at most 16 KB). */
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
+  /** The display name, 1 to 100 characters after trimming. */
+  name: Scalars['String']['input'];
+};
+
+/** The result of deleting an organization. */
+export type DeleteOrgPayload = {
+  __typename?: 'DeleteOrgPayload';
+  /** The id of the organization that no longer exists. */
+  deletedOrgId: Scalars['ID']['output'];
+};
+
+/** What a denied caller receives. */
+export type DenyMode =
+  /** A `FORBIDDEN` error with a machine-readable `extensions.reason`. */
+  | 'ERROR'
+  /** A `NOT_FOUND` error, the same answer as for an object that does not exist, so existence is not revealed. */
+  | 'NOT_FOUND';
+
 /** A passkey or other WebAuthn credential registered to a user in Passage. */
 export type Device = {
   __typename?: 'Device';
@@ -61,17 +83,204 @@ export type DeviceType =
   /** A roaming hardware security key. */
   | 'SECURITY_KEY';
 
+/** Where an access directive reads an id from. */
+export type IdSource =
+  /** A field argument; `path` names it, with dots into input objects (for example `input.orgId`). */
+  | 'ARG'
+  /** The parent object: the object that owns the field, or for a directive on a type the guarded object itself. */
+  | 'PARENT';
+
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Adds an existing Passage user to an organization with a role, and returns the membership.
+   * Nobody can grant a role ranked above their own. `NOT_FOUND` when Passage has no such user,
+   * `CONFLICT` when they are already a member, `BAD_USER_INPUT` for an unknown role.
+   */
+  addOrgMember: OrgMembership;
+  /**
+   * Changes a member's role and returns the membership. Nobody can change the role of someone
+   * ranked above them or grant a role above their own; demoting the last owner is `CONFLICT`.
+   */
+  changeOrgMemberRole: OrgMembership;
+  /** Creates an organization; the caller becomes its owner (the highest-ranked role). */
+  createOrg: Org;
+  /** Deletes an organization and all its memberships. */
+  deleteOrg: DeleteOrgPayload;
+  /**
+   * Removes a member, or lets a member leave (pass your own user id). Removing someone ranked above
+   * you is `FORBIDDEN`; removing the last owner is `CONFLICT`.
+   */
+  removeOrgMember: RemoveOrgMemberPayload;
+  /**
+   * Sets a user's application role and returns the user. Users listed in `ADMIN_USER_IDS` stay
+   * admins whatever is set here. `NOT_FOUND` when Passage has no such user.
+   */
+  setAppRole: User;
   /** Updates the signed-in user's own profile and returns it. */
   updateMe: User;
+  /** Renames an organization or replaces its metadata, and returns it. */
+  updateOrg: Org;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationAddOrgMemberArgs = {
+  additionalRoles?: InputMaybe<Array<Scalars['String']['input']>>;
+  orgId: Scalars['ID']['input'];
+  role: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationChangeOrgMemberRoleArgs = {
+  additionalRoles?: InputMaybe<Array<Scalars['String']['input']>>;
+  orgId: Scalars['ID']['input'];
+  role: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationCreateOrgArgs = {
+  input: CreateOrgInput;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationDeleteOrgArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationRemoveOrgMemberArgs = {
+  orgId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationSetAppRoleArgs = {
+  role: AppRole;
+  userId: Scalars['ID']['input'];
 };
 
 
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type MutationUpdateMeArgs = {
   input: UpdateMeInput;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationUpdateOrgArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateOrgInput;
+};
+
+/**
+ * An organization: a group of users, each with a role in it. Only members (and app admins) can
+ * see an organization; to anyone else it does not exist.
+ */
+export type Org = {
+  __typename?: 'Org';
+  /** When the organization was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The organization id. */
+  id: Scalars['ID']['output'];
+  /** Members in the order they joined, optionally only those whose primary role is `role`. */
+  members: OrgMemberConnection;
+  /** Free-form JSON object for the application's own data. */
+  metadata: Scalars['JSON']['output'];
+  /** The display name. */
+  name: Scalars['String']['output'];
+  /** When the organization was last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+  /** The signed-in user's own membership; null for app admins who are not members. */
+  viewerMembership: Maybe<OrgMembership>;
+};
+
+
+/**
+ * An organization: a group of users, each with a role in it. Only members (and app admins) can
+ * see an organization; to anyone else it does not exist.
+ */
+export type OrgMembersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  role?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A page of an organization's members. */
+export type OrgMemberConnection = {
+  __typename?: 'OrgMemberConnection';
+  /** The members in this page, each with its cursor. */
+  edges: Array<OrgMemberEdge>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** How many members match, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One member in a page of members. */
+export type OrgMemberEdge = {
+  __typename?: 'OrgMemberEdge';
+  /** Pass as `after` to continue after this member. */
+  cursor: Scalars['String']['output'];
+  /** The membership. */
+  node: OrgMembership;
+};
+
+/**
+ * A user's place in an organization: their role, what it inherits and what it permits. Visible to
+ * the member themself and to members of the same organization who hold `org:members:read`;
+ * elsewhere it is left out of lists.
+ */
+export type OrgMembership = {
+  __typename?: 'OrgMembership';
+  /** Roles held in addition to the primary role. */
+  additionalRoles: Array<Scalars['String']['output']>;
+  /** When the user joined the organization. */
+  createdAt: Scalars['DateTime']['output'];
+  /** True when the member's roles grant `permission`. */
+  hasPermission: Scalars['Boolean']['output'];
+  /** The member's highest role and every role ranked below it, highest first. */
+  inheritedRoles: Array<Scalars['String']['output']>;
+  /** True when the member's highest role ranks at least as high as `role`. */
+  isAtLeast: Scalars['Boolean']['output'];
+  /** The organization. */
+  org: Org;
+  /** Every permission the member's roles grant, sorted. */
+  permissions: Array<Scalars['String']['output']>;
+  /** The member's primary role. */
+  role: Scalars['String']['output'];
+  /** When the membership last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+  /** The member. */
+  user: User;
+};
+
+
+/**
+ * A user's place in an organization: their role, what it inherits and what it permits. Visible to
+ * the member themself and to members of the same organization who hold `org:members:read`;
+ * elsewhere it is left out of lists.
+ */
+export type OrgMembershipHasPermissionArgs = {
+  permission: Scalars['String']['input'];
+};
+
+
+/**
+ * A user's place in an organization: their role, what it inherits and what it permits. Visible to
+ * the member themself and to members of the same organization who hold `org:members:read`;
+ * elsewhere it is left out of lists.
+ */
+export type OrgMembershipIsAtLeastArgs = {
+  role: Scalars['String']['input'];
 };
 
 /** Where a page of a connection sits in the whole list. */
@@ -94,12 +303,39 @@ export type Query = {
   app: App;
   /** The signed-in user, or null when the request carries no auth token. */
   me: Maybe<User>;
+  /** An organization by id. Null with `NOT_FOUND` when it does not exist or the caller is not a member: the two cases look the same. */
+  org: Maybe<Org>;
+};
+
+
+/** Read operations. Every field states who may call it. */
+export type QueryOrgArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** The result of removing a member or leaving an organization. */
+export type RemoveOrgMemberPayload = {
+  __typename?: 'RemoveOrgMemberPayload';
+  /** The organization, as the caller now sees it: null when the caller just left it. */
+  org: Maybe<Org>;
+  /** The organization the member was removed from. */
+  orgId: Scalars['ID']['output'];
+  /** The user who is no longer a member. */
+  removedUserId: Scalars['ID']['output'];
 };
 
 /** Changes a user may make to their own profile. */
 export type UpdateMeInput = {
   /** The name to show; 1 to 100 characters after trimming. `null` clears it. */
   displayName?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Changes to an organization; omitted fields keep their value. */
+export type UpdateOrgInput = {
+  /** Replaces the metadata object; `null` empties it. */
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
+  /** The new display name, 1 to 100 characters after trimming. */
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 /**
@@ -127,6 +363,8 @@ export type User = {
   lastLoginAt: Maybe<Scalars['DateTime']['output']>;
   /** How many times the user has signed in. */
   loginCount: Maybe<Scalars['Int']['output']>;
+  /** The organizations the user belongs to, oldest first. Only memberships the caller may see are listed. */
+  memberships: Array<OrgMembership>;
   /** Custom user metadata stored in Passage. */
   metadata: Maybe<Scalars['JSON']['output']>;
   /** Phone number in E.164 form; null when the user has none. */
@@ -223,17 +461,27 @@ export type ResolversTypes = ResolversObject<{
   App: ResolverTypeWrapper<AppParentModel>;
   AppRole: AppRole;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CreateOrgInput: CreateOrgInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteOrgPayload: ResolverTypeWrapper<DeleteOrgPayload>;
+  DenyMode: DenyMode;
   Device: ResolverTypeWrapper<DeviceParentModel>;
   DeviceType: DeviceType;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  IdSource: IdSource;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Org: ResolverTypeWrapper<OrgParentModel>;
+  OrgMemberConnection: ResolverTypeWrapper<OrgMemberConnectionParentModel>;
+  OrgMemberEdge: ResolverTypeWrapper<OrgMemberEdgeParentModel>;
+  OrgMembership: ResolverTypeWrapper<OrgMembershipParentModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RemoveOrgMemberPayload: ResolverTypeWrapper<RemoveOrgMemberPayloadParentModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UpdateMeInput: UpdateMeInput;
+  UpdateOrgInput: UpdateOrgInput;
   User: ResolverTypeWrapper<UserParentModel>;
   UserStatus: UserStatus;
 }>;
@@ -242,16 +490,24 @@ export type ResolversTypes = ResolversObject<{
 export type ResolversParentTypes = ResolversObject<{
   App: AppParentModel;
   Boolean: Scalars['Boolean']['output'];
+  CreateOrgInput: CreateOrgInput;
   DateTime: Scalars['DateTime']['output'];
+  DeleteOrgPayload: DeleteOrgPayload;
   Device: DeviceParentModel;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
+  Org: OrgParentModel;
+  OrgMemberConnection: OrgMemberConnectionParentModel;
+  OrgMemberEdge: OrgMemberEdgeParentModel;
+  OrgMembership: OrgMembershipParentModel;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  RemoveOrgMemberPayload: RemoveOrgMemberPayloadParentModel;
   String: Scalars['String']['output'];
   UpdateMeInput: UpdateMeInput;
+  UpdateOrgInput: UpdateOrgInput;
   User: UserParentModel;
 }>;
 
@@ -263,6 +519,44 @@ export type PublicDirectiveArgs = { };
 
 export type PublicDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = PublicDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type RequireAppRoleDirectiveArgs = {
+  atLeast: AppRole;
+};
+
+export type RequireAppRoleDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = RequireAppRoleDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type RequireOrgRoleDirectiveArgs = {
+  atLeast: Scalars['String']['input'];
+  deny?: Maybe<DenyMode>;
+  org?: Maybe<IdSource>;
+  path?: Maybe<Scalars['String']['input']>;
+};
+
+export type RequireOrgRoleDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = RequireOrgRoleDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type RequirePermissionDirectiveArgs = {
+  all?: Maybe<Array<Scalars['String']['input']>>;
+  any?: Maybe<Array<Scalars['String']['input']>>;
+  deny?: Maybe<DenyMode>;
+  org?: Maybe<IdSource>;
+  path?: Maybe<Scalars['String']['input']>;
+};
+
+export type RequirePermissionDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = RequirePermissionDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type SelfOrDirectiveArgs = {
+  appRole?: Maybe<AppRole>;
+  deny?: Maybe<DenyMode>;
+  org?: Maybe<IdSource>;
+  orgPath?: Maybe<Scalars['String']['input']>;
+  orgRole?: Maybe<Scalars['String']['input']>;
+  path?: Maybe<Scalars['String']['input']>;
+  permission?: Maybe<Scalars['String']['input']>;
+  user?: Maybe<IdSource>;
+};
+
+export type SelfOrDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = SelfOrDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type AppResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['App'] = ResolversParentTypes['App']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -271,6 +565,10 @@ export type AppResolvers<ContextType = GraphQLContext, ParentType extends Resolv
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DeleteOrgPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeleteOrgPayload'] = ResolversParentTypes['DeleteOrgPayload']> = ResolversObject<{
+  deletedOrgId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
 
 export type DeviceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Device'] = ResolversParentTypes['Device']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -286,7 +584,48 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  addOrgMember?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType, RequireFields<MutationAddOrgMemberArgs, 'orgId' | 'role' | 'userId'>>;
+  changeOrgMemberRole?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType, RequireFields<MutationChangeOrgMemberRoleArgs, 'orgId' | 'role' | 'userId'>>;
+  createOrg?: Resolver<ResolversTypes['Org'], ParentType, ContextType, RequireFields<MutationCreateOrgArgs, 'input'>>;
+  deleteOrg?: Resolver<ResolversTypes['DeleteOrgPayload'], ParentType, ContextType, RequireFields<MutationDeleteOrgArgs, 'id'>>;
+  removeOrgMember?: Resolver<ResolversTypes['RemoveOrgMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveOrgMemberArgs, 'orgId' | 'userId'>>;
+  setAppRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetAppRoleArgs, 'role' | 'userId'>>;
   updateMe?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
+  updateOrg?: Resolver<ResolversTypes['Org'], ParentType, ContextType, RequireFields<MutationUpdateOrgArgs, 'id' | 'input'>>;
+}>;
+
+export type OrgResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Org'] = ResolversParentTypes['Org']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  members?: Resolver<ResolversTypes['OrgMemberConnection'], ParentType, ContextType, RequireFields<OrgMembersArgs, 'first'>>;
+  metadata?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  viewerMembership?: Resolver<Maybe<ResolversTypes['OrgMembership']>, ParentType, ContextType>;
+}>;
+
+export type OrgMemberConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgMemberConnection'] = ResolversParentTypes['OrgMemberConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['OrgMemberEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type OrgMemberEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgMemberEdge'] = ResolversParentTypes['OrgMemberEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType>;
+}>;
+
+export type OrgMembershipResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgMembership'] = ResolversParentTypes['OrgMembership']> = ResolversObject<{
+  additionalRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  hasPermission?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<OrgMembershipHasPermissionArgs, 'permission'>>;
+  inheritedRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  isAtLeast?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<OrgMembershipIsAtLeastArgs, 'role'>>;
+  org?: Resolver<ResolversTypes['Org'], ParentType, ContextType>;
+  permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -299,6 +638,13 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   app?: Resolver<ResolversTypes['App'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  org?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType, RequireFields<QueryOrgArgs, 'id'>>;
+}>;
+
+export type RemoveOrgMemberPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RemoveOrgMemberPayload'] = ResolversParentTypes['RemoveOrgMemberPayload']> = ResolversObject<{
+  org?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType>;
+  orgId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  removedUserId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
@@ -311,6 +657,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastLoginAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   loginCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  memberships?: Resolver<Array<ResolversTypes['OrgMembership']>, ParentType, ContextType>;
   metadata?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   phoneVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
@@ -320,15 +667,25 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   App?: AppResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeleteOrgPayload?: DeleteOrgPayloadResolvers<ContextType>;
   Device?: DeviceResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
+  Org?: OrgResolvers<ContextType>;
+  OrgMemberConnection?: OrgMemberConnectionResolvers<ContextType>;
+  OrgMemberEdge?: OrgMemberEdgeResolvers<ContextType>;
+  OrgMembership?: OrgMembershipResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RemoveOrgMemberPayload?: RemoveOrgMemberPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = GraphQLContext> = ResolversObject<{
   authenticated?: AuthenticatedDirectiveResolver<any, any, ContextType>;
   public?: PublicDirectiveResolver<any, any, ContextType>;
+  requireAppRole?: RequireAppRoleDirectiveResolver<any, any, ContextType>;
+  requireOrgRole?: RequireOrgRoleDirectiveResolver<any, any, ContextType>;
+  requirePermission?: RequirePermissionDirectiveResolver<any, any, ContextType>;
+  selfOr?: SelfOrDirectiveResolver<any, any, ContextType>;
 }>;

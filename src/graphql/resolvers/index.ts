@@ -2,14 +2,21 @@ import type { Resolvers } from '../__generated__/resolvers-types.js';
 import * as app from './app.js';
 import * as base from './base.js';
 import * as device from './device.js';
+import * as membership from './membership.js';
+import * as org from './org.js';
 import * as user from './user.js';
 
 /** One module per schema file; root fields are merged here so each module stays self-contained. */
 export const resolvers: Resolvers = {
   ...base.scalars,
-  Query: { ...app.Query, ...user.Query },
-  Mutation: { ...user.Mutation },
+  Query: { ...app.Query, ...user.Query, ...org.Query },
+  Mutation: { ...user.Mutation, ...org.Mutation, ...membership.Mutation },
   App: app.App,
-  User: user.User,
+  User: { ...user.User, ...membership.User },
   Device: device.Device,
+  Org: org.Org,
+  OrgMemberConnection: org.OrgMemberConnection,
+  OrgMemberEdge: org.OrgMemberEdge,
+  OrgMembership: membership.OrgMembership,
+  RemoveOrgMemberPayload: membership.RemoveOrgMemberPayload,
 };

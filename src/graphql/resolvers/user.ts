@@ -1,5 +1,5 @@
 import type { MutationResolvers, QueryResolvers, UserResolvers, UserStatus } from '../__generated__/resolvers-types.js';
-import { badUserInput } from '../errors.js';
+import { badUserInput, fromPassageError } from '../errors.js';
 import { nonEmpty, passageUserOf } from './passage-field.js';
 
 const STATUS: Record<string, UserStatus> = { active: 'ACTIVE', inactive: 'INACTIVE', pending: 'PENDING' };
@@ -18,6 +18,17 @@ export const Mutation: MutationResolvers = {
       }
     }
     const row = await ctx.services.users.updateProfile(ctx.viewer!.id, { displayName });
+    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    return row;
+  },
+  setAppRole: async (_parent, { userId, role }, ctx) => {
+    // Passage must know the user before we keep anything about them.
+    try {
+      await ctx.loaders.passageUser.load(userId);
+    } catch (err) {
+      throw fromPassageError(err);
+    }
+    const row = await ctx.services.users.setAppRole(ctx.viewer!, userId, role);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },

@@ -1,0 +1,63 @@
+import type { MutationResolvers, OrgMembershipResolvers, RemoveOrgMemberPayloadResolvers, UserResolvers } from '../__generated__/resolvers-types.js';
+import type { GraphQLContext } from '../context.js';
+import { notFound } from '../errors.js';
+import { fromPassageError } from '../errors.js';
+
+const summary = (ctx: GraphQLContext, row: Parameters<GraphQLContext['services']['memberships']['describe']>[0]) =>
+  ctx.services.memberships.describe(row);
+
+/**
+ * Passage is the source of users: a user named by id gets a local row only once Passage
+ * confirms they exist. The check happens before any transaction (no network inside one).
+ */
+async function requirePassageUser(ctx: GraphQLContext, userId: string): Promise<void> {
+  try {
+    await ctx.loaders.passageUser.load(userId);
+  } catch (err) {
+    throw fromPassageError(err);
+  }
+}
+
+export const Mutation: MutationResolvers = {
+  addOrgMember: async (_parent, { orgId, userId, role, additionalRoles }, ctx) => {
+    if (!(await ctx.loaders.org.load(orgId))) throw notFound('The organization');
+    await requirePassageUser(ctx, userId);
+    const row = await ctx.services.memberships.add(ctx.viewer!, { orgId, userId, role, additionalRoles });
+    ctx.authz.invalidateOrg(orgId);
+    return row;
+  },
+  changeOrgMemberRole: async (_parent, { orgId, userId, role, additionalRoles }, ctx) => {
+    const row = await ctx.services.memberships.changeRole(ctx.viewer!, { orgId, userId, role, additionalRoles });
+    ctx.authz.invalidateOrg(orgId);
+    return row;
+  },
+  removeOrgMember: async (_parent, { orgId, userId }, ctx) => {
+    await ctx.services.memberships.remove(ctx.viewer!, orgId, userId);
+    ctx.authz.invalidateOrg(orgId);
+    return { orgId, removedUserId: userId };
+  },
+};
+
+export const RemoveOrgMemberPayload: RemoveOrgMemberPayloadResolvers = {
+  orgId: (p) => p.orgId,
+  removedUserId: (p) => p.removedUserId,
+  // The Org guard decides whether the caller still sees it (a member who left does not).
+  org: async (p, _args, ctx) => ctx.loaders.org.load(p.orgId),
+};
+
+export const OrgMembership: OrgMembershipResolvers = {
+  org: async (row, _args, ctx) => (await ctx.loaders.org.load(row.orgId))!,
+  user: async (row, _args, ctx) => (await ctx.loaders.user.load(row.userId))!,
+  role: (row) => row.role,
+  additionalRoles: (row) => row.additionalRoles,
+  inheritedRoles: (row, _args, ctx) => [...summary(ctx, row).inheritedRoles],
+  permissions: (row, _args, ctx) => [...summary(ctx, row).permissions].sort(),
+  isAtLeast: (row, { role }, ctx) => ctx.services.roles.has(role) && summary(ctx, row).rank >= ctx.services.roles.rankOf(role),
+  hasPermission: (row, { permission }, ctx) => summary(ctx, row).permissions.has(permission),
+  createdAt: (row) => row.createdAt,
+  updatedAt: (row) => row.updatedAt,
+};
+
+export const User: UserResolvers = {
+  memberships: async (user, _args, ctx) => ctx.loaders.membershipsOfUser.load(user.id),
+};

@@ -1,0 +1,74 @@
+import type { MutationResolvers, OrgMemberConnectionResolvers, OrgMemberEdgeResolvers, OrgResolvers, QueryResolvers } from '../__generated__/resolvers-types.js';
+import { encodeCursor } from '../../services/membership.js';
+import { badUserInput, notFound } from '../errors.js';
+
+const MAX_PAGE = 100;
+
+export const Query: QueryResolvers = {
+  // Non-members are turned away by the guard on Org with the same NOT_FOUND as a missing org.
+  org: async (_parent, { id }, ctx) => {
+    const org = await ctx.loaders.org.load(id);
+    if (!org) throw notFound('The organization');
+    return org;
+  },
+};
+
+export const Mutation: MutationResolvers = {
+  createOrg: async (_parent, { input }, ctx) => {
+    const org = await ctx.services.orgs.create(ctx.viewer!, { name: input.name, metadata: asObject(input.metadata) });
+    ctx.authz.invalidateOrg(org.id);
+    return org;
+  },
+  updateOrg: async (_parent, { id, input }, ctx) => {
+    const org = await ctx.services.orgs.update(ctx.viewer!, id, { name: input.name, metadata: asObject(input.metadata) });
+    ctx.loaders.org.clear(id).prime(id, org);
+    return org;
+  },
+  deleteOrg: async (_parent, { id }, ctx) => {
+    await ctx.services.orgs.delete(ctx.viewer!, id);
+    ctx.authz.invalidateOrg(id);
+    return { deletedOrgId: id };
+  },
+};
+
+export const Org: OrgResolvers = {
+  id: (org) => org.id,
+  name: (org) => org.name,
+  metadata: (org) => org.metadata,
+  createdAt: (org) => org.createdAt,
+  updatedAt: (org) => org.updatedAt,
+  members: async (org, { first, after, role }, ctx) => {
+    const size = first ?? 20;
+    if (size < 1 || size > MAX_PAGE) throw badUserInput('first', `first must be between 1 and ${MAX_PAGE}.`);
+    return ctx.services.memberships.listMembers(org.id, { first: size, after, role });
+  },
+  viewerMembership: async (org, _args, ctx) => {
+    const membership = ctx.viewer ? await ctx.authz.membership(org.id) : null;
+    return membership;
+  },
+};
+
+export const OrgMemberConnection: OrgMemberConnectionResolvers = {
+  edges: (page) => page.rows,
+  totalCount: (page) => page.totalCount,
+  pageInfo: (page) => {
+    return {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: page.rows[0] ? encodeCursor(page.rows[0]) : null,
+      endCursor: page.rows.at(-1) ? encodeCursor(page.rows.at(-1)!) : null,
+    };
+  },
+};
+
+export const OrgMemberEdge: OrgMemberEdgeResolvers = {
+  cursor: (row) => encodeCursor(row),
+  node: (row) => row,
+};
+
+/** JSON scalar inputs can be anything; metadata must be an object. */
+function asObject(value: unknown): Record<string, unknown> | null | undefined {
+  if (value === undefined || value === null) return value as null | undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw badUserInput('metadata', 'metadata must be a JSON object.');
+  return value as Record<string, unknown>;
+}

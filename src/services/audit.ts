@@ -1,0 +1,33 @@
+import type { Database, Db } from '../db/client.js';
+import { auditLog, type NewAuditRow } from '../db/schema/index.js';
+
+export type AuditEntry = Omit<NewAuditRow, 'id' | 'at' | 'outcome'>;
+
+/** Writes a success row inside the caller's transaction, so the change and its record commit together. */
+export function recordAudit(tx: Db, entry: AuditEntry): void {
+  tx.insert(auditLog).values({ ...entry, outcome: 'success' }).run();
+}
+
+/**
+ * Runs a write transaction; when it fails, the rollback leaves no trace of the change, so the
+ * refusal is recorded in a transaction of its own (actor, action, target and why).
+ */
+export async function audited<T>(
+  database: Database,
+  entry: AuditEntry,
+  fn: (tx: Db) => T,
+): Promise<T> {
+  try {
+    return await database.transaction(fn);
+  } catch (err) {
+    const code = (err as { extensions?: { code?: unknown } }).extensions?.code;
+    await database
+      .transaction((tx) => {
+        tx.insert(auditLog)
+          .values({ ...entry, outcome: 'failure', detail: typeof code === 'string' ? code : 'ERROR' })
+          .run();
+      })
+      .catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,215 @@
+import { and, asc, count, eq, gt, inArray, like, or, type SQL } from 'drizzle-orm';
+import type { Roles, RoleSummary } from '../auth/roles.js';
+import type { Database, Db } from '../db/client.js';
+import { orgMemberships, orgs, users, type MembershipRow } from '../db/schema/index.js';
+import { badUserInput, conflict, forbidden, notFound } from '../graphql/errors.js';
+import { audited, recordAudit } from './audit.js';
+
+/** A membership with what its roles grant. */
+export type Membership = MembershipRow & RoleSummary;
+
+/** Who is acting: app admins rank above every org role. */
+export type MembershipActor = { id: string; appRole: 'USER' | 'ADMIN' };
+
+export type MemberPage = { rows: MembershipRow[]; totalCount: number; hasNextPage: boolean; hasPreviousPage: boolean };
+
+export type RoleChange = { orgId: string; userId: string; role: string; additionalRoles?: readonly string[] | null };
+
+/**
+ * Org memberships and their invariants, each enforced inside one BEGIN IMMEDIATE transaction:
+ * nobody grants a role above their own or changes someone ranked above them, an org always
+ * keeps an owner, a user is a member at most once. Two racing requests serialize on the write
+ * lock, so the second one sees the first one's result.
+ */
+export class MembershipService {
+  readonly #database: Database;
+  readonly #roles: Roles;
+
+  constructor(opts: { database: Database; roles: Roles }) {
+    this.#database = opts.database;
+    this.#roles = opts.roles;
+  }
+
+  describe(row: MembershipRow): Membership {
+    return { ...row, ...this.#roles.summarize(row.role, row.additionalRoles) };
+  }
+
+  /** One user's memberships in the given orgs (the authorization loader's batch). */
+  async forUserInOrgs(userId: string, orgIds: readonly string[]): Promise<MembershipRow[]> {
+    if (orgIds.length === 0) return [];
+    return this.#database.db
+      .select()
+      .from(orgMemberships)
+      .where(and(eq(orgMemberships.userId, userId), inArray(orgMemberships.orgId, [...orgIds])))
+      .all();
+  }
+
+  /** Every membership of each user (User.memberships batch), oldest first. */
+  async forUsers(userIds: readonly string[]): Promise<MembershipRow[]> {
+    if (userIds.length === 0) return [];
+    return this.#database.db
+      .select()
+      .from(orgMemberships)
+      .where(inArray(orgMemberships.userId, [...userIds]))
+      .orderBy(asc(orgMemberships.createdAt), asc(orgMemberships.orgId))
+      .all();
+  }
+
+  /** A page of an org's members in join order; `after` is the cursor of the last row seen. */
+  async listMembers(orgId: string, opts: { first: number; after?: string | null; role?: string | null }): Promise<MemberPage> {
+    const { db } = this.#database;
+    const filters: SQL[] = [eq(orgMemberships.orgId, orgId)];
+    if (opts.role) filters.push(eq(orgMemberships.role, opts.role));
+    const totalCount = db.select({ n: count() }).from(orgMemberships).where(and(...filters)).get()!.n;
+    if (opts.after) {
+      const cursor = decodeCursor(opts.after);
+      filters.push(
+        or(
+          gt(orgMemberships.createdAt, cursor.createdAt),
+          and(eq(orgMemberships.createdAt, cursor.createdAt), gt(orgMemberships.userId, cursor.userId)),
+        )!,
+      );
+    }
+    const rows = db
+      .select()
+      .from(orgMemberships)
+      .where(and(...filters))
+      .orderBy(asc(orgMemberships.createdAt), asc(orgMemberships.userId))
+      .limit(opts.first + 1)
+      .all();
+    return { rows: rows.slice(0, opts.first), totalCount, hasNextPage: rows.length > opts.first, hasPreviousPage: Boolean(opts.after) };
+  }
+
+  async add(actor: MembershipActor, change: RoleChange): Promise<MembershipRow> {
+    const additionalRoles = this.#validRoles(change);
+    const entry = { actorId: actor.id, action: 'membership.add', targetType: 'membership', targetId: `${change.orgId}:${change.userId}`, orgId: change.orgId };
+    return audited(this.#database, entry, (tx) => {
+      this.#requireOrg(tx, change.orgId);
+      const actorRank = this.#rankOf(tx, actor, change.orgId);
+      const granted = this.#roles.summarize(change.role, additionalRoles).rank;
+      if (granted > actorRank) throw forbidden('INSUFFICIENT_ROLE', 'You cannot grant a role ranked above your own.');
+      if (this.#find(tx, change.orgId, change.userId)) throw conflict('ALREADY_MEMBER', 'The user is already a member of this organization.');
+      tx.insert(users).values({ id: change.userId }).onConflictDoNothing().run();
+      const row = tx
+        .insert(orgMemberships)
+        .values({ orgId: change.orgId, userId: change.userId, role: change.role, additionalRoles })
+        .returning()
+        .get();
+      recordAudit(tx, { ...entry, after: row });
+      return row;
+    });
+  }
+
+  async changeRole(actor: MembershipActor, change: RoleChange): Promise<MembershipRow> {
+    const entry = { actorId: actor.id, action: 'membership.change_role', targetType: 'membership', targetId: `${change.orgId}:${change.userId}`, orgId: change.orgId };
+    const requested = this.#validRoles(change);
+    return audited(this.#database, entry, (tx) => {
+      const before = this.#find(tx, change.orgId, change.userId);
+      if (!before) throw notFound('The membership');
+      const additionalRoles = change.additionalRoles === undefined || change.additionalRoles === null ? before.additionalRoles : requested;
+      const actorRank = this.#rankOf(tx, actor, change.orgId);
+      const current = this.#roles.summarize(before.role, before.additionalRoles).rank;
+      const next = this.#roles.summarize(change.role, additionalRoles).rank;
+      if (current > actorRank) throw forbidden('INSUFFICIENT_ROLE', 'You cannot change the role of someone ranked above you.');
+      if (next > actorRank) throw forbidden('INSUFFICIENT_ROLE', 'You cannot grant a role ranked above your own.');
+      const owner = this.#roles.ownerRole;
+      const staysOwner = change.role === owner || additionalRoles.includes(owner);
+      if (isOwner(before, owner) && !staysOwner && this.#ownerCount(tx, change.orgId) <= 1) {
+        throw conflict('LAST_OWNER', `An organization must keep at least one ${owner}; appoint another first.`);
+      }
+      const after = tx
+        .update(orgMemberships)
+        .set({ role: change.role, additionalRoles, updatedAt: new Date() })
+        .where(and(eq(orgMemberships.orgId, change.orgId), eq(orgMemberships.userId, change.userId)))
+        .returning()
+        .get()!;
+      recordAudit(tx, { ...entry, before, after });
+      return after;
+    });
+  }
+
+  /** Removes a member, or lets a member leave (actor = the member). */
+  async remove(actor: MembershipActor, orgId: string, userId: string): Promise<MembershipRow> {
+    const entry = { actorId: actor.id, action: 'membership.remove', targetType: 'membership', targetId: `${orgId}:${userId}`, orgId };
+    return audited(this.#database, entry, (tx) => {
+      const before = this.#find(tx, orgId, userId);
+      if (!before) throw notFound('The membership');
+      if (actor.id !== userId) {
+        const target = this.#roles.summarize(before.role, before.additionalRoles).rank;
+        if (target > this.#rankOf(tx, actor, orgId)) throw forbidden('INSUFFICIENT_ROLE', 'You cannot remove someone ranked above you.');
+      }
+      const owner = this.#roles.ownerRole;
+      if (isOwner(before, owner) && this.#ownerCount(tx, orgId) <= 1) {
+        throw conflict('LAST_OWNER', `An organization must keep at least one ${owner}; appoint another first.`);
+      }
+      tx.delete(orgMemberships).where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, userId))).run();
+      recordAudit(tx, { ...entry, before });
+      return before;
+    });
+  }
+
+  /** Orgs in which the user is the only owner (deleting or deactivating them would orphan the org). */
+  async orgsSolelyOwnedBy(userId: string): Promise<string[]> {
+    const owner = this.#roles.ownerRole;
+    const { db } = this.#database;
+    const mine = db.select().from(orgMemberships).where(eq(orgMemberships.userId, userId)).all().filter((m) => isOwner(m, owner));
+    return mine.filter((m) => this.#ownerCount(db, m.orgId) <= 1).map((m) => m.orgId);
+  }
+
+  #validRoles(change: RoleChange): string[] {
+    if (!this.#roles.has(change.role)) throw badUserInput('role', `Unknown role "${change.role}".`);
+    const additional = [...new Set(change.additionalRoles ?? [])].filter((r) => r !== change.role);
+    for (const role of additional) {
+      if (!this.#roles.has(role)) throw badUserInput('additionalRoles', `Unknown role "${role}".`);
+    }
+    return additional;
+  }
+
+  #requireOrg(tx: Db, orgId: string): void {
+    if (!tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, orgId)).get()) throw notFound('The organization');
+  }
+
+  #find(tx: Db, orgId: string, userId: string): MembershipRow | undefined {
+    return tx
+      .select()
+      .from(orgMemberships)
+      .where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, userId)))
+      .get();
+  }
+
+  /** Read inside the transaction: the decision uses the actor's role as it is now. */
+  #rankOf(tx: Db, actor: MembershipActor, orgId: string): number {
+    if (actor.appRole === 'ADMIN') return Number.POSITIVE_INFINITY;
+    const row = this.#find(tx, orgId, actor.id);
+    return row ? this.#roles.summarize(row.role, row.additionalRoles).rank : 0;
+  }
+
+  #ownerCount(tx: Db, orgId: string): number {
+    const owner = this.#roles.ownerRole;
+    // LIKE narrows the JSON column portably; the exact check runs on the parsed rows.
+    return tx
+      .select()
+      .from(orgMemberships)
+      .where(and(eq(orgMemberships.orgId, orgId), or(eq(orgMemberships.role, owner), like(orgMemberships.additionalRoles, `%${JSON.stringify(owner)}%`))))
+      .all()
+      .filter((m) => isOwner(m, owner)).length;
+  }
+}
+
+function isOwner(row: Pick<MembershipRow, 'role' | 'additionalRoles'>, owner: string): boolean {
+  return row.role === owner || row.additionalRoles.includes(owner);
+}
+
+export function encodeCursor(row: Pick<MembershipRow, 'createdAt' | 'userId'>): string {
+  return Buffer.from(JSON.stringify([row.createdAt.getTime(), row.userId])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; userId: string } {
+  try {
+    const [ms, userId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof ms === 'number' && Number.isFinite(ms) && typeof userId === 'string') return { createdAt: new Date(ms), userId };
+  } catch {
+    // fall through
+  }
+  throw badUserInput('after', 'after is not a cursor returned by this connection.');
+}
