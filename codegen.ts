@@ -17,6 +17,9 @@ const config: CodegenConfig = {
           OrgMemberConnection: '../mappers.js#OrgMemberConnectionParent',
           OrgMemberEdge: '../mappers.js#OrgMemberEdgeParent',
           RemoveOrgMemberPayload: '../mappers.js#RemoveOrgMemberPayloadParent',
+          UserConnection: '../mappers.js#UserConnectionParent',
+          UserEdge: '../mappers.js#UserEdgeParent',
+          MagicLink: '../mappers.js#MagicLinkParent',
         },
         scalars: {
           DateTime: { input: 'Date', output: 'Date | string' },

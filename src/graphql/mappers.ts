@@ -1,5 +1,5 @@
 import type { MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
-import type { PassageDevice } from '../passage/types.js';
+import type { PassageDevice, PassageMagicLink } from '../passage/types.js';
 import type { MemberPage } from '../services/membership.js';
 
 /**
@@ -15,6 +15,10 @@ export type OrgMembershipParent = MembershipRow;
 export type OrgMemberConnectionParent = MemberPage;
 export type OrgMemberEdgeParent = MembershipRow;
 export type RemoveOrgMemberPayloadParent = { orgId: string; removedUserId: string };
+/** A page of Passage's user list; `nodes` are local rows (transient for users we never stored). */
+export type UserConnectionParent = { nodes: UserRow[]; totalCount: number; page: number; limit: number; createdBefore: number; hasNextPage: boolean };
+export type UserEdgeParent = { node: UserRow; cursor: string };
+export type MagicLinkParent = PassageMagicLink;
 
 /**
  * Source properties that access directives may read with `org: PARENT` / `user: PARENT` beyond

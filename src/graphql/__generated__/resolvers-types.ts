@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel } from '../mappers.js';
+import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel, UserConnectionParent as UserConnectionParentModel, UserEdgeParent as UserEdgeParentModel, MagicLinkParent as MagicLinkParentModel } from '../mappers.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -33,6 +33,33 @@ export type AppRole =
   /** An ordinary user. */
   | 'USER';
 
+/**
+ * A magic link. Name exactly one target: `email`, `phone` or `userId`. A link to an email or phone
+ * Passage does not know creates that user.
+ */
+export type CreateMagicLinkInput = {
+  /** How to deliver it; required when `send` is true. */
+  channel?: InputMaybe<MagicLinkChannel>;
+  /** Send to this email address. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** Language of the message Passage sends: one of `de`, `en`, `es`, `it`, `pl`, `pt`, `zh`. */
+  language?: InputMaybe<Scalars['String']['input']>;
+  /** Path of the app page that handles the link, starting with `/`. */
+  magicLinkPath?: InputMaybe<Scalars['String']['input']>;
+  /** Send to this phone number (E.164). */
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /** Where the user lands after the link is used. */
+  redirectUrl?: InputMaybe<Scalars['String']['input']>;
+  /** When true, Passage delivers the link itself; otherwise only the link is returned. */
+  send?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Minutes the link stays valid, 1 to 1440 (default 60). */
+  ttl?: InputMaybe<Scalars['Int']['input']>;
+  /** What the link does; `LOGIN` by default. */
+  type?: InputMaybe<MagicLinkType>;
+  /** Send to this existing user. */
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** Fields of a new organization. */
 export type CreateOrgInput = {
   /** Optional JSON object for the application's own data (at most 16 KB). */
@@ -41,11 +68,28 @@ export type CreateOrgInput = {
   name: Scalars['String']['input'];
 };
 
+/** A new Passage user. At least one of `email` and `phone` is required. */
+export type CreateUserInput = {
+  /** Email address; stored lower-cased. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** Custom user metadata (a JSON object). */
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
+  /** Phone number in E.164 form, such as `+14155550100`. */
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** The result of deleting an organization. */
 export type DeleteOrgPayload = {
   __typename?: 'DeleteOrgPayload';
   /** The id of the organization that no longer exists. */
   deletedOrgId: Scalars['ID']['output'];
+};
+
+/** The result of deleting a user. */
+export type DeleteUserPayload = {
+  __typename?: 'DeleteUserPayload';
+  /** The id of the user that no longer exists, in Passage or here. */
+  deletedUserId: Scalars['ID']['output'];
 };
 
 /** What a denied caller receives. */
@@ -90,9 +134,46 @@ export type IdSource =
   /** The parent object: the object that owns the field, or for a directive on a type the guarded object itself. */
   | 'PARENT';
 
+/** A magic link created in Passage. Its secret is never returned; the URL is shown once to the caller and never logged. */
+export type MagicLink = {
+  __typename?: 'MagicLink';
+  /** True once the link has been used. */
+  activated: Scalars['Boolean']['output'];
+  /** The Passage magic link id. */
+  id: Scalars['ID']['output'];
+  /** The email address or phone number it was made for. */
+  identifier: Scalars['String']['output'];
+  /** Where the user lands after using it. */
+  redirectUrl: Scalars['String']['output'];
+  /** Minutes the link stays valid. */
+  ttl: Scalars['Int']['output'];
+  /** What the link does. */
+  type: MagicLinkType;
+  /** The link to open. */
+  url: Scalars['String']['output'];
+  /** The user the link signs in or verifies. */
+  userId: Scalars['ID']['output'];
+};
+
+/** How a magic link reaches the user. */
+export type MagicLinkChannel =
+  /** By email. */
+  | 'EMAIL'
+  /** By text message. */
+  | 'PHONE';
+
+/** What a magic link does when opened. */
+export type MagicLinkType =
+  /** Signs the user in. */
+  | 'LOGIN'
+  /** Confirms the user owns the email address or phone number. */
+  | 'VERIFY_IDENTIFIER';
+
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Lets a deactivated user sign in again and returns them. */
+  activateUser: User;
   /**
    * Adds an existing Passage user to an organization with a role, and returns the membership.
    * Nobody can grant a role ranked above their own. `NOT_FOUND` when Passage has no such user,
@@ -104,15 +185,33 @@ export type Mutation = {
    * ranked above them or grant a role above their own; demoting the last owner is `CONFLICT`.
    */
   changeOrgMemberRole: OrgMembership;
+  /** Creates a magic link (and the user, for an unknown email or phone). */
+  createMagicLink: MagicLink;
   /** Creates an organization; the caller becomes its owner (the highest-ranked role). */
   createOrg: Org;
+  /** Creates a user in Passage and returns it. `CONFLICT` when the email or phone is taken. */
+  createUser: User;
+  /**
+   * Stops a user from signing in; their next request is refused (401) even with an unexpired token.
+   * An admin cannot deactivate themself, nor the last owner of an organization (`CONFLICT`).
+   */
+  deactivateUser: User;
   /** Deletes an organization and all its memberships. */
   deleteOrg: DeleteOrgPayload;
+  /**
+   * Deletes a user from Passage, then their memberships and local record. An admin cannot delete
+   * themself, nor the last owner of an organization (`CONFLICT`). When Passage fails nothing changes here.
+   */
+  deleteUser: DeleteUserPayload;
   /**
    * Removes a member, or lets a member leave (pass your own user id). Removing someone ranked above
    * you is `FORBIDDEN`; removing the last owner is `CONFLICT`.
    */
   removeOrgMember: RemoveOrgMemberPayload;
+  /** Removes one of a user's passkeys or other WebAuthn credentials. True when it was removed. */
+  revokeDevice: Scalars['Boolean']['output'];
+  /** Revokes all of a user's refresh tokens, signing them out everywhere once their current auth token expires. True when done. */
+  revokeSessions: Scalars['Boolean']['output'];
   /**
    * Sets a user's application role and returns the user. Users listed in `ADMIN_USER_IDS` stay
    * admins whatever is set here. `NOT_FOUND` when Passage has no such user.
@@ -122,6 +221,14 @@ export type Mutation = {
   updateMe: User;
   /** Renames an organization or replaces its metadata, and returns it. */
   updateOrg: Org;
+  /** Changes a user's email, phone or metadata in Passage and returns the user. */
+  updateUser: User;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationActivateUserArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -144,8 +251,26 @@ export type MutationChangeOrgMemberRoleArgs = {
 
 
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationCreateMagicLinkArgs = {
+  input: CreateMagicLinkInput;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type MutationCreateOrgArgs = {
   input: CreateOrgInput;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationCreateUserArgs = {
+  input: CreateUserInput;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationDeactivateUserArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -156,8 +281,27 @@ export type MutationDeleteOrgArgs = {
 
 
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationDeleteUserArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type MutationRemoveOrgMemberArgs = {
   orgId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationRevokeDeviceArgs = {
+  deviceId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationRevokeSessionsArgs = {
   userId: Scalars['ID']['input'];
 };
 
@@ -179,6 +323,13 @@ export type MutationUpdateMeArgs = {
 export type MutationUpdateOrgArgs = {
   id: Scalars['ID']['input'];
   input: UpdateOrgInput;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationUpdateUserArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateUserInput;
 };
 
 /**
@@ -305,12 +456,39 @@ export type Query = {
   me: Maybe<User>;
   /** An organization by id. Null with `NOT_FOUND` when it does not exist or the caller is not a member: the two cases look the same. */
   org: Maybe<Org>;
+  /** A user by Passage id. Null with `NOT_FOUND` when Passage has no such user. */
+  user: Maybe<User>;
+  /** The user with this email address (any case) or E.164 phone number; null when there is none. */
+  userByIdentifier: Maybe<User>;
+  /** Passage users, newest first, optionally filtered. */
+  users: UserConnection;
 };
 
 
 /** Read operations. Every field states who may call it. */
 export type QueryOrgArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field states who may call it. */
+export type QueryUserArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field states who may call it. */
+export type QueryUserByIdentifierArgs = {
+  identifier: Scalars['String']['input'];
+};
+
+
+/** Read operations. Every field states who may call it. */
+export type QueryUsersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  query?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<UserStatus>;
 };
 
 /** The result of removing a member or leaving an organization. */
@@ -336,6 +514,16 @@ export type UpdateOrgInput = {
   metadata?: InputMaybe<Scalars['JSON']['input']>;
   /** The new display name, 1 to 100 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Changes to a Passage user; omitted fields keep their value. */
+export type UpdateUserInput = {
+  /** New email address. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** Metadata keys to set (a JSON object); a key set to null is removed. */
+  metadata?: InputMaybe<Scalars['JSON']['input']>;
+  /** New phone number in E.164 form. */
+  phone?: InputMaybe<Scalars['String']['input']>;
 };
 
 /**
@@ -373,6 +561,26 @@ export type User = {
   phoneVerified: Maybe<Scalars['Boolean']['output']>;
   /** Whether the user may sign in. */
   status: Maybe<UserStatus>;
+};
+
+/** A page of users from Passage. */
+export type UserConnection = {
+  __typename?: 'UserConnection';
+  /** The users in this page, each with its cursor. */
+  edges: Array<UserEdge>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** How many users match, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One user in a page of users. */
+export type UserEdge = {
+  __typename?: 'UserEdge';
+  /** Pass as `after` to continue after this user's page. */
+  cursor: Scalars['String']['output'];
+  /** The user. */
+  node: User;
 };
 
 /** Whether a Passage user may sign in. */
@@ -461,9 +669,12 @@ export type ResolversTypes = ResolversObject<{
   App: ResolverTypeWrapper<AppParentModel>;
   AppRole: AppRole;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CreateMagicLinkInput: CreateMagicLinkInput;
   CreateOrgInput: CreateOrgInput;
+  CreateUserInput: CreateUserInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteOrgPayload: ResolverTypeWrapper<DeleteOrgPayload>;
+  DeleteUserPayload: ResolverTypeWrapper<DeleteUserPayload>;
   DenyMode: DenyMode;
   Device: ResolverTypeWrapper<DeviceParentModel>;
   DeviceType: DeviceType;
@@ -471,6 +682,9 @@ export type ResolversTypes = ResolversObject<{
   IdSource: IdSource;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  MagicLink: ResolverTypeWrapper<MagicLinkParentModel>;
+  MagicLinkChannel: MagicLinkChannel;
+  MagicLinkType: MagicLinkType;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Org: ResolverTypeWrapper<OrgParentModel>;
   OrgMemberConnection: ResolverTypeWrapper<OrgMemberConnectionParentModel>;
@@ -482,7 +696,10 @@ export type ResolversTypes = ResolversObject<{
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UpdateMeInput: UpdateMeInput;
   UpdateOrgInput: UpdateOrgInput;
+  UpdateUserInput: UpdateUserInput;
   User: ResolverTypeWrapper<UserParentModel>;
+  UserConnection: ResolverTypeWrapper<UserConnectionParentModel>;
+  UserEdge: ResolverTypeWrapper<UserEdgeParentModel>;
   UserStatus: UserStatus;
 }>;
 
@@ -490,13 +707,17 @@ export type ResolversTypes = ResolversObject<{
 export type ResolversParentTypes = ResolversObject<{
   App: AppParentModel;
   Boolean: Scalars['Boolean']['output'];
+  CreateMagicLinkInput: CreateMagicLinkInput;
   CreateOrgInput: CreateOrgInput;
+  CreateUserInput: CreateUserInput;
   DateTime: Scalars['DateTime']['output'];
   DeleteOrgPayload: DeleteOrgPayload;
+  DeleteUserPayload: DeleteUserPayload;
   Device: DeviceParentModel;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
+  MagicLink: MagicLinkParentModel;
   Mutation: Record<PropertyKey, never>;
   Org: OrgParentModel;
   OrgMemberConnection: OrgMemberConnectionParentModel;
@@ -508,7 +729,10 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   UpdateMeInput: UpdateMeInput;
   UpdateOrgInput: UpdateOrgInput;
+  UpdateUserInput: UpdateUserInput;
   User: UserParentModel;
+  UserConnection: UserConnectionParentModel;
+  UserEdge: UserEdgeParentModel;
 }>;
 
 export type AuthenticatedDirectiveArgs = { };
@@ -570,6 +794,10 @@ export type DeleteOrgPayloadResolvers<ContextType = GraphQLContext, ParentType e
   deletedOrgId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
+export type DeleteUserPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeleteUserPayload'] = ResolversParentTypes['DeleteUserPayload']> = ResolversObject<{
+  deletedUserId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type DeviceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Device'] = ResolversParentTypes['Device']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   friendlyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -583,15 +811,34 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
+export type MagicLinkResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MagicLink'] = ResolversParentTypes['MagicLink']> = ResolversObject<{
+  activated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  identifier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  redirectUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ttl?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['MagicLinkType'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  activateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationActivateUserArgs, 'id'>>;
   addOrgMember?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType, RequireFields<MutationAddOrgMemberArgs, 'orgId' | 'role' | 'userId'>>;
   changeOrgMemberRole?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType, RequireFields<MutationChangeOrgMemberRoleArgs, 'orgId' | 'role' | 'userId'>>;
+  createMagicLink?: Resolver<ResolversTypes['MagicLink'], ParentType, ContextType, RequireFields<MutationCreateMagicLinkArgs, 'input'>>;
   createOrg?: Resolver<ResolversTypes['Org'], ParentType, ContextType, RequireFields<MutationCreateOrgArgs, 'input'>>;
+  createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
+  deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
   deleteOrg?: Resolver<ResolversTypes['DeleteOrgPayload'], ParentType, ContextType, RequireFields<MutationDeleteOrgArgs, 'id'>>;
+  deleteUser?: Resolver<ResolversTypes['DeleteUserPayload'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
   removeOrgMember?: Resolver<ResolversTypes['RemoveOrgMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveOrgMemberArgs, 'orgId' | 'userId'>>;
+  revokeDevice?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeDeviceArgs, 'deviceId' | 'userId'>>;
+  revokeSessions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionsArgs, 'userId'>>;
   setAppRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetAppRoleArgs, 'role' | 'userId'>>;
   updateMe?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
   updateOrg?: Resolver<ResolversTypes['Org'], ParentType, ContextType, RequireFields<MutationUpdateOrgArgs, 'id' | 'input'>>;
+  updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
 }>;
 
 export type OrgResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Org'] = ResolversParentTypes['Org']> = ResolversObject<{
@@ -639,6 +886,9 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   app?: Resolver<ResolversTypes['App'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   org?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType, RequireFields<QueryOrgArgs, 'id'>>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
+  userByIdentifier?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserByIdentifierArgs, 'identifier'>>;
+  users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
 }>;
 
 export type RemoveOrgMemberPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RemoveOrgMemberPayload'] = ResolversParentTypes['RemoveOrgMemberPayload']> = ResolversObject<{
@@ -664,12 +914,25 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   status?: Resolver<Maybe<ResolversTypes['UserStatus']>, ParentType, ContextType>;
 }>;
 
+export type UserConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UserConnection'] = ResolversParentTypes['UserConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['UserEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type UserEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UserEdge'] = ResolversParentTypes['UserEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   App?: AppResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeleteOrgPayload?: DeleteOrgPayloadResolvers<ContextType>;
+  DeleteUserPayload?: DeleteUserPayloadResolvers<ContextType>;
   Device?: DeviceResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  MagicLink?: MagicLinkResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Org?: OrgResolvers<ContextType>;
   OrgMemberConnection?: OrgMemberConnectionResolvers<ContextType>;
@@ -679,6 +942,8 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   RemoveOrgMemberPayload?: RemoveOrgMemberPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  UserConnection?: UserConnectionResolvers<ContextType>;
+  UserEdge?: UserEdgeResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = GraphQLContext> = ResolversObject<{
