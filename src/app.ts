@@ -6,7 +6,7 @@ import type { RequestListener } from 'node:http';
 import { createContext, type AppDeps, type GraphQLContext, type Services } from './graphql/context.js';
 import { PUBLIC_CODES } from './graphql/errors.js';
 import { createSchema } from './graphql/schema.js';
-import { createRequestHandler } from './http/server.js';
+import { createRequestHandler, type ExtraRoutes } from './http/server.js';
 import { UserService } from './services/user.js';
 import { OrgService } from './services/org.js';
 import { MembershipService } from './services/membership.js';
@@ -23,16 +23,22 @@ export type App = {
   stop(): Promise<void>;
 };
 
+export type AppOptions = {
+  /** Extra HTTP routes beside /graphql; dev mode mounts the web console and the dev sign-in. */
+  routes?: ExtraRoutes;
+};
+
 /**
  * Builds the whole server from its collaborators. No listening, no signal handlers, no timers:
  * the caller owns the process, so tests run the real app in-process.
  */
-export async function createApp(deps: AppDeps): Promise<App> {
+export async function createApp(deps: AppDeps, options: AppOptions = {}): Promise<App> {
   const roles = new Roles(deps.config.rolesFile ? loadRolesFile(deps.config.rolesFile) : DEFAULT_ROLES);
+  const memberships = new MembershipService({ database: deps.database, roles });
   const services: Services = {
-    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds }),
+    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, memberships }),
     orgs: new OrgService({ database: deps.database, roles }),
-    memberships: new MembershipService({ database: deps.database, roles }),
+    memberships,
     roles,
   };
   const schema = createSchema({ roles });
@@ -80,6 +86,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     isShuttingDown: () => shuttingDown,
     landingPage: !production,
     context: (req) => createContext(deps, services, req),
+    routes: options.routes,
   });
 
   return {

@@ -10,6 +10,7 @@ import type { Membership, MembershipService } from '../services/membership.js';
 import type { OrgService } from '../services/org.js';
 import type { AppRole, UserService } from '../services/user.js';
 import { createLoaders, type Loaders } from './loaders.js';
+import { PassageError } from '../passage/errors.js';
 
 /** Process-wide collaborators, built once by the caller of `createApp`. */
 export type AppDeps = {
@@ -54,8 +55,8 @@ export type RequestInfo = {
  */
 export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
   const log = deps.log.child({ requestId: req.requestId });
-  const viewer = await resolveViewer(deps, services, req, log);
   const loaders = createLoaders({ ...services, passage: deps.passage });
+  const viewer = await resolveViewer(deps, services, req, log, loaders);
   return {
     requestId: req.requestId,
     log,
@@ -68,7 +69,7 @@ export async function createContext(deps: AppDeps, services: Services, req: Requ
   };
 }
 
-async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo, log: Logger): Promise<Viewer | null> {
+async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo, log: Logger, loaders: Loaders): Promise<Viewer | null> {
   const token = extractToken(req.headers);
   if (token === null) return null;
   let userId: string;
@@ -87,8 +88,34 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
       extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID', http: { status: 401 } },
     });
   }
-  const row = await services.users.ensure(userId);
+  const row = (await services.users.findById(userId)) ?? (await firstSight(services, loaders, userId, log));
+  if (row.status === 'inactive') {
+    throw new GraphQLError('This account is deactivated.', {
+      extensions: { code: 'UNAUTHENTICATED', reason: 'USER_DEACTIVATED', http: { status: 401 } },
+    });
+  }
   return { id: row.id, appRole: services.users.appRoleOf(row) };
+}
+
+/**
+ * The first request of a user we have no row for: ask Passage once ("correlating users"), so a
+ * deleted user's unexpired token cannot bring their row back. The answer also primes this
+ * request's loader. If Passage cannot be reached the signature is trusted and the row created.
+ */
+async function firstSight(services: Services, loaders: Loaders, userId: string, log: Logger) {
+  try {
+    const passageUser = await loaders.passageUser.load(userId);
+    return services.users.ensure(userId, passageUser.status);
+  } catch (err) {
+    if (err instanceof PassageError && err.status === 404) {
+      throw new GraphQLError('This account no longer exists.', {
+        extensions: { code: 'UNAUTHENTICATED', reason: 'USER_DELETED', http: { status: 401 } },
+      });
+    }
+    loaders.passageUser.clear(userId);
+    log.warn({ err, userId }, 'Passage unavailable on first sight of a user; trusting the token');
+    return services.users.ensure(userId);
+  }
 }
 
 function createAuthz(services: Services, viewer: Viewer | null, loaders: Loaders): Authz {

@@ -20,14 +20,19 @@ export async function audited<T>(
   try {
     return await database.transaction(fn);
   } catch (err) {
-    const code = (err as { extensions?: { code?: unknown } }).extensions?.code;
-    await database
-      .transaction((tx) => {
-        tx.insert(auditLog)
-          .values({ ...entry, outcome: 'failure', detail: typeof code === 'string' ? code : 'ERROR' })
-          .run();
-      })
-      .catch(() => undefined);
+    await recordFailure(database, entry, err);
     throw err;
   }
+}
+
+/** Records a refused or failed change with the error code as its detail; never throws. */
+export async function recordFailure(database: Database, entry: AuditEntry, err: unknown): Promise<void> {
+  const code = (err as { extensions?: { code?: unknown } }).extensions?.code;
+  await database
+    .transaction((tx) => {
+      tx.insert(auditLog)
+        .values({ ...entry, outcome: 'failure', detail: typeof code === 'string' ? code : 'ERROR' })
+        .run();
+    })
+    .catch(() => undefined);
 }

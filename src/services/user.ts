@@ -1,21 +1,57 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { users, type UserRow } from '../db/schema/index.js';
-import { audited, recordAudit } from './audit.js';
+import { badUserInput, conflict, fromPassageError } from '../graphql/errors.js';
+import type { PassageClient } from '../passage/client.js';
+import type { CreateMagicLinkInput, PassageMagicLink, PassageUser, PassageUserPage } from '../passage/types.js';
+import { audited, recordAudit, recordFailure, type AuditEntry } from './audit.js';
+import type { MembershipService } from './membership.js';
+import { MAGIC_LINK_LANGUAGES, validEmail, validMetadata, validPhone, validUrlOrPath } from './validation.js';
 
 export type AppRole = 'USER' | 'ADMIN';
+export type UserStatus = UserRow['status'];
+export type Actor = { id: string };
 
-export type UserServiceOptions = { database: Database; adminUserIds: readonly string[] };
+export type UserServiceOptions = {
+  database: Database;
+  adminUserIds: readonly string[];
+  passage: PassageClient;
+  memberships: MembershipService;
+};
 
-/** Local user rows: just-in-time creation, profile edits and the app-level role. */
+export type UserInput = { email?: string | null; phone?: string | null; metadata?: unknown };
+
+export type MagicLinkInput = {
+  email?: string | null;
+  phone?: string | null;
+  userId?: string | null;
+  channel?: 'email' | 'phone' | null;
+  send?: boolean | null;
+  type?: 'login' | 'verify_identifier' | null;
+  redirectUrl?: string | null;
+  magicLinkPath?: string | null;
+  language?: string | null;
+  ttl?: number | null;
+};
+
+/**
+ * Users: local rows (created just-in-time, never before Passage confirms the user exists), the
+ * app-level role, and the admin operations that change Passage. Every admin operation calls
+ * Passage first and writes locally only after Passage confirmed, in a short transaction with
+ * its audit row; a Passage failure changes nothing here and is audited as a failure.
+ */
 export class UserService {
   readonly #database: Database;
   readonly #admins: ReadonlySet<string>;
+  readonly #passage: PassageClient;
+  readonly #memberships: MembershipService;
   readonly #byId;
 
   constructor(opts: UserServiceOptions) {
     this.#database = opts.database;
     this.#admins = new Set(opts.adminUserIds);
+    this.#passage = opts.passage;
+    this.#memberships = opts.memberships;
     const { db } = opts.database;
     // Built once: drizzle query building costs more than the SQLite lookup itself.
     this.#byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
@@ -35,13 +71,18 @@ export class UserService {
    * Returns the local row for a Passage user, creating it the first time we see them. Callers
    * must already know the id is a real Passage user (a verified token, or Passage confirmed it).
    */
-  async ensure(id: string): Promise<UserRow> {
+  async ensure(id: string, status: UserStatus = 'active'): Promise<UserRow> {
     const existing = await this.findById(id);
     if (existing) return existing;
     return this.#database.transaction((tx) => {
-      tx.insert(users).values({ id }).onConflictDoNothing().run();
+      tx.insert(users).values({ id, status }).onConflictDoNothing().run();
       return tx.select().from(users).where(eq(users.id, id)).get()!;
     });
+  }
+
+  /** What a user we have no row for looks like to resolvers (reads never create rows). */
+  transient(id: string, status: UserStatus = 'active'): UserRow {
+    return { id, displayName: null, appRole: 'USER', status, createdAt: new Date(0), updatedAt: new Date(0) };
   }
 
   async updateProfile(id: string, patch: { displayName?: string | null }): Promise<UserRow> {
@@ -55,7 +96,7 @@ export class UserService {
   }
 
   /** Promotes or demotes a user (audited). The caller has confirmed the user exists in Passage. */
-  async setAppRole(actor: { id: string }, id: string, role: AppRole): Promise<UserRow> {
+  async setAppRole(actor: Actor, id: string, role: AppRole): Promise<UserRow> {
     const entry = { actorId: actor.id, action: 'user.set_app_role', targetType: 'user', targetId: id };
     return audited(this.#database, entry, (tx) => {
       tx.insert(users).values({ id }).onConflictDoNothing().run();
@@ -70,4 +111,217 @@ export class UserService {
   appRoleOf(row: Pick<UserRow, 'id' | 'appRole'>): AppRole {
     return this.#admins.has(row.id) ? 'ADMIN' : row.appRole;
   }
+
+  // --- Admin operations on Passage -------------------------------------------------------------
+
+  async list(opts: { first: number; after?: string | null; query?: string | null; status?: UserStatus | null }): Promise<PassageUserPage> {
+    if (!Number.isInteger(opts.first) || opts.first < 1 || opts.first > 100) throw badUserInput('first', 'first must be between 1 and 100.');
+    const cursor = opts.after ? decodeUsersCursor(opts.after) : { page: 0, createdBefore: undefined };
+    // Passage's LIKE is case-sensitive and its identifiers are stored lower-cased; its wildcards
+    // in the search text are dropped rather than passed through.
+    const query = opts.query?.trim().toLowerCase().replace(/[%_]/g, '');
+    return this.#remoteRead(() =>
+      this.#passage.listUsers({
+        page: cursor.page + 1,
+        limit: opts.first,
+        orderBy: 'created_at:DESC',
+        ...(cursor.createdBefore !== undefined ? { createdBefore: cursor.createdBefore } : {}),
+        ...(query ? { identifier: `like:%${query}%` } : {}),
+        ...(opts.status ? { status: opts.status } : {}),
+      }),
+    );
+  }
+
+  async findByIdentifier(identifier: string): Promise<PassageUser | null> {
+    const trimmed = identifier.trim();
+    if (trimmed.includes('@')) validEmail(trimmed, 'identifier');
+    else validPhone(trimmed, 'identifier');
+    try {
+      return await this.#passage.getUserByIdentifier(trimmed);
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return null;
+      throw fromPassageError(err);
+    }
+  }
+
+  async create(actor: Actor, input: UserInput): Promise<{ row: UserRow; passageUser: PassageUser }> {
+    const entry: AuditEntry = { actorId: actor.id, action: 'user.create', targetType: 'user', targetId: input.email ?? input.phone ?? '' };
+    return this.#admin(entry, async () => {
+      const email = validEmail(input.email);
+      const phone = validPhone(input.phone);
+      const metadata = validMetadata(input.metadata);
+      if (!email && !phone) throw badUserInput('email', 'email or phone is required.');
+      const passageUser = await this.#remoteWrite(() => this.#passage.createUser({ email, phone, userMetadata: metadata }));
+      const row = await audited(this.#database, { ...entry, targetId: passageUser.id }, (tx) => {
+        tx.insert(users).values({ id: passageUser.id, status: passageUser.status }).onConflictDoNothing().run();
+        recordAudit(tx, { ...entry, targetId: passageUser.id, after: { email: passageUser.email, phone: passageUser.phone, status: passageUser.status } });
+        return tx.select().from(users).where(eq(users.id, passageUser.id)).get()!;
+      });
+      return { row, passageUser };
+    });
+  }
+
+  async update(actor: Actor, id: string, input: UserInput): Promise<{ row: UserRow; passageUser: PassageUser }> {
+    const entry: AuditEntry = { actorId: actor.id, action: 'user.update', targetType: 'user', targetId: id };
+    return this.#admin(entry, async () => {
+      const email = validEmail(input.email);
+      const phone = validPhone(input.phone);
+      const metadata = validMetadata(input.metadata);
+      const passageUser = await this.#remoteWrite(() => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }));
+      const row = await this.#afterConfirmed(entry, passageUser, { email, phone, metadata });
+      return { row, passageUser };
+    });
+  }
+
+  async setStatus(actor: Actor, id: string, status: 'active' | 'inactive'): Promise<{ row: UserRow; passageUser: PassageUser }> {
+    const entry: AuditEntry = { actorId: actor.id, action: status === 'active' ? 'user.activate' : 'user.deactivate', targetType: 'user', targetId: id };
+    return this.#admin(entry, async () => {
+      if (status === 'inactive') await this.#assertRemovable(actor, id);
+      const passageUser = await this.#remoteWrite(() =>
+        status === 'active' ? this.#passage.activateUser(id) : this.#passage.deactivateUser(id),
+      );
+      const row = await this.#afterConfirmed(entry, passageUser, { status: passageUser.status });
+      return { row, passageUser };
+    });
+  }
+
+  /** Passage first; the local row and memberships (cascade) go only once Passage confirmed. */
+  async delete(actor: Actor, id: string): Promise<void> {
+    const entry: AuditEntry = { actorId: actor.id, action: 'user.delete', targetType: 'user', targetId: id };
+    await this.#admin(entry, async () => {
+      await this.#assertRemovable(actor, id);
+      await this.#remoteWrite(() => this.#passage.deleteUser(id));
+      await this.#database.transaction((tx) => {
+        const before = tx.select().from(users).where(eq(users.id, id)).get();
+        tx.delete(users).where(eq(users.id, id)).run();
+        recordAudit(tx, { ...entry, before: before ?? null });
+      });
+    });
+  }
+
+  async revokeDevice(actor: Actor, userId: string, deviceId: string): Promise<void> {
+    const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_device', targetType: 'device', targetId: deviceId, detail: null };
+    await this.#admin(entry, async () => {
+      await this.#remoteWrite(() => this.#passage.deleteDevice(userId, deviceId));
+      await this.#database.transaction((tx) => recordAudit(tx, { ...entry, before: { userId } }));
+    });
+  }
+
+  async revokeSessions(actor: Actor, userId: string): Promise<void> {
+    const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_sessions', targetType: 'user', targetId: userId };
+    await this.#admin(entry, async () => {
+      await this.#remoteWrite(() => this.#passage.revokeRefreshTokens(userId));
+      await this.#database.transaction((tx) => recordAudit(tx, entry));
+    });
+  }
+
+  /** The link's URL and secret go to the caller only: never into logs or audit rows. */
+  async createMagicLink(actor: Actor, input: MagicLinkInput): Promise<PassageMagicLink> {
+    const entry: AuditEntry = { actorId: actor.id, action: 'magic_link.create', targetType: 'magic_link', targetId: '' };
+    return this.#admin(entry, async () => {
+      const request = validMagicLink(input);
+      const link = await this.#remoteWrite(() => this.#passage.createMagicLink(request));
+      await this.#database.transaction((tx) => {
+        tx.insert(users).values({ id: link.userId }).onConflictDoNothing().run();
+        recordAudit(tx, { ...entry, targetId: link.id, after: { id: link.id, userId: link.userId, type: link.type, ttl: link.ttl, send: request.send ?? false } });
+      });
+      return link;
+    });
+  }
+
+  /** Runs an admin operation; any refusal or failure leaves a failure row in the audit log. */
+  async #admin<T>(entry: AuditEntry, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      await recordFailure(this.#database, entry, err);
+      throw err;
+    }
+  }
+
+  async #afterConfirmed(entry: AuditEntry, passageUser: PassageUser, change: Record<string, unknown>): Promise<UserRow> {
+    return this.#database.transaction((tx) => {
+      tx.insert(users).values({ id: passageUser.id, status: passageUser.status }).onConflictDoNothing().run();
+      const before = tx.select().from(users).where(eq(users.id, passageUser.id)).get()!;
+      const row = tx.update(users).set({ status: passageUser.status, updatedAt: new Date() }).where(eq(users.id, passageUser.id)).returning().get()!;
+      recordAudit(tx, { ...entry, before: { status: before.status }, after: change });
+      return row;
+    });
+  }
+
+  /** Checked before Passage is called: an admin cannot lock themself out or orphan an org. */
+  async #assertRemovable(actor: Actor, id: string): Promise<void> {
+    if (actor.id === id) throw conflict('SELF', 'You cannot deactivate or delete yourself.');
+    const orphaned = await this.#memberships.orgsSolelyOwnedBy(id);
+    if (orphaned.length > 0) {
+      throw conflict('LAST_OWNER', 'The user is the last owner of an organization; transfer ownership first.');
+    }
+  }
+
+  async #remoteRead<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw fromPassageError(err);
+    }
+  }
+
+  /** A duplicate identifier is Passage's 400 "already exists": a conflict for our clients. */
+  async #remoteWrite<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      const mapped = fromPassageError(err);
+      if (mapped.extensions['code'] === 'BAD_USER_INPUT' && /already exists/i.test(mapped.message)) {
+        throw conflict('ALREADY_EXISTS', 'A user with this email or phone already exists.');
+      }
+      throw mapped;
+    }
+  }
+}
+
+function validMagicLink(input: MagicLinkInput): CreateMagicLinkInput {
+  const targets = [input.email, input.phone, input.userId].filter((v) => v !== undefined && v !== null);
+  if (targets.length !== 1) throw badUserInput('email', 'Name exactly one of email, phone or userId.');
+  const email = validEmail(input.email);
+  const phone = validPhone(input.phone);
+  if (input.send && !input.channel) throw badUserInput('channel', 'channel is required when send is true.');
+  if (input.language !== undefined && input.language !== null && !(MAGIC_LINK_LANGUAGES as readonly string[]).includes(input.language)) {
+    throw badUserInput('language', `language must be one of ${MAGIC_LINK_LANGUAGES.join(', ')}.`);
+  }
+  if (input.ttl !== undefined && input.ttl !== null && (!Number.isInteger(input.ttl) || input.ttl < 1 || input.ttl > 1440)) {
+    throw badUserInput('ttl', 'ttl must be 1 to 1440 minutes.');
+  }
+  const magicLinkPath = input.magicLinkPath ?? undefined;
+  if (magicLinkPath !== undefined && !magicLinkPath.startsWith('/')) throw badUserInput('magicLinkPath', 'magicLinkPath must start with /.');
+  const request: CreateMagicLinkInput = {
+    ...(email ? { email } : {}),
+    ...(phone ? { phone } : {}),
+    ...(input.userId ? { userId: input.userId } : {}),
+    ...(input.channel ? { channel: input.channel } : {}),
+    send: input.send ?? false,
+    type: input.type ?? 'login',
+  };
+  const redirectUrl = validUrlOrPath(input.redirectUrl, 'redirectUrl');
+  if (redirectUrl) request.redirectUrl = redirectUrl;
+  if (magicLinkPath) request.magicLinkPath = magicLinkPath;
+  if (input.language) request.language = input.language;
+  if (input.ttl) request.ttl = input.ttl;
+  return request;
+}
+
+export function encodeUsersCursor(page: number, createdBefore: number): string {
+  return Buffer.from(JSON.stringify([page, createdBefore])).toString('base64url');
+}
+
+function decodeUsersCursor(cursor: string): { page: number; createdBefore: number } {
+  try {
+    const [page, createdBefore] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (Number.isInteger(page) && (page as number) >= 1 && Number.isInteger(createdBefore)) {
+      return { page: page as number, createdBefore: createdBefore as number };
+    }
+  } catch {
+    // fall through
+  }
+  throw badUserInput('after', 'after is not a cursor returned by this connection.');
 }

@@ -26,6 +26,8 @@ export type Harness = {
   emulator: Emulator;
   server: RunningServer;
   dir: string;
+  /** Log lines, when started with `captureLogs`. */
+  logs: string[];
   gql<T = Record<string, unknown>>(query: string, opts?: GqlOptions): Promise<GqlResult<T>>;
   /** Seeds (or finds) an active Passage user with one passkey and returns its id and a fresh token. */
   user(email: string): Promise<{ id: string; token: string }>;
@@ -37,6 +39,8 @@ export type Harness = {
 export type HarnessOptions = {
   env?: Record<string, string>;
   adminEmails?: string[];
+  /** Keep every log line passgraph writes in `harness.logs` (at LOG_LEVEL, default debug). */
+  captureLogs?: boolean;
   /** Runs after the emulator starts and before passgraph does (e.g. to inject a fault). */
   beforeStart?: (emulator: Emulator) => void | Promise<void>;
 };
@@ -64,10 +68,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     PASSAGE_JWKS_URL: emulator.jwksUrl,
     PASSAGE_TIMEOUT_MS: '1000',
     ADMIN_USER_IDS: adminIds.join(','),
-    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? (opts.captureLogs ? 'debug' : 'silent'),
     ...opts.env,
   });
-  const log = createLogger(config.logLevel);
+  const logs: string[] = [];
+  const log = opts.captureLogs
+    ? createLogger(config.logLevel, { write: (line: string) => void logs.push(line) })
+    : createLogger(config.logLevel);
   let server: RunningServer;
   try {
     server = await startServer(config, log);
@@ -82,6 +89,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       return server.url;
     },
     emulator,
+    logs,
     get server() {
       return server;
     },

@@ -11,6 +11,11 @@ export const users = sqliteTable('users', {
   displayName: text('display_name'),
   /** Promotion by `setAppRole`; ADMIN_USER_IDS grants ADMIN on top of this. */
   appRole: text('app_role', { enum: ['USER', 'ADMIN'] }).notNull().default('USER'),
+  /**
+   * Passage's status as last confirmed by our own admin mutations. Checked on every request, so
+   * a deactivated user is refused at once even while their token is unexpired.
+   */
+  status: text('status', { enum: ['active', 'inactive', 'pending'] }).notNull().default('active'),
   ...timestamps,
 });
 

@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `status` text DEFAULT 'active' NOT NULL;
