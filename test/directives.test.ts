@@ -637,14 +637,12 @@ describe('type-level guards', () => {
       });
     });
 
-    // KNOWN BUG (fail-open), src/graphql/directives.ts resolveTypeName: without resolveType it only
-    // reads __typename, while graphql-js's default type resolver also tries each type's isTypeOf.
-    // The type name comes out undefined, no guard runs, and a USER reads an ADMIN-only Vaulted.
-    // Remove `.fails` once fixed.
-    it.fails('the concrete type guard applies to a single object', async () => {
+    // graphql-js also resolves union members by isTypeOf; the guard must find the type the same
+    // way, or a USER would read an ADMIN-only Vaulted (fail-open).
+    it('the concrete type guard applies to a single object', async () => {
       expectDenied(await run(s, '{ box { __typename } }', user().ctx), 'box', 'FORBIDDEN', 'INSUFFICIENT_APP_ROLE');
     });
-    it.fails('the concrete type guard filters a list', async () => {
+    it('the concrete type guard filters a list', async () => {
       expectOk(await run(s, '{ boxes { __typename ... on Open { id } } }', user().ctx), { boxes: [{ __typename: 'Open', id: 'o1' }] });
     });
   });
@@ -681,17 +679,17 @@ describe('type-level guards', () => {
     });
   });
 
-  // KNOWN BUG, src/graphql/directives.ts line 79 with src/graphql/guards.ts locator (line 40): the
-  // interface's own guards are built with site.typeName = the interface, and locator only accepts
-  // fields of *object* types (isObjectType), so every org/user PARENT path on an interface throws at
-  // start-up ("Owned has no field or source property \"orgId\"") even though the interface declares
-  // it. Only @authenticated / @requireAppRole can be put on an interface. Remove `.fails` once fixed.
-  it.fails('a guard on an interface type may read the org from the guarded object (org: PARENT)', () => {
+  // Interface guards are validated against the interface's own fields, so an org/user PARENT path
+  // the interface declares must be accepted.
+  it('a guard on an interface type may read the org from the guarded object (org: PARENT)', async () => {
     // The interface declares orgId, and every implementation has it.
-    const sdl = `interface Owned @requireOrgRole(atLeast: "Member", org: PARENT, path: "orgId") { id: ID!, orgId: ID! }
+    const s = build(
+      `interface Owned @requireOrgRole(atLeast: "Member", org: PARENT, path: "orgId") { id: ID!, orgId: ID! }
        type Invoice implements Owned { id: ID!, orgId: ID!, total: Int }
-       extend type Query { invoice: Invoice @authenticated }`;
-    expect(() => build(sdl)).not.toThrow();
+       extend type Query { invoices: [Invoice!]! @authenticated }`,
+      { Query: { invoices: () => [{ id: 'i1', orgId: 'o1', total: 1 }, { id: 'i2', orgId: 'o2', total: 2 }] } },
+    );
+    expectOk(await run(s, '{ invoices { id } }', user({ o2: { role: 'Member' } }).ctx), { invoices: [{ id: 'i2' }] });
   });
 
   it('a directive on an interface field applies to the implementing field', async () => {
@@ -740,17 +738,14 @@ describe('type-level guards', () => {
       });
     });
 
-    // KNOWN BUG, src/graphql/directives.ts checkReturned (line 143-145): list items are not awaited
-    // before the type is resolved and the guard runs, so guards see the Promise, not the object.
-    // Concrete item type: the PARENT org id reads as undefined (ORG_UNRESOLVED) and allowed items
-    // are silently dropped. Remove `.fails` once fixed.
-    it.fails('keeps the allowed items of a concrete type', async () => {
+    // Guards must see the resolved object, not the promise: otherwise the PARENT org id reads as
+    // undefined and allowed items are dropped.
+    it('keeps the allowed items of a concrete type', async () => {
       expectOk(await run(s, '{ locked { id } }', user({ o1: { role: 'Member' } }).ctx), { locked: [{ id: 'l1' }] });
     });
 
-    // Same bug, fail-open: for an abstract item type, resolveType sees the Promise and names an
-    // unguarded type (or none), so a denied Locked is returned. Remove `.fails` once fixed.
-    it.fails('leaves denied items of an abstract type out', async () => {
+    // For an abstract item type, a promise seen by resolveType would name the wrong type (fail-open).
+    it('leaves denied items of an abstract type out', async () => {
       expectOk(await run(s, '{ entries { __typename id } }', user({ o1: { role: 'Member' } }).ctx), {
         entries: [{ __typename: 'Loose', id: 'x1' }],
       });
@@ -919,14 +914,12 @@ describe('start-up validation', () => {
     });
   }
 
-  // KNOWN BUG, src/graphql/guards.ts assertArgPath (lines 48-56): getNamedType unwraps list types,
-  // so a path to [ID!] (or through a list of input objects) passes start-up validation although the
-  // value read at run time is an array (or undefined), never a string: every non-admin caller gets
-  // ORG_UNRESOLVED. Remove `.fails` once list types are rejected.
-  it.fails('throws for an ARG path leading to a list of ids', () => {
+  // A path to [ID!] (or through a list of input objects) yields an array at run time, never one
+  // org id, so it must be refused at start-up.
+  it('throws for an ARG path leading to a list of ids', () => {
     expect(apply(`extend type Query { f(orgIds: [ID!]): String @requireOrgRole(atLeast: "Member", path: "orgIds") }`)).toThrow();
   });
-  it.fails('throws for an ARG path through a list of input objects', () => {
+  it('throws for an ARG path through a list of input objects', () => {
     expect(
       apply(`input FItem { orgId: ID } input FIn { items: [FItem!] } extend type Query { f(input: FIn): String @requireOrgRole(atLeast: "Member", path: "input.items.orgId") }`),
     ).toThrow();
@@ -1051,10 +1044,8 @@ describe('membership look-ups through a DataLoader', () => {
     expect(batches.flat().sort()).toEqual(['o1', 'o2', 'o3']);
   });
 
-  // KNOWN BUG (src/graphql/directives.ts checkReturned): list items are checked one after another
-  // (`for ... await`), so each distinct org of a list is its own DataLoader batch (N round trips)
-  // instead of one batch. Remove `.fails` once the items are checked concurrently.
-  it.fails('a list spanning several orgs looks them all up in a single batch', async () => {
+  // List items are checked together, so every distinct org of a list shares one DataLoader batch.
+  it('a list spanning several orgs looks them all up in a single batch', async () => {
     const { ctx, batches } = loaderContext({ o1: { role: 'Member' }, o3: { role: 'Admin' } });
     await run(schema, '{ items { id } }', ctx);
     expect(batches).toHaveLength(1);

@@ -12,7 +12,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { GraphQLContext } from './context.js';
-import { unauthenticated } from './errors.js';
+import { forbidden, unauthenticated } from './errors.js';
 
 /**
  * Authorization declared in the SDL and enforced at resolution time. Nothing rewrites the
@@ -135,42 +135,57 @@ function returnedTypeGuards(
   return out;
 }
 
-/** Returns the value with denied list items removed; throws for a denied single object. */
+/**
+ * Returns the value with denied list items removed; throws for a denied single object. List
+ * items are checked together (they may be promises, as `ids.map(loader.load)` gives), so their
+ * membership look-ups share one DataLoader batch.
+ */
 async function checkReturned(value: unknown, guards: Map<string, Guard[]>, rest: Omit<GuardInput, 'source'>): Promise<unknown> {
-  if (value === null || value === undefined) return value;
-  if (Array.isArray(value)) {
-    const kept: unknown[] = [];
-    for (const item of value) {
-      try {
-        kept.push(await checkReturned(item, guards, rest));
-      } catch (err) {
-        if (!(err instanceof GraphQLError)) throw err;
-      }
-    }
-    return kept;
+  const resolved = await value;
+  if (resolved === null || resolved === undefined) return resolved;
+  if (Array.isArray(resolved)) {
+    const DENIED = Symbol('denied');
+    const checked = await Promise.all(
+      resolved.map(async (item: unknown) => {
+        try {
+          return await checkReturned(item, guards, rest);
+        } catch (err) {
+          if (err instanceof GraphQLError) return DENIED;
+          throw err;
+        }
+      }),
+    );
+    return checked.filter((item) => item !== DENIED);
   }
-  const typeName = await resolveTypeName(value, rest);
-  for (const guard of guards.get(typeName ?? '') ?? []) await guard.check({ ...rest, source: value });
-  return value;
+  const typeName = await resolveTypeName(resolved, rest);
+  if (typeName === undefined) {
+    // Fail closed: an object whose type cannot be told might be a guarded one.
+    throw forbidden('TYPE_UNRESOLVED', 'The type of this object could not be determined.');
+  }
+  for (const guard of guards.get(typeName) ?? []) await guard.check({ ...rest, source: resolved });
+  return resolved;
 }
 
+/** The concrete type name, found the way graphql-js finds it: resolveType, __typename, isTypeOf. */
 async function resolveTypeName(value: unknown, { info, ctx }: Omit<GuardInput, 'source'>): Promise<string | undefined> {
   const named = getNamedType(info.returnType);
   if (!isAbstractType(named)) return named.name;
-  // An abstract type without resolveType relies on __typename, like graphql-js's default.
   const resolved = (await named.resolveType?.(value, ctx, info, named)) ?? (value as { __typename?: unknown }).__typename;
-  return typeof resolved === 'string' ? resolved : undefined;
+  if (typeof resolved === 'string') return resolved;
+  for (const type of info.schema.getPossibleTypes(named)) {
+    if (type.isTypeOf && (await type.isTypeOf(value, ctx, info))) return type.name;
+  }
+  return undefined;
 }
 
 /** Root fields with no access directive at all; the server refuses to start when any exist. */
 export function rootFieldsWithoutAccess(schema: GraphQLSchema, directiveNames: readonly string[]): string[] {
   const missing: string[] = [];
-  for (const rootName of ROOT_TYPES) {
-    const root = schema.getType(rootName);
-    if (!isObjectType(root)) continue;
+  for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    if (!root) continue;
     for (const field of Object.values(root.getFields())) {
       const has = directiveNames.some((name) => (getDirective(schema, field, name) ?? []).length > 0);
-      if (!has) missing.push(`${rootName}.${field.name}`);
+      if (!has) missing.push(`${root.name}.${field.name}`);
     }
   }
   return missing;

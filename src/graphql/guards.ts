@@ -1,4 +1,4 @@
-import { getNamedType, isInputObjectType, isObjectType, type GraphQLArgumentConfig, type GraphQLInputType } from 'graphql';
+import { getNamedType, getNullableType, isInputObjectType, isInterfaceType, isListType, isObjectType, type GraphQLArgumentConfig, type GraphQLInputType } from 'graphql';
 import type { Roles } from '../auth/roles.js';
 import type { GraphQLContext } from './context.js';
 import type { Guard, GuardFactory, GuardInput, GuardSite } from './directives.js';
@@ -37,7 +37,8 @@ function locator(source: Source, path: string, site: GuardSite, directive: strin
   // PARENT: on a field directive the parent is the object owning the field; on a type directive
   // it is the guarded object itself. Either way the property is on `typeName`'s source objects.
   const type = site.schema.getType(site.typeName);
-  const known = new Set([...(isObjectType(type) ? Object.keys(type.getFields()) : []), ...(parentProperties[site.typeName] ?? [])]);
+  const fields = isObjectType(type) || isInterfaceType(type) ? Object.keys(type.getFields()) : [];
+  const known = new Set([...fields, ...(parentProperties[site.typeName] ?? [])]);
   if (segments.length !== 1 || !known.has(path)) {
     throw new Error(`${where(site)} @${directive}: ${site.typeName} has no field or source property "${path}"`);
   }
@@ -45,10 +46,12 @@ function locator(source: Source, path: string, site: GuardSite, directive: strin
 }
 
 function assertArgPath(site: GuardSite, args: Record<string, GraphQLArgumentConfig>, segments: string[], directive: string): void {
-  let type: GraphQLInputType | undefined = args[segments[0]!]?.type;
+  // A list anywhere on the path would give many ids (or none) where the rule needs exactly one.
+  const single = (t: GraphQLInputType | undefined) => (t && !isListType(getNullableType(t)) ? t : undefined);
+  let type: GraphQLInputType | undefined = single(args[segments[0]!]?.type);
   for (const segment of segments.slice(1)) {
     const named = type ? getNamedType(type) : undefined;
-    type = named && isInputObjectType(named) ? named.getFields()[segment]?.type : undefined;
+    type = single(named && isInputObjectType(named) ? named.getFields()[segment]?.type : undefined);
   }
   const leaf = type ? getNamedType(type).name : undefined;
   if (leaf !== 'ID' && leaf !== 'String') {
