@@ -15,6 +15,44 @@ const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === '
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** `N/S`: at most N calls per S seconds per caller; `off` disables the limit. */
+const rateLimit = z
+  .string()
+  .trim()
+  .regex(/^(off|\d+\/\d+)$/, 'must be "N/S" (N calls per S seconds, e.g. "5/60") or "off"')
+  .transform((v, ctx) => {
+    if (v === 'off') return null;
+    const [limit, seconds] = v.split('/').map(Number) as [number, number];
+    if (limit < 1 || seconds < 1 || seconds > 86_400) {
+      ctx.addIssue({ code: 'custom', message: 'needs N >= 1 and 1 <= S <= 86400' });
+      return z.NEVER;
+    }
+    return { limit, windowSeconds: seconds };
+  });
+
+/** Comma-separated origins (`https://console.example.com`); each is normalised the way browsers send it. */
+const originList = z.string().transform((v, ctx) => {
+  const origins: string[] = [];
+  for (const entry of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    // A path, query or wildcard would suggest a matching rule we do not have; only exact origins.
+    const exact = url && /^https?:$/.test(url.protocol) && /^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname);
+    if (!url || !exact || url.origin !== entry.replace(/\/$/, '').toLowerCase()) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an origin like https://app.example.com` });
+      continue;
+    }
+    origins.push(url.origin);
+  }
+  return [...new Set(origins)];
+});
+
 const envSchema = z.object({
   NODE_ENV: optional(z.enum(['development', 'production', 'test'])),
   PORT: optional(z.coerce.number().int().min(0).max(65535)),
@@ -30,6 +68,38 @@ const envSchema = z.object({
   GRAPHQL_INTROSPECTION: optional(booleanFlag),
   ROLES_FILE: optional(z.string()),
   EMULATOR_DB: optional(z.string()),
+  CORS_ORIGINS: optional(originList),
+  MAX_BODY_BYTES: optional(int(1024, 50_000_000)),
+  QUERY_MAX_DEPTH: optional(int(1, 100)),
+  QUERY_MAX_ALIASES: optional(int(0, 1000)),
+  QUERY_MAX_DIRECTIVES: optional(int(0, 1000)),
+  QUERY_MAX_COST: optional(int(1, 10_000_000)),
+  QUERY_MAX_TOKENS: optional(int(10, 1_000_000)),
+  METRICS_ENABLED: optional(booleanFlag),
+  METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+  RATE_LIMIT_MAGIC_LINKS: optional(rateLimit),
+  RATE_LIMIT_CREATE_USER: optional(rateLimit),
+  SQLITE_BUSY_TIMEOUT_MS: optional(int(0, 60_000)),
+  PASSAGE_BREAKER_FAILURE_PERCENT: optional(int(1, 100)),
+  PASSAGE_BREAKER_MIN_CALLS: optional(int(1, 10_000)),
+  PASSAGE_BREAKER_WINDOW_MS: optional(int(100, 600_000)),
+  PASSAGE_BREAKER_OPEN_MS: optional(int(10, 3_600_000)),
+  JWKS_REFRESH_INTERVAL_MS: optional(int(50, 86_400_000)),
+  PASSAGE_CACHE_TTL: optional(int(0, 86_400)),
+  PASSAGE_CACHE_MAX_STALE: optional(int(0, 86_400)),
+  PASSAGE_CACHE_MAX: optional(int(1, 10_000_000)),
+  PASSAGE_CONCURRENCY: optional(int(1, 1000)),
+  TOKEN_CACHE_MAX: optional(int(0, 10_000_000)),
+});
+
+/** Every variable the server reads; `.env.example` must list each (a test checks). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+export type RateLimitSetting = Readonly<{ limit: number; windowSeconds: number }> | null;
+
+export const DEFAULT_RATE_LIMITS = Object.freeze({
+  magicLinks: Object.freeze({ limit: 5, windowSeconds: 60 }),
+  createUser: Object.freeze({ limit: 10, windowSeconds: 60 }),
 });
 
 export type Config = Readonly<{
@@ -50,6 +120,29 @@ export type Config = Readonly<{
     timeoutMs: number;
   }> | null;
   emulator: Readonly<{ dbFile: string }>;
+  http: Readonly<{
+    maxBodyBytes: number;
+    /** Exact origins that may call the API from a browser, with credentials. Empty: none. */
+    corsOrigins: readonly string[];
+  }>;
+  /** Explicit numbers for every query limit; a request over any of them is a 400. */
+  queryLimits: Readonly<{ maxDepth: number; maxAliases: number; maxDirectives: number; maxCost: number; maxTokens: number }>;
+  metrics: Readonly<{ enabled: boolean; token: string | undefined }>;
+  /** Per caller; null means unlimited. Keyed by the bucket names used in `@rateLimit(bucket:)`. */
+  rateLimits: Readonly<{ magicLinks: RateLimitSetting; createUser: RateLimitSetting }>;
+  sqliteBusyTimeoutMs: number;
+  /** One breaker per Passage endpoint family. */
+  passageBreaker: Readonly<{ failurePercent: number; minimumCalls: number; windowMs: number; openMs: number }>;
+  jwksRefreshIntervalMs: number;
+  cache: Readonly<{
+    /** 0 turns the cross-request Passage cache off (every read asks Passage). */
+    passageTtlMs: number;
+    passageMaxStaleMs: number;
+    passageMaxEntries: number;
+    passageConcurrency: number;
+    /** 0 turns the verified-token cache off. */
+    tokenMaxEntries: number;
+  }>;
 }>;
 
 export class ConfigError extends Error {
@@ -113,5 +206,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         })
       : null,
     emulator: Object.freeze({ dbFile: e.EMULATOR_DB ?? './data/emulator.sqlite' }),
+    http: Object.freeze({
+      maxBodyBytes: e.MAX_BODY_BYTES ?? 1_000_000,
+      corsOrigins: Object.freeze(e.CORS_ORIGINS ?? []),
+    }),
+    // graphql-armor's own defaults: a looser number must be a deliberate setting.
+    queryLimits: Object.freeze({
+      maxDepth: e.QUERY_MAX_DEPTH ?? 6,
+      maxAliases: e.QUERY_MAX_ALIASES ?? 15,
+      maxDirectives: e.QUERY_MAX_DIRECTIVES ?? 50,
+      maxCost: e.QUERY_MAX_COST ?? 5000,
+      maxTokens: e.QUERY_MAX_TOKENS ?? 1000,
+    }),
+    // Setting a token is asking for the endpoint; METRICS_ENABLED=false still wins.
+    metrics: Object.freeze({ enabled: e.METRICS_ENABLED ?? e.METRICS_TOKEN !== undefined, token: e.METRICS_TOKEN }),
+    rateLimits: Object.freeze({
+      magicLinks: e.RATE_LIMIT_MAGIC_LINKS === undefined ? DEFAULT_RATE_LIMITS.magicLinks : e.RATE_LIMIT_MAGIC_LINKS,
+      createUser: e.RATE_LIMIT_CREATE_USER === undefined ? DEFAULT_RATE_LIMITS.createUser : e.RATE_LIMIT_CREATE_USER,
+    }),
+    sqliteBusyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS ?? 5000,
+    passageBreaker: Object.freeze({
+      failurePercent: e.PASSAGE_BREAKER_FAILURE_PERCENT ?? 50,
+      minimumCalls: e.PASSAGE_BREAKER_MIN_CALLS ?? 10,
+      windowMs: e.PASSAGE_BREAKER_WINDOW_MS ?? 10_000,
+      openMs: e.PASSAGE_BREAKER_OPEN_MS ?? 30_000,
+    }),
+    jwksRefreshIntervalMs: e.JWKS_REFRESH_INTERVAL_MS ?? 600_000,
+    cache: Object.freeze({
+      passageTtlMs: (e.PASSAGE_CACHE_TTL ?? 30) * 1000,
+      passageMaxStaleMs: (e.PASSAGE_CACHE_MAX_STALE ?? 300) * 1000,
+      passageMaxEntries: e.PASSAGE_CACHE_MAX ?? 10_000,
+      passageConcurrency: e.PASSAGE_CONCURRENCY ?? 16,
+      tokenMaxEntries: e.TOKEN_CACHE_MAX ?? 10_000,
+    }),
   });
 }

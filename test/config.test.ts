@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, sqliteFileFromUrl } from '../src/config.js';
+import { readFileSync } from 'node:fs';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, sqliteFileFromUrl } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults for an empty environment (dev mode)', () => {
@@ -55,6 +56,21 @@ describe('loadConfig', () => {
     expect(sqliteFileFromUrl('file:./data/x.sqlite')).toBe('./data/x.sqlite');
     expect(sqliteFileFromUrl('file:///tmp/a%20b.sqlite')).toBe('/tmp/a b.sqlite');
     expect(sqliteFileFromUrl('/tmp/x.sqlite')).toBe('/tmp/x.sqlite');
+  });
+});
+
+describe('.env.example', () => {
+  const entries = readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const);
+
+  it('lists every variable the server reads, and nothing else', () => {
+    expect(entries.map(([name]) => name).sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  it('passes validation as it stands', () => {
+    expect(() => loadConfig(Object.fromEntries(entries))).not.toThrow();
   });
 });
 

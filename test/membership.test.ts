@@ -23,7 +23,8 @@ describe('org memberships', () => {
     (h.server.database.sqlite.prepare('select role from org_memberships where org_id = ? and user_id = ?').get(org, userId) as { role: string } | undefined)?.role ?? null;
 
   beforeAll(async () => {
-    h = await startHarness({ adminEmails: ['root@example.com'] });
+    // One test walks org -> members -> user -> memberships -> org: 8 levels, over the default limit of 6.
+    h = await startHarness({ adminEmails: ['root@example.com'], env: { QUERY_MAX_DEPTH: '8' } });
     owner = await h.user('owner@example.com');
     admin = await h.user('admin@example.com');
     member = await h.user('member@example.com');

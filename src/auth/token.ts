@@ -7,7 +7,16 @@ import {
 } from 'jose';
 
 /** Why a token was refused; logged and counted, never shown to clients beyond the code. */
-export type TokenFailureReason = 'MALFORMED' | 'NO_KID' | 'UNKNOWN_KEY' | 'EXPIRED' | 'BAD_SIGNATURE' | 'BAD_CLAIMS';
+export type TokenFailureReason = 'MALFORMED' | 'TOO_LARGE' | 'NO_KID' | 'UNKNOWN_KEY' | 'EXPIRED' | 'BAD_SIGNATURE' | 'BAD_CLAIMS';
+
+/**
+ * Passage tokens are well under 2 KB and a browser cookie holds about 4 KB; anything bigger is
+ * refused before any base64, JSON or RSA work is spent on it.
+ */
+export const MAX_TOKEN_LENGTH = 8192;
+
+/** Keys are trusted this long after the last successful fetch of the key set. */
+export const JWKS_MAX_AGE_MS = 24 * 3600_000;
 
 /** The token is present but unacceptable: the request is answered 401. */
 export class InvalidTokenError extends Error {
@@ -33,6 +42,8 @@ export type TokenVerifier = {
   warm(): Promise<void>;
   /** Re-reads the key set in the background; a failure keeps the keys already held. */
   refresh(): Promise<boolean>;
+  /** True while the key set last fetched publishes `kid` (a verified-token cache drops others). */
+  keyPublished(kid: string): boolean;
 };
 
 export type TokenVerifierOptions = {
@@ -42,25 +53,38 @@ export type TokenVerifierOptions = {
   jwksTimeoutMs?: number;
   /** Minimum time between re-fetches triggered by an unknown `kid` (default 30 s). */
   jwksCooldownMs?: number;
+  /** How long fetched keys are trusted without a successful re-fetch (default 24 h). */
+  jwksMaxAgeMs?: number;
 };
 
 /**
- * One verifier (and so one key cache) per process. Keys are held without an age limit and only
- * re-fetched for an unknown `kid` or by `refresh()`, so an outage of the JWKS endpoint never
- * turns tokens signed by a known key into failures.
+ * One verifier (and so one key cache) per process. Keys are re-fetched for an unknown `kid` and
+ * by `refresh()`, which the server calls on a timer; a failed re-fetch keeps the keys held. So a
+ * JWKS outage never turns tokens signed by a known key into failures until the keys are 24 h
+ * old, and even then the answer is "cannot verify now" (503), never "invalid" (401).
  */
 export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   const remote = createRemoteJWKSet(new URL(opts.jwksUrl), {
-    cacheMaxAge: Infinity,
+    cacheMaxAge: opts.jwksMaxAgeMs ?? JWKS_MAX_AGE_MS,
     cooldownDuration: opts.jwksCooldownMs ?? 30_000,
     timeoutDuration: opts.jwksTimeoutMs ?? 3000,
   });
 
+  // The kids of the key set as last fetched. jose re-fetches on its own for an unknown kid, so
+  // the set is re-read whenever a kid is new to it or goes missing, and after every reload.
+  let kids = new Set<string>();
+  const snapshotKids = () => {
+    kids = new Set((remote.jwks()?.keys ?? []).map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
+  };
+
   const getKey: JWTVerifyGetKey = async (header, token) => {
     try {
-      return await remote(header, token);
+      const key = await remote(header, token);
+      if (header.kid === undefined || !kids.has(header.kid)) snapshotKids();
+      return key;
     } catch (err) {
       if (err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWKSMultipleMatchingKeys) {
+        snapshotKids();
         throw new InvalidTokenError('UNKNOWN_KEY', { cause: err });
       }
       throw new JwksUnavailableError({ cause: err });
@@ -69,6 +93,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
 
   return {
     async verify(token) {
+      if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('TOO_LARGE');
       let kid: unknown;
       try {
         kid = decodeProtectedHeader(token).kid;
@@ -90,15 +115,20 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
         throw new InvalidTokenError(classify(err), { cause: err });
       }
     },
-    warm: () => remote.reload(),
+    async warm() {
+      await remote.reload();
+      snapshotKids();
+    },
     async refresh() {
       try {
         await remote.reload();
+        snapshotKids();
         return true;
       } catch {
         return false;
       }
     },
+    keyPublished: (kid) => kids.has(kid),
   };
 }
 
@@ -136,4 +166,19 @@ function decodeURIComponentSafe(value: string): string {
   } catch {
     return value;
   }
+}
+
+/** The same verifier, reporting each refusal's reason (or JWKS_UNAVAILABLE) before rethrowing it. */
+export function reportingFailures(verifier: TokenVerifier, report: (reason: TokenFailureReason | 'JWKS_UNAVAILABLE') => void): TokenVerifier {
+  return {
+    ...verifier,
+    async verify(token) {
+      try {
+        return await verifier.verify(token);
+      } catch (err) {
+        report(err instanceof JwksUnavailableError ? 'JWKS_UNAVAILABLE' : err instanceof InvalidTokenError ? err.reason : 'MALFORMED');
+        throw err;
+      }
+    },
+  };
 }

@@ -21,11 +21,27 @@ export type Database = {
   /** `select 1` plus the applied-migration check used by /readyz. */
   ping(): boolean;
   close(): void;
+  /** Statements run through drizzle since the database was opened (tests check for N+1). */
+  readonly stats: { readonly queries: number };
   /** For migrations and diagnostics only. */
   readonly sqlite: BetterSqlite3.Database;
 };
 
 export type OpenDatabaseOptions = { busyTimeoutMs?: number };
+
+/**
+ * Another connection held the write lock for longer than busy_timeout. The transaction never
+ * started or was rolled back, so nothing was written; trying again later is safe.
+ */
+export class DatabaseBusyError extends Error {
+  override readonly name = 'DatabaseBusyError';
+  constructor(options?: { cause?: unknown }) {
+    super('the database is locked by another writer', options);
+  }
+}
+
+const isBusy = (err: unknown) =>
+  typeof (err as { code?: unknown } | null)?.code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
 
 export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -36,13 +52,22 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
   // FULL: a committed identity change must survive a power cut, not only a process crash;
   // writes are rare next to reads, so the extra fsync is cheap here.
   sqlite.pragma('synchronous = FULL');
-  const db = drizzle(sqlite, { schema });
+  const stats = { queries: 0 };
+  const db = drizzle(sqlite, { schema, logger: { logQuery: () => void stats.queries++ } });
   const ping = sqlite.prepare('select 1 as ok');
 
   return {
     db,
     sqlite,
-    transaction: async (fn) => db.transaction((tx) => fn(tx as unknown as Db), { behavior: 'immediate' }),
+    stats,
+    transaction: async (fn) => {
+      try {
+        return db.transaction((tx) => fn(tx as unknown as Db), { behavior: 'immediate' });
+      } catch (err) {
+        if (isBusy(err)) throw new DatabaseBusyError({ cause: err });
+        throw err;
+      }
+    },
     ping: () => (ping.get() as { ok: number } | undefined)?.ok === 1,
     close: () => sqlite.close(),
   };

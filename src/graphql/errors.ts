@@ -1,3 +1,4 @@
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { PassageError } from '../passage/errors.js';
 
@@ -29,6 +30,29 @@ export const badUserInput = (field: string, message: string) =>
   appError('BAD_USER_INPUT', message, { field });
 
 export const conflict = (reason: string, message: string) => appError('CONFLICT', message, { reason });
+
+/**
+ * Our own limit on the caller: the response becomes HTTP 429 with `Retry-After`, and the field
+ * error carries the same seconds in `extensions.retryAfter`.
+ */
+export const rateLimited = (retryAfterSeconds: number, message = 'Too many requests of this kind; retry later.') =>
+  new GraphQLError(message, {
+    extensions: {
+      code: 'RATE_LIMITED',
+      retryAfter: retryAfterSeconds,
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+    },
+  });
+
+/** A local resource (the database) is too busy to take this write now; nothing was changed. */
+export const serviceUnavailable = (message = 'The service is busy; nothing was changed. Retry shortly.', retryAfterSeconds = 1) =>
+  new GraphQLError(message, {
+    extensions: {
+      code: 'SERVICE_UNAVAILABLE',
+      retryAfter: retryAfterSeconds,
+      http: { status: 503, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+    },
+  });
 
 /**
  * Translates a Passage failure into what the client may know: not-found and invalid input pass

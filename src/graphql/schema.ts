@@ -6,6 +6,10 @@ import { applyAuthDirectives, baseGuards, rootFieldsWithoutAccess, type GuardFac
 import { resolvers } from './resolvers/index.js';
 import { Roles } from '../auth/roles.js';
 import { createGuards } from './guards.js';
+import { MemoryRateLimiter, type RateLimiter } from '../rate-limit.js';
+import { RATE_LIMIT_DIRECTIVE, rateLimitGuard } from './rate-limit.js';
+import { mapDatabaseBusy } from './db-busy.js';
+import { DEFAULT_RATE_LIMITS } from '../config.js';
 
 export const schemaFolder = fileURLToPath(new URL('../../schema', import.meta.url));
 
@@ -17,7 +21,10 @@ export function loadTypeDefs(): string[] {
     .map((f) => readFileSync(`${schemaFolder}/${f}`, 'utf8'));
 }
 
-export type SchemaOptions = { roles?: Roles };
+export type SchemaOptions = { roles?: Roles; rateLimiter?: RateLimiter };
+
+/** The buckets `@rateLimit` may name, with the defaults that schema printing and tests use. */
+export const defaultRateLimiter = () => new MemoryRateLimiter({ limits: { ...DEFAULT_RATE_LIMITS } });
 
 /** Every access directive, for the given role definitions. */
 export function allGuards(roles: Roles = new Roles()): Record<string, GuardFactory> {
@@ -35,5 +42,8 @@ export function createSchema(opts: SchemaOptions = {}): GraphQLSchema {
   if (missing.length > 0) {
     throw new Error(`Root fields without an access directive: ${missing.join(', ')}`);
   }
-  return applyAuthDirectives(schema, guards);
+  // @rateLimit is applied like a guard but kept out of the check above: a limit grants nothing.
+  // Listed last, it runs after the access rules.
+  const limited = { ...guards, [RATE_LIMIT_DIRECTIVE]: rateLimitGuard(opts.rateLimiter ?? defaultRateLimiter()) };
+  return mapDatabaseBusy(applyAuthDirectives(schema, limited));
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { CircuitBreaker, ENDPOINT_FAMILIES, endpointFamily, type BreakerOptions, type BreakerState, type CallOutcome, type EndpointFamily } from './breaker.js';
 import { PassageError } from './errors.js';
 import {
   appResponseSchema,
@@ -21,6 +22,7 @@ import {
 export type PassageCallInfo = {
   method: string;
   path: string;
+  family: EndpointFamily;
   status: number;
   durationMs: number;
   attempt: number;
@@ -34,19 +36,28 @@ export type PassageClientOptions = {
   apiUrl: string;
   /** Deadline of each attempt. Default 5000. */
   timeoutMs?: number;
+  /** Deadline of a whole call, retries and their waits included. Default twice `timeoutMs`. */
+  deadlineMs?: number;
   /** Extra attempts for GETs only. Default 2. */
   maxRetries?: number;
   /** Backoff base: attempt n waits random(0, base * 2^n). Default 100. */
   retryBaseDelayMs?: number;
   fetch?: typeof fetch;
   onCall?: (info: PassageCallInfo) => void;
+  /** One breaker per endpoint family with these settings; `false` turns breaking off. Default on. */
+  breaker?: Omit<BreakerOptions, 'onStateChange'> | false;
+  onBreakerStateChange?: (family: EndpointFamily, state: BreakerState) => void;
 };
+
+const DEFAULT_BREAKER = { failurePercent: 50, minimumCalls: 10, windowMs: 10_000, openMs: 30_000 };
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 type Params = Record<string, unknown>;
 
 // A longer Retry-After would hold an interactive request too long; the caller gets the 429 instead.
 const MAX_RETRY_AFTER_MS = 2000;
+// The longest Retry-After we keep a family quiet for; a bogus header must not silence us for a day.
+const MAX_HONOURED_RETRY_AFTER_MS = 5 * 60_000;
 
 const apiErrorSchema = z.object({ code: z.string(), error: z.string() });
 
@@ -57,20 +68,39 @@ export class PassageClient {
   readonly #apiKey: string;
   readonly #baseUrl: string;
   readonly #timeoutMs: number;
+  readonly #deadlineMs: number;
   readonly #maxRetries: number;
   readonly #retryBaseDelayMs: number;
   readonly #fetch: typeof fetch;
   readonly #onCall: ((info: PassageCallInfo) => void) | undefined;
+  readonly #breakers: ReadonlyMap<EndpointFamily, CircuitBreaker>;
+  // When Passage answered 429 with Retry-After, the time before which that family is not called.
+  readonly #quietUntil = new Map<EndpointFamily, number>();
 
   constructor(opts: PassageClientOptions) {
     this.appId = opts.appId;
     this.#apiKey = opts.apiKey;
     this.#baseUrl = opts.apiUrl.replace(/\/+$/, '');
     this.#timeoutMs = opts.timeoutMs ?? 5000;
+    this.#deadlineMs = opts.deadlineMs ?? 2 * this.#timeoutMs;
     this.#maxRetries = opts.maxRetries ?? 2;
     this.#retryBaseDelayMs = opts.retryBaseDelayMs ?? 100;
     this.#fetch = opts.fetch ?? ((input, init) => fetch(input, init));
     this.#onCall = opts.onCall;
+    const breaker = opts.breaker === false ? null : (opts.breaker ?? DEFAULT_BREAKER);
+    this.#breakers = new Map(
+      breaker === null
+        ? []
+        : ENDPOINT_FAMILIES.map((family) => [
+            family,
+            new CircuitBreaker({ ...breaker, onStateChange: (state) => opts.onBreakerStateChange?.(family, state) }),
+          ]),
+    );
+  }
+
+  /** The current state of each endpoint family's breaker (empty when breaking is off). */
+  breakerStates(): Partial<Record<EndpointFamily, BreakerState>> {
+    return Object.fromEntries([...this.#breakers].map(([family, b]) => [family, b.state]));
   }
 
   getApp(): Promise<PassageApp> {
@@ -159,20 +189,52 @@ export class PassageClient {
   ): Promise<T> {
     const { path, url } = this.#url(segments, query);
     const payload = body === undefined ? undefined : JSON.stringify(snakeKeys(body));
+    const family = endpointFamily(method, segments);
+    const breaker = this.#breakers.get(family);
+    const deadline = performance.now() + this.#deadlineMs;
+    let waitedAsAsked = false;
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
+      const quietFor = (this.#quietUntil.get(family) ?? 0) - Date.now();
+      // This call's own retry already waited out the Retry-After; everyone else keeps away.
+      if (quietFor > 0 && !waitedAsAsked) {
+        const error = new PassageError(429, 'retry_after', `Passage asked for no ${family} calls for now; not calling ${method} ${path}`, {
+          retryAfterSeconds: Math.ceil(quietFor / 1000),
+        });
+        this.#report({ method, path, family, status: 429, durationMs: 0, attempt, error });
+        throw error;
+      }
+      const release = breaker ? breaker.acquire() : () => {};
+      if (release === null) {
+        const error = new PassageError(0, 'breaker_open', `Passage ${family} calls are failing; not calling ${method} ${path} for now`);
+        this.#report({ method, path, family, status: 0, durationMs: 0, attempt, error });
+        throw error;
+      }
+      // Unexpected errors (bugs, not Passage) must neither open the breaker nor leave a probe out forever.
+      let outcome: CallOutcome = 'throttled';
       try {
-        const res = await this.#send(method, url, path, payload);
+        const res = await this.#send(method, url, path, payload, Math.min(this.#timeoutMs, deadline - started));
         const data = schema ? parseBody(schema, res.status, res.text) : (undefined as T);
-        this.#report({ method, path, status: res.status, durationMs: performance.now() - started, attempt });
+        outcome = 'success';
+        this.#report({ method, path, family, status: res.status, durationMs: performance.now() - started, attempt });
         return data;
       } catch (error) {
         if (!(error instanceof PassageError)) throw error;
-        this.#report({ method, path, status: error.status, durationMs: performance.now() - started, attempt, error });
+        outcome = outcomeOf(error);
+        this.#report({ method, path, family, status: error.status, durationMs: performance.now() - started, attempt, error });
+        if (error.status === 429 && error.retryAfterSeconds) {
+          const until = Date.now() + Math.min(error.retryAfterSeconds * 1000, MAX_HONOURED_RETRY_AFTER_MS);
+          this.#quietUntil.set(family, Math.max(until, this.#quietUntil.get(family) ?? 0));
+        }
         // Only GETs are safe to repeat: a repeated POST may send a second magic-link email.
         const delay = method === 'GET' && attempt < this.#maxRetries ? this.#retryDelay(error, attempt) : undefined;
-        if (delay === undefined) throw error;
+        // A retry that cannot start before the call's deadline would only make the caller wait longer.
+        if (delay === undefined || performance.now() + delay >= deadline) throw error;
+        waitedAsAsked = error.status === 429;
+        release(outcome);
         await sleep(delay);
+      } finally {
+        release(outcome);
       }
     }
   }
@@ -183,8 +245,9 @@ export class PassageClient {
     url: string,
     path: string,
     payload: string | undefined,
+    timeoutMs: number,
   ): Promise<{ status: number; text: string }> {
-    const signal = AbortSignal.timeout(this.#timeoutMs);
+    const signal = AbortSignal.timeout(Math.max(1, Math.floor(timeoutMs)));
     let res: Response;
     let text: string;
     try {
@@ -200,7 +263,7 @@ export class PassageClient {
       text = await res.text();
     } catch (cause) {
       if (signal.aborted) {
-        const message = `Passage ${method} ${path} timed out after ${this.#timeoutMs} ms`;
+        const message = `Passage ${method} ${path} timed out after ${Math.round(timeoutMs)} ms`;
         throw new PassageError(0, 'timeout', message, { cause });
       }
       throw new PassageError(0, 'network_error', `Passage ${method} ${path} failed: no response`, { cause });
@@ -240,6 +303,13 @@ export class PassageClient {
       // Telemetry must never change the outcome of a call.
     }
   }
+}
+
+/** Only Passage's own trouble counts against its breaker; our bad requests (4xx) say it is up. */
+function outcomeOf(error: PassageError): CallOutcome {
+  if (error.status === 429) return 'throttled';
+  if (error.status === 0 || error.status >= 500 || error.code === 'invalid_response') return 'failure';
+  return 'success';
 }
 
 /** camelCase -> snake_case for top-level keys only (user_metadata's own keys are user data); drops undefined. */

@@ -743,6 +743,12 @@ export type PublicDirectiveArgs = { };
 
 export type PublicDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = PublicDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type RateLimitDirectiveArgs = {
+  bucket: Scalars['String']['input'];
+};
+
+export type RateLimitDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = RateLimitDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type RequireAppRoleDirectiveArgs = {
   atLeast: AppRole;
 };
@@ -949,6 +955,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
 export type DirectiveResolvers<ContextType = GraphQLContext> = ResolversObject<{
   authenticated?: AuthenticatedDirectiveResolver<any, any, ContextType>;
   public?: PublicDirectiveResolver<any, any, ContextType>;
+  rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;
   requireAppRole?: RequireAppRoleDirectiveResolver<any, any, ContextType>;
   requireOrgRole?: RequireOrgRoleDirectiveResolver<any, any, ContextType>;
   requirePermission?: RequirePermissionDirectiveResolver<any, any, ContextType>;
