@@ -180,3 +180,24 @@ describe('createTokenVerifier', () => {
     await expect(verifier.verify(token)).rejects.toMatchObject({ name: 'InvalidTokenError', reason: 'UNKNOWN_KEY' });
   });
 });
+
+describe('logs', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ captureLogs: true });
+  });
+  afterAll(() => h?.close());
+
+  it('carry the request id and never a token', async () => {
+    const member = await h.user('logged@example.com');
+    const bad = `${member.token.slice(0, -4)}AAAA`;
+    await h.gql(ME, { token: member.token, headers: { 'x-request-id': 'req-valid-1' } });
+    await h.gql(ME, { token: bad, headers: { 'x-request-id': 'req-bad-1' } });
+    await h.gql(ME, { headers: { cookie: `psg_auth_token=${bad}`, 'x-request-id': 'req-cookie-1' } });
+    const text = h.logs.join('\n');
+    expect(text).toContain('req-bad-1');
+    expect(text).not.toContain(member.token);
+    expect(text).not.toContain(bad);
+    expect(text).not.toContain(member.token.split('.')[2]!);
+  });
+});

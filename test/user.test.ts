@@ -15,7 +15,8 @@ describe('Query.me', () => {
   let member: { id: string; token: string };
 
   beforeAll(async () => {
-    h = await startHarness({ adminEmails: ['admin@example.com'] });
+    // No cross-request cache here: these tests are about what each request asks of Passage.
+    h = await startHarness({ adminEmails: ['admin@example.com'], env: { PASSAGE_CACHE_TTL: '0', PASSAGE_CACHE_MAX_STALE: '0' } });
     admin = await h.user('admin@example.com');
     member = await h.user('member@example.com');
   });

@@ -8,6 +8,7 @@ import DataLoader from 'dataloader';
 import type { Roles } from '../auth/roles.js';
 import type { Membership, MembershipService } from '../services/membership.js';
 import type { OrgService } from '../services/org.js';
+import type { PassageReader } from '../passage/cache.js';
 import type { AppRole, UserService } from '../services/user.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { PassageError } from '../passage/errors.js';
@@ -21,7 +22,7 @@ export type AppDeps = {
   tokens: TokenVerifier;
 };
 
-export type Services = { users: UserService; orgs: OrgService; memberships: MembershipService; roles: Roles };
+export type Services = { users: UserService; orgs: OrgService; memberships: MembershipService; roles: Roles; reader: PassageReader };
 
 export type Viewer = { id: string; appRole: AppRole };
 
@@ -33,6 +34,11 @@ export type GraphQLContext = {
   loaders: Loaders;
   /** The viewer's memberships for access decisions, batched per request. */
   authz: Authz;
+  /**
+   * Per-request facts gathered while resolving. An object, because Apollo copies the context
+   * shallowly: a flag set through this reference is seen by the response plugins.
+   */
+  flags: { staleData: boolean };
   services: Services;
   passage: PassageClient;
   config: Config;
@@ -55,9 +61,11 @@ export type RequestInfo = {
  */
 export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
   const log = deps.log.child({ requestId: req.requestId });
-  const loaders = createLoaders({ ...services, passage: deps.passage });
+  const flags = { staleData: false };
+  const loaders = createLoaders({ ...services, onStale: () => (flags.staleData = true) });
   const viewer = await resolveViewer(deps, services, req, log, loaders);
   return {
+    flags,
     requestId: req.requestId,
     log,
     viewer,

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
 import type { MembershipService } from '../services/membership.js';
 import type { OrgService } from '../services/org.js';
-import type { PassageClient } from '../passage/client.js';
+import type { PassageReader, Read } from '../passage/cache.js';
 import type { PassageApp, PassageDevice, PassageUser } from '../passage/types.js';
 import type { UserService } from '../services/user.js';
 
@@ -15,7 +15,18 @@ const MAX_BATCH = 200;
  * One set per request: deduplicates lookups within the request and never shares data between
  * viewers. Passage has no batch-get endpoint, so a Passage batch is parallel single gets.
  */
-export function createLoaders(deps: { users: UserService; orgs: OrgService; memberships: MembershipService; passage: PassageClient }) {
+export function createLoaders(deps: {
+  users: UserService;
+  orgs: OrgService;
+  memberships: MembershipService;
+  reader: PassageReader;
+  /** Called when a value had to be served from an expired cache entry. */
+  onStale: () => void;
+}) {
+  const fresh = <T>(read: Read<T>): T => {
+    if (read.stale) deps.onStale();
+    return read.value;
+  };
   return {
     org: new DataLoader<string, OrgRow | null>(
       async (ids) => {
@@ -39,14 +50,15 @@ export function createLoaders(deps: { users: UserService; orgs: OrgService; memb
       },
       { maxBatchSize: MAX_BATCH },
     ),
-    passageUser: new DataLoader<string, PassageUser>((ids) => settle(ids.map((id) => deps.passage.getUser(id))), {
-      maxBatchSize: MAX_BATCH,
-    }),
-    passageDevices: new DataLoader<string, PassageDevice[]>(
-      (ids) => settle(ids.map((id) => deps.passage.listDevices(id))),
+    passageUser: new DataLoader<string, PassageUser>(
+      (ids) => settle(ids.map(async (id) => fresh(await deps.reader.getUser(id)))),
       { maxBatchSize: MAX_BATCH },
     ),
-    app: new DataLoader<string, PassageApp>((ids) => settle(ids.map(() => deps.passage.getApp()))),
+    passageDevices: new DataLoader<string, PassageDevice[]>(
+      (ids) => settle(ids.map(async (id) => fresh(await deps.reader.listDevices(id)))),
+      { maxBatchSize: MAX_BATCH },
+    ),
+    app: new DataLoader<string, PassageApp>((ids) => settle(ids.map(async () => fresh(await deps.reader.getApp())))),
   };
 }
 

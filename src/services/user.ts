@@ -6,6 +6,7 @@ import type { PassageClient } from '../passage/client.js';
 import type { CreateMagicLinkInput, PassageMagicLink, PassageUser, PassageUserPage } from '../passage/types.js';
 import { audited, recordAudit, recordFailure, type AuditEntry } from './audit.js';
 import type { MembershipService } from './membership.js';
+import type { PassageReader } from '../passage/cache.js';
 import { MAGIC_LINK_LANGUAGES, validEmail, validMetadata, validPhone, validUrlOrPath } from './validation.js';
 
 export type AppRole = 'USER' | 'ADMIN';
@@ -16,6 +17,8 @@ export type UserServiceOptions = {
   database: Database;
   adminUserIds: readonly string[];
   passage: PassageClient;
+  /** The cross-request cache of Passage reads: every confirmed write updates it. */
+  reader: PassageReader;
   memberships: MembershipService;
 };
 
@@ -44,6 +47,7 @@ export class UserService {
   readonly #database: Database;
   readonly #admins: ReadonlySet<string>;
   readonly #passage: PassageClient;
+  readonly #reader: PassageReader;
   readonly #memberships: MembershipService;
   readonly #byId;
 
@@ -51,6 +55,7 @@ export class UserService {
     this.#database = opts.database;
     this.#admins = new Set(opts.adminUserIds);
     this.#passage = opts.passage;
+    this.#reader = opts.reader;
     this.#memberships = opts.memberships;
     const { db } = opts.database;
     // Built once: drizzle query building costs more than the SQLite lookup itself.
@@ -120,7 +125,7 @@ export class UserService {
     // Passage's LIKE is case-sensitive and its identifiers are stored lower-cased; its wildcards
     // in the search text are dropped rather than passed through.
     const query = opts.query?.trim().toLowerCase().replace(/[%_]/g, '');
-    return this.#remoteRead(() =>
+    const page = await this.#remoteRead(() =>
       this.#passage.listUsers({
         page: cursor.page + 1,
         limit: opts.first,
@@ -130,6 +135,8 @@ export class UserService {
         ...(opts.status ? { status: opts.status } : {}),
       }),
     );
+    await Promise.all(page.users.map((u) => this.#reader.putUser(u)));
+    return page;
   }
 
   async findByIdentifier(identifier: string): Promise<PassageUser | null> {
@@ -152,6 +159,7 @@ export class UserService {
       const metadata = validMetadata(input.metadata);
       if (!email && !phone) throw badUserInput('email', 'email or phone is required.');
       const passageUser = await this.#remoteWrite(() => this.#passage.createUser({ email, phone, userMetadata: metadata }));
+      await this.#reader.putUser(passageUser);
       const row = await audited(this.#database, { ...entry, targetId: passageUser.id }, (tx) => {
         tx.insert(users).values({ id: passageUser.id, status: passageUser.status }).onConflictDoNothing().run();
         recordAudit(tx, { ...entry, targetId: passageUser.id, after: { email: passageUser.email, phone: passageUser.phone, status: passageUser.status } });
@@ -168,6 +176,7 @@ export class UserService {
       const phone = validPhone(input.phone);
       const metadata = validMetadata(input.metadata);
       const passageUser = await this.#remoteWrite(() => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }));
+      await this.#reader.putUser(passageUser);
       const row = await this.#afterConfirmed(entry, passageUser, { email, phone, metadata });
       return { row, passageUser };
     });
@@ -180,6 +189,7 @@ export class UserService {
       const passageUser = await this.#remoteWrite(() =>
         status === 'active' ? this.#passage.activateUser(id) : this.#passage.deactivateUser(id),
       );
+      await this.#reader.putUser(passageUser);
       const row = await this.#afterConfirmed(entry, passageUser, { status: passageUser.status });
       return { row, passageUser };
     });
@@ -191,6 +201,7 @@ export class UserService {
     await this.#admin(entry, async () => {
       await this.#assertRemovable(actor, id);
       await this.#remoteWrite(() => this.#passage.deleteUser(id));
+      await this.#reader.invalidateUser(id);
       await this.#database.transaction((tx) => {
         const before = tx.select().from(users).where(eq(users.id, id)).get();
         tx.delete(users).where(eq(users.id, id)).run();
@@ -203,6 +214,7 @@ export class UserService {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_device', targetType: 'device', targetId: deviceId, detail: null };
     await this.#admin(entry, async () => {
       await this.#remoteWrite(() => this.#passage.deleteDevice(userId, deviceId));
+      await this.#reader.invalidateUser(userId);
       await this.#database.transaction((tx) => recordAudit(tx, { ...entry, before: { userId } }));
     });
   }
@@ -221,6 +233,8 @@ export class UserService {
     return this.#admin(entry, async () => {
       const request = validMagicLink(input);
       const link = await this.#remoteWrite(() => this.#passage.createMagicLink(request));
+      // A link to an unknown identifier creates the user in Passage.
+      await this.#reader.invalidateUser(link.userId);
       await this.#database.transaction((tx) => {
         tx.insert(users).values({ id: link.userId }).onConflictDoNothing().run();
         recordAudit(tx, { ...entry, targetId: link.id, after: { id: link.id, userId: link.userId, type: link.type, ttl: link.ttl, send: request.send ?? false } });
