@@ -11,6 +11,14 @@ import { UserService } from './services/user.js';
 import { OrgService } from './services/org.js';
 import { MembershipService } from './services/membership.js';
 import { DEFAULT_ROLES, loadRolesFile, Roles } from './auth/roles.js';
+import { reportingFailures } from './auth/token.js';
+import { toServiceUnavailable } from './graphql/db-busy.js';
+import { queryLimits } from './graphql/limits.js';
+import { Metrics } from './metrics.js';
+import { MemoryRateLimiter } from './rate-limit.js';
+import { createMemoryCache } from './cache.js';
+import { withTokenCache } from './auth/token-cache.js';
+import { PassageReader } from './passage/cache.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -18,6 +26,8 @@ export type App = {
   schema: GraphQLSchema;
   apollo: ApolloServer<GraphQLContext>;
   services: Services;
+  /** Counters for /metrics; a cache reports its hits and misses through `metrics.cache`. */
+  metrics: Metrics;
   /** Readiness turns false at once; in-flight requests finish. */
   beginShutdown(): void;
   stop(): Promise<void>;
@@ -26,6 +36,8 @@ export type App = {
 export type AppOptions = {
   /** Extra HTTP routes beside /graphql; dev mode mounts the web console and the dev sign-in. */
   routes?: ExtraRoutes;
+  /** The caller's registry when it also feeds it (Passage calls, process metrics); a fresh one otherwise. */
+  metrics?: Metrics;
 };
 
 /**
@@ -34,15 +46,34 @@ export type AppOptions = {
  */
 export async function createApp(deps: AppDeps, options: AppOptions = {}): Promise<App> {
   const roles = new Roles(deps.config.rolesFile ? loadRolesFile(deps.config.rolesFile) : DEFAULT_ROLES);
+  const metrics = options.metrics ?? new Metrics();
+  const { cache } = deps.config;
+  const onLookup = (name: string, hit: boolean) => (hit ? metrics.cache.hit(name) : metrics.cache.miss(name));
+  const reader = new PassageReader({
+    client: deps.passage,
+    cache: createMemoryCache(cache.passageMaxEntries),
+    ttlMs: cache.passageTtlMs,
+    maxStaleMs: cache.passageMaxStaleMs,
+    concurrency: cache.passageConcurrency,
+    onLookup,
+  });
   const memberships = new MembershipService({ database: deps.database, roles });
   const services: Services = {
-    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, memberships }),
+    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships }),
     orgs: new OrgService({ database: deps.database, roles }),
     memberships,
     roles,
+    reader,
   };
-  const schema = createSchema({ roles });
+  // In memory, so per process: behind a load balancer each instance allows the configured rate.
+  const rateLimiter = new MemoryRateLimiter({ limits: { ...deps.config.rateLimits } });
+  const schema = createSchema({ roles, rateLimiter });
   const production = deps.config.nodeEnv === 'production';
+  const limits = queryLimits(deps.config.queryLimits, { production });
+  const verifier = cache.tokenMaxEntries > 0
+    ? withTokenCache(deps.tokens, { cache: createMemoryCache(cache.tokenMaxEntries), keyPublished: deps.tokens.keyPublished, onLookup: (hit) => onLookup('verified_tokens', hit) })
+    : deps.tokens;
+  const contextDeps: AppDeps = { ...deps, tokens: reportingFailures(verifier, (reason) => metrics.tokenFailure(reason)) };
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -53,22 +84,35 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     status400ForVariableCoercionErrors: true,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
+    // Bounds the work of fragment-heavy documents that stay under every other limit.
+    maxRecursiveSelections: true,
     logger: deps.log,
     formatError: maskUnexpected,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
+      ...limits.plugins,
+      metrics.apolloPlugin(),
       {
         async requestDidStart() {
           return {
             async didEncounterErrors({ errors, contextValue }) {
               for (const error of errors) {
+                if (error.extensions?.['code'] === 'SERVICE_UNAVAILABLE') metrics.databaseBusy();
                 const original = unwrapResolverError(error);
                 if (!isPublic(error)) {
                   // The client sees a masked error; the log keeps the real one with the request id.
                   contextValue?.log?.error({ err: original, path: error.path }, 'unexpected error');
                 }
+              }
+            },
+            // Clients can tell that Passage-backed fields came from an expired cache entry.
+            async willSendResponse({ response, contextValue }) {
+              if (contextValue?.flags?.staleData && response.body.kind === 'single') {
+                response.body.singleResult.extensions = { ...response.body.singleResult.extensions, staleData: true };
               }
             },
           };
@@ -85,8 +129,18 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     database: deps.database,
     isShuttingDown: () => shuttingDown,
     landingPage: !production,
-    context: (req) => createContext(deps, services, req),
+    // A new user's first request writes their row; a locked database is a 503 there too.
+    context: (req) =>
+      createContext(contextDeps, services, req).catch((err: unknown) => {
+        const mapped = toServiceUnavailable(err);
+        if (mapped !== err) metrics.databaseBusy();
+        throw mapped;
+      }),
     routes: options.routes,
+    maxBodyBytes: deps.config.http.maxBodyBytes,
+    corsOrigins: deps.config.http.corsOrigins,
+    metrics,
+    metricsEndpoint: deps.config.metrics.enabled ? { token: deps.config.metrics.token } : false,
   });
 
   return {
@@ -94,6 +148,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     schema,
     apollo,
     services,
+    metrics,
     beginShutdown: () => {
       shuttingDown = true;
     },

@@ -5,10 +5,11 @@ import { createTokenVerifier } from './auth/token.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
-import { startDevPassage } from './dev.js';
+import { CONSOLE_PATH, devRoutes, startDevPassage } from './dev.js';
 import type { Emulator } from './emulator/index.js';
 import type { Logger } from './logger.js';
 import { PassageClient } from './passage/client.js';
+import { Metrics } from './metrics.js';
 
 export type RunningServer = {
   url: string;
@@ -17,6 +18,8 @@ export type RunningServer = {
   database: Database;
   config: Config;
   emulator: Emulator | null;
+  /** Re-reads the signing keys now, as the background timer does. */
+  refreshJwks(): Promise<boolean>;
   /** Stops accepting, drains in-flight requests, then closes the app, the emulator and SQLite. */
   close(): Promise<void>;
 };
@@ -30,22 +33,39 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
 
   let database: Database | undefined;
   let server: Server | undefined;
+  let jwksTimer: NodeJS.Timeout | undefined;
   try {
-    database = openDatabase(config.databaseFile);
+    database = openDatabase(config.databaseFile, { busyTimeoutMs: config.sqliteBusyTimeoutMs });
     runMigrations(database);
 
     const tokens = createTokenVerifier({ jwksUrl: passageConfig.jwksUrl, appId: passageConfig.appId });
     // Warm the key cache so the first request does not wait for it; an unreachable JWKS is not
     // fatal here (requests answer 503 until it is back).
     await tokens.warm().catch((err: unknown) => log.warn({ err }, 'JWKS not reachable at start-up'));
+    // Re-reading the key set on a timer picks up rotations and drops removed keys; a failure
+    // keeps the keys held. unref: this timer alone must not keep the process alive.
+    jwksTimer = setInterval(() => {
+      void tokens.refresh().then((ok) => {
+        if (!ok) log.warn('JWKS refresh failed; keeping the keys already held');
+      });
+    }, config.jwksRefreshIntervalMs);
+    jwksTimer.unref();
 
+    const metrics = new Metrics();
+    if (config.metrics.enabled) metrics.collectProcessMetrics();
     const passage = new PassageClient({
       appId: passageConfig.appId,
       apiKey: passageConfig.apiKey,
       apiUrl: passageConfig.apiUrl,
       timeoutMs: passageConfig.timeoutMs,
+      breaker: config.passageBreaker,
+      onCall: metrics.onPassageCall,
+      onBreakerStateChange: (family, state) => log.warn({ family, state }, 'Passage circuit breaker changed state'),
     });
-    const app = await createApp({ config, log, database, passage, tokens });
+    metrics.watchBreakers(() => passage.breakerStates());
+    // The console and its sign-in are for trying things out; production never gets them.
+    const routes = emulator && config.nodeEnv !== 'production' ? devRoutes(emulator) : undefined;
+    const app = await createApp({ config, log, database, passage, tokens }, { routes, metrics });
 
     server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, app.handler);
     server.keepAliveTimeout = 5_000;
@@ -57,6 +77,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}`;
     log.info({ url: `${url}/graphql` }, 'passgraph ready');
+    if (routes) log.info({ console: `${url}${CONSOLE_PATH}` }, 'dev mode: web console (sign in at /dev/sign-in)');
 
     const srv = server;
     const db = database;
@@ -66,7 +87,9 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
       database: db,
       config,
       emulator,
+      refreshJwks: () => tokens.refresh(),
       async close() {
+        clearInterval(jwksTimer);
         app.beginShutdown();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
@@ -78,6 +101,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
       },
     };
   } catch (err) {
+    clearInterval(jwksTimer);
     server?.close();
     database?.close();
     await emulator?.close();
