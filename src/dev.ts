@@ -1,6 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
 import { startEmulator, type Emulator } from './emulator/index.js';
+import type { ExtraRoutes } from './http/server.js';
+import { createStaticSite } from './http/static.js';
 import type { Logger } from './logger.js';
+
+/** Where `npm run web:build` puts the example console (examples/web). */
+export const CONSOLE_DIR = fileURLToPath(new URL('../examples/web/dist/', import.meta.url));
+export const CONSOLE_PATH = '/console/';
 
 export const DEMO_USERS = [
   { email: 'admin@example.com', admin: true, device: 'Demo passkey (admin)' },
@@ -44,3 +51,33 @@ export async function startDevPassage(config: Config, log: Logger): Promise<{ co
     }),
   };
 }
+
+/**
+ * Dev mode's extra routes: the built web console, and the emulator's sign-in page mounted on
+ * passgraph's own origin so the cookie it sets is sent with the console's /graphql requests.
+ * Never mounted when a real Passage app is configured.
+ */
+export function devRoutes(emulator: Emulator, consoleDir: string = CONSOLE_DIR): ExtraRoutes {
+  const site = createStaticSite({ prefix: CONSOLE_PATH, root: consoleDir, missingPage: CONSOLE_NOT_BUILT });
+  return async (req, res, url) => {
+    if (await site(req, res, url)) return true;
+    // Anyone who reaches the sign-in page can become the demo admin, so with HOST=0.0.0.0 it
+    // still answers only this machine.
+    if (!isLoopback(req.socket.remoteAddress)) return false;
+    return emulator.handleDevSignIn(req, res);
+  };
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return v4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+const CONSOLE_NOT_BUILT = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Console not built</title></head>
+<body style="font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto">
+<h1>The web console is not built</h1>
+<p>Run <code>npm run web:install</code> once and <code>npm run web:build</code>, then reload.</p>
+</body></html>
+`;

@@ -1,11 +1,13 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createDevSignIn } from './dev-sign-in.js';
 import { ensureSigningKey, mintToken, rotateSigningKey, type MintOptions } from './keys.js';
 import { EmulatorHttp, type FaultRule, type RecordedCall } from './server.js';
 import { EmulatorStore, type PassageUserWire, type UserStatus } from './store.js';
 
 export type { FaultRule, RecordedCall } from './server.js';
 export type { MintOptions } from './keys.js';
+export { AUTH_COOKIE, DEV_SIGN_IN_PATH, DEV_SIGN_OUT_PATH } from './dev-sign-in.js';
 export type { MagicLinkWire, PassageDeviceWire, PassageUserListItemWire, PassageUserWire, UserStatus } from './store.js';
 
 export type EmulatorOptions = {
@@ -52,6 +54,11 @@ export interface Emulator {
   /** Idempotent by identifier: returns the existing user when the email or phone is known. */
   seedUser(input: SeedUserInput): Promise<PassageUserWire>;
   findUserByIdentifier(identifier: string): PassageUserWire | undefined;
+  /**
+   * The dev sign-in page (`/dev/sign-in`, `/dev/sign-out`) standing in for the Passage element;
+   * true when it answered. A host mounts it to set the session cookie on its own origin.
+   */
+  handleDevSignIn(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** New kid; the old key stays in the JWKS only when keepOld. */
   rotateSigningKey(opts?: { keepOld?: boolean }): Promise<void>;
   /** Every request received (management and JWKS), in arrival order; status is 0 until answered. */
@@ -88,7 +95,15 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600,
   });
   const http = new EmulatorHttp(store, settings, opts.latencyMs ?? 0);
-  const server = createServer(http.handle);
+  const devSignIn = createDevSignIn(store);
+  const server = createServer((req, res) => {
+    devSignIn(req, res).then(
+      (handled) => {
+        if (!handled) http.handle(req, res);
+      },
+      () => res.destroy(),
+    );
+  });
   let address: AddressInfo;
   try {
     await ensureSigningKey(store);
@@ -123,6 +138,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       });
     },
     findUserByIdentifier: (identifier) => store.findUserByIdentifier(identifier),
+    handleDevSignIn: devSignIn,
     rotateSigningKey: (rotateOpts) => rotateSigningKey(store, rotateOpts?.keepOld ?? false),
     get calls() {
       return http.calls;

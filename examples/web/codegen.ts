@@ -1,0 +1,29 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+/**
+ * Types for every operation in src/ from passgraph's schema. By default the committed snapshot
+ * (../../schema.graphql), so no server is needed; set PASSGRAPH_SCHEMA to a running server's
+ * /graphql URL to generate from introspection instead.
+ */
+const config: CodegenConfig = {
+  schema: process.env['PASSGRAPH_SCHEMA'] || '../../schema.graphql',
+  documents: ['src/**/*.ts', '!src/gql/**'],
+  // Finding no operations means the glob broke; fail instead of generating nothing to check.
+  ignoreNoDocuments: false,
+  generates: {
+    'src/gql/': {
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        // Documents as plain strings: the console posts them with fetch, no GraphQL client needed.
+        documentMode: 'string',
+        enumsAsTypes: true,
+        useTypeImports: true,
+        strictScalars: true,
+        scalars: { DateTime: 'string', JSON: 'unknown' },
+      },
+    },
+  },
+};
+
+export default config;

@@ -1,0 +1,55 @@
+import type { TypedDocumentString } from './gql/graphql';
+
+export type GraphQLErrorInfo = {
+  message: string;
+  path?: ReadonlyArray<string | number>;
+  extensions?: { code?: string; reason?: string; field?: string; [key: string]: unknown };
+};
+
+export type Result<T> = { status: number; data: T | null; errors: GraphQLErrorInfo[] };
+
+/** Where the API lives: the page's own origin, so the session cookie goes with every request. */
+const ENDPOINT = '/graphql';
+
+/**
+ * Runs one typed operation. There is no Authorization header: the browser sends the
+ * `psg_auth_token` cookie (HttpOnly, so scripts never see it), and the JSON content type is what
+ * lets the request through Apollo's CSRF prevention.
+ */
+export async function execute<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  ...[variables]: TVariables extends Record<string, never> ? [] : [TVariables]
+): Promise<Result<TResult>> {
+  let response: Response;
+  try {
+    response = await fetch(ENDPOINT, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      body: JSON.stringify({ query: document.toString(), variables }),
+    });
+  } catch {
+    return { status: 0, data: null, errors: [{ message: 'The server cannot be reached.', extensions: { code: 'NETWORK_ERROR' } }] };
+  }
+  let body: { data?: TResult | null; errors?: GraphQLErrorInfo[] };
+  try {
+    body = (await response.json()) as typeof body;
+  } catch {
+    return { status: response.status, data: null, errors: [{ message: `Unexpected response (${response.status}).`, extensions: { code: 'BAD_RESPONSE' } }] };
+  }
+  return { status: response.status, data: body.data ?? null, errors: body.errors ?? [] };
+}
+
+/** `CODE (REASON)` for each error: what the console shows and what tests can read. */
+export function describeErrors(errors: readonly GraphQLErrorInfo[]): string {
+  return errors
+    .map((e) => {
+      const code = e.extensions?.code ?? 'ERROR';
+      return e.extensions?.reason ? `${code} (${e.extensions.reason})` : code;
+    })
+    .join(', ');
+}
+
+export function isSessionRefused(result: Result<unknown>): boolean {
+  return result.status === 401 || result.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED' && !e.path);
+}
