@@ -1,9 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintDevToken, startDevProcess } from './helpers/dev-process.js';
 
 /**
  * What a new user does: `npm start` with no Passage configuration, then
@@ -24,22 +24,7 @@ describe('dev mode (npm start without PASSAGE_APP_ID)', () => {
       EMULATOR_DB: join(dir, 'emulator.sqlite'),
       LOG_LEVEL: 'info',
     };
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('server did not become ready in 20 s')), 20_000);
-      child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        try {
-          const entry = JSON.parse(line) as { msg?: string; url?: string };
-          if (entry.msg === 'passgraph ready' && entry.url) {
-            clearTimeout(timer);
-            resolve(entry.url);
-          }
-        } catch {
-          // not a log line
-        }
-      });
-    });
+    ({ child, url } = await startDevProcess(env));
   });
 
   afterAll(() => {
@@ -47,8 +32,7 @@ describe('dev mode (npm start without PASSAGE_APP_ID)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const token = (email: string) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'src/emulator/token-cli.ts', email], { env, encoding: 'utf8', timeout: 30_000 });
+  const token = (email: string) => mintDevToken(env, email);
 
   it('prints a token for a seeded demo user that the running server accepts', async () => {
     for (const [email, appRole] of [['admin@example.com', 'ADMIN'], ['member@example.com', 'USER']] as const) {

@@ -1,23 +1,6 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, startHarness, type Harness } from './helpers/harness.js';
-
-/** Raw HTTP, for requests fetch() would refuse to send or would rewrite. */
-function raw(url: string, opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }) {
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
-    const u = new URL(url);
-    const req = request(
-      { host: u.hostname, port: u.port, method: opts.method ?? 'POST', path: opts.path ?? '/graphql', headers: opts.headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
+import { raw } from './helpers/raw.js';
 
 describe('HTTP edge', () => {
   let h: Harness;

@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mintDevToken, startDevProcess } from '../helpers/dev-process.js';
 import { codes, startHarness, type Harness } from '../helpers/harness.js';
 import { snapshot } from './support.js';
 
@@ -93,28 +93,15 @@ describe('row 58: kill -9 right after a committed change', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** `npm start` in dev mode, as its own process; resolves with the GraphQL URL from the ready log line. */
-  const start = () =>
-    new Promise<string>((resolve, reject) => {
-      child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      const timer = setTimeout(() => reject(new Error('server did not become ready in 20 s')), 20_000);
-      child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        try {
-          const entry = JSON.parse(line) as { msg?: string; url?: string };
-          if (entry.msg === 'passgraph ready' && entry.url) {
-            clearTimeout(timer);
-            resolve(entry.url);
-          }
-        } catch {
-          // not a log line
-        }
-      });
-    });
+  const start = async () => {
+    const started = await startDevProcess(env);
+    child = started.child;
+    return started.url;
+  };
 
   it('finds the acknowledged change in the file after the process is killed without any shutdown', async () => {
     const url = await start();
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/emulator/token-cli.ts', 'member@example.com'], { env, encoding: 'utf8', timeout: 30_000 });
+    const cli = mintDevToken(env, 'member@example.com');
     expect(cli.status).toBe(0);
     const token = cli.stdout.trim().split('\n').at(-1)!;
     const value = `durable ${Date.now()}`;
