@@ -19,6 +19,7 @@ import { MemoryRateLimiter } from './rate-limit.js';
 import { createMemoryCache } from './cache.js';
 import { withTokenCache } from './auth/token-cache.js';
 import { PassageReader } from './passage/cache.js';
+import { auditDenials } from './graphql/audit-denials.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -96,6 +97,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       ApolloServerPluginSchemaReportingDisabled(),
       ...limits.plugins,
       metrics.apolloPlugin(),
+      auditDenials(deps.database),
       {
         async requestDidStart() {
           return {

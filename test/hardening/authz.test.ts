@@ -58,12 +58,14 @@ describe('authorization rows', () => {
     expect((await h.gql(query, { token: ownerB.token, variables: { id: orgB } })).body.data).toMatchObject({ org: { id: orgB } });
   });
 
-  it('row 26: an org admin (not an app admin) deactivating a user of another org is FORBIDDEN and nothing is written', async () => {
+  it('row 26: an org admin (not an app admin) deactivating a user of another org is FORBIDDEN, nothing is written, the refusal is audited', async () => {
     const before = snapshot(h);
     const calls = h.emulator.calls.length;
     const res = await h.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { token: adminA.token, variables: { id: memberB.id } });
     expect(codes(res)).toEqual(['FORBIDDEN']);
     expect(snapshot(h)).toBe(before);
+    const audit = h.server.database.sqlite.prepare('select actor_id as actorId, action, outcome, detail from audit_log order by id desc limit 1').get();
+    expect(audit).toEqual({ actorId: adminA.id, action: 'denied.deactivateUser', outcome: 'failure', detail: 'FORBIDDEN' });
     expect(h.emulator.calls.slice(calls).filter((c) => c.method !== 'GET')).toEqual([]);
   });
 

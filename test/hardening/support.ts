@@ -2,11 +2,14 @@ import type { Harness } from '../helpers/harness.js';
 
 export { raw, type RawResponse } from '../helpers/raw.js';
 
-/** Every row of every table, so a test can say "nothing changed" without knowing the schema. */
+/**
+ * Every row of every table but the audit log, so a test can say "nothing changed" without
+ * knowing the schema. Refusals are audited on purpose; tests check those rows explicitly.
+ */
 export function snapshot(h: Harness): string {
   const sqlite = h.server.database.sqlite;
   const tables = sqlite
-    .prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`)
+    .prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name <> 'audit_log' order by name`)
     .all() as { name: string }[];
   const dump: Record<string, unknown[]> = {};
   for (const { name } of tables) dump[name] = sqlite.prepare(`select * from "${name}" order by rowid`).all();

@@ -153,10 +153,9 @@ describe('Passage failures on writes', () => {
       expect(res.body.data).toBeNull();
       expect(posts('/magic-links') - before).toBe(1);
       // Only the audit log may record the failed attempt; no user or link row appears.
-      const after = JSON.parse(snapshot(h)) as Record<string, unknown[]>;
-      const was = JSON.parse(rows) as Record<string, unknown[]>;
-      for (const table of Object.keys(was)) if (table !== 'audit_log') expect(after[table]).toEqual(was[table]);
-      expect(JSON.stringify(after['audit_log'])).not.toMatch(/https?:\/\/|secret/);
+      expect(snapshot(h)).toBe(rows);
+      const audit = h.server.database.sqlite.prepare('select * from audit_log').all();
+      expect(JSON.stringify(audit)).not.toMatch(/https?:\/\/|secret/);
     } finally {
       remove();
     }
