@@ -20,6 +20,8 @@ import { createMemoryCache } from './cache.js';
 import { withTokenCache } from './auth/token-cache.js';
 import { PassageReader } from './passage/cache.js';
 import { auditDenials } from './graphql/audit-denials.js';
+import { idempotency } from './graphql/idempotency.js';
+import { IdempotencyService } from './services/idempotency.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -98,6 +100,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       ...limits.plugins,
       metrics.apolloPlugin(),
       auditDenials(deps.database),
+      idempotency(new IdempotencyService({ database: deps.database })),
       {
         async requestDidStart() {
           return {

@@ -39,6 +39,8 @@ export type GraphQLContext = {
    * shallowly: a flag set through this reference is seen by the response plugins.
    */
   flags: { staleData: boolean };
+  /** The request's `Idempotency-Key` header, when it had one. */
+  idempotencyKey: string | undefined;
   services: Services;
   passage: PassageClient;
   config: Config;
@@ -52,7 +54,7 @@ export type Authz = {
 
 export type RequestInfo = {
   requestId: string;
-  headers: { authorization?: string | undefined; cookie?: string | undefined };
+  headers: { authorization?: string | undefined; cookie?: string | undefined; idempotencyKey?: string | undefined };
 };
 
 /**
@@ -66,6 +68,7 @@ export async function createContext(deps: AppDeps, services: Services, req: Requ
   const viewer = await resolveViewer(deps, services, req, log, loaders);
   return {
     flags,
+    idempotencyKey: req.headers.idempotencyKey,
     requestId: req.requestId,
     log,
     viewer,

@@ -36,7 +36,7 @@ export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse, url: URL) 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 // What the browser may send and read cross-origin: the GraphQL essentials and Apollo's CSRF headers.
-const CORS_ALLOW_HEADERS = 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id';
+const CORS_ALLOW_HEADERS = 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id, idempotency-key';
 const CORS_EXPOSE_HEADERS = 'x-request-id, retry-after';
 
 class HttpError extends Error {
@@ -104,7 +104,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
     const response = await opts.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method, headers, search: url.search, body },
       context: async () => {
-        const context = await opts.context({ requestId, headers: { authorization: req.headers.authorization, cookie: req.headers.cookie } });
+        const context = await opts.context({ requestId, headers: { authorization: req.headers.authorization, cookie: req.headers.cookie, idempotencyKey: headerValue(req.headers['idempotency-key']) } });
         (context as unknown as Record<symbol, Observation>)[OBSERVATION] = observed.observation;
         return context;
       },
@@ -248,4 +248,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   }
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(body));
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

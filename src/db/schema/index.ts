@@ -2,3 +2,4 @@ export * from './audit.js';
 export * from './membership.js';
 export * from './org.js';
 export * from './user.js';
+export * from './idempotency.js';

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, startHarness, type Harness } from '../helpers/harness.js';
+import { eventually } from './support.js';
+
+describe('Idempotency-Key on mutations', () => {
+  let h: Harness;
+  let admin: { id: string; token: string };
+  let member: { id: string; token: string };
+  const CREATE = `mutation($email: String!) { createUser(input: { email: $email }) { id email } }`;
+  const passagePosts = () => h.emulator.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/users')).length;
+
+  beforeAll(async () => {
+    h = await startHarness({ adminEmails: ['root@example.com'], env: { RATE_LIMIT_CREATE_USER: 'off', RATE_LIMIT_MAGIC_LINKS: 'off' } });
+    admin = await h.user('root@example.com');
+    member = await h.user('member@example.com');
+  });
+  afterAll(() => h?.close());
+
+  it('row 52: a replay with the same key gets the stored result and Passage is called once', async () => {
+    const before = passagePosts();
+    const headers = { 'idempotency-key': 'create-once-1' };
+    const first = await h.gql<{ createUser: { id: string } }>(CREATE, { token: admin.token, variables: { email: 'once@example.com' }, headers });
+    expect(first.body.errors).toBeUndefined();
+    const replay = await h.gql(CREATE, { token: admin.token, variables: { email: 'once@example.com' }, headers });
+    expect(replay.body).toEqual(first.body);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(passagePosts() - before).toBe(1);
+  });
+
+  it('row 53: the same key with a different request is IDEMPOTENCY_KEY_REUSED (422) and runs nothing', async () => {
+    const headers = { 'idempotency-key': 'create-once-2' };
+    await h.gql(CREATE, { token: admin.token, variables: { email: 'first@example.com' }, headers });
+    const before = passagePosts();
+    const reused = await h.gql(CREATE, { token: admin.token, variables: { email: 'second@example.com' }, headers });
+    expect(reused.status).toBe(422);
+    expect(codes(reused)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(passagePosts()).toBe(before);
+    expect(h.emulator.findUserByIdentifier('second@example.com')).toBeUndefined();
+  });
+
+  it('row 54: a retry while the first request still runs is IDEMPOTENCY_IN_PROGRESS (409)', async () => {
+    const headers = { 'idempotency-key': 'slow-1' };
+    const remove = h.emulator.injectFault({ match: { method: 'POST', pathPrefix: '/users' }, delayMs: 400 });
+    try {
+      const calls = passagePosts();
+      const first = h.gql(CREATE, { token: admin.token, variables: { email: 'slow@example.com' }, headers });
+      // Once the first request has reached Passage its reservation exists (it is taken before).
+      await eventually(() => passagePosts() > calls);
+      const second = await h.gql(CREATE, { token: admin.token, variables: { email: 'slow@example.com' }, headers });
+      expect(second.status).toBe(409);
+      expect(codes(second)).toEqual(['IDEMPOTENCY_IN_PROGRESS']);
+      expect((await first).body.errors).toBeUndefined();
+    } finally {
+      remove();
+    }
+  });
+
+  it('lets a retry run again when the first attempt changed nothing (Passage was down)', async () => {
+    const headers = { 'idempotency-key': 'retry-after-outage' };
+    const remove = h.emulator.injectFault({ match: { method: 'POST', pathPrefix: '/users' }, status: 503 });
+    let failed;
+    try {
+      failed = await h.gql(CREATE, { token: admin.token, variables: { email: 'later@example.com' }, headers });
+    } finally {
+      remove();
+    }
+    expect(codes(failed)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    const retried = await h.gql(CREATE, { token: admin.token, variables: { email: 'later@example.com' }, headers });
+    expect(retried.body.errors).toBeUndefined();
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('scopes keys to the caller', async () => {
+    const headers = { 'idempotency-key': 'shared-name' };
+    const mine = await h.gql(`mutation { updateMe(input: { displayName: "Admin" }) { displayName } }`, { token: admin.token, headers });
+    const theirs = await h.gql(`mutation { updateMe(input: { displayName: "Admin" }) { displayName } }`, { token: member.token, headers });
+    expect(mine.body.data).toEqual({ updateMe: { displayName: 'Admin' } });
+    expect(theirs.body.data).toEqual({ updateMe: { displayName: 'Admin' } });
+    expect(theirs.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('refuses a malformed key with 400 and ignores keys on queries', async () => {
+    const bad = await h.gql(CREATE, { token: admin.token, variables: { email: 'x@example.com' }, headers: { 'idempotency-key': 'x'.repeat(300) } });
+    expect(bad.status).toBe(400);
+    expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+    const query = await h.gql(`{ me { id } }`, { token: admin.token, headers: { 'idempotency-key': 'q' } });
+    const again = await h.gql(`{ me { id } }`, { token: admin.token, headers: { 'idempotency-key': 'q' } });
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.body).toEqual(query.body);
+  });
+
+  it('never stores magic link responses (they carry a one-time credential)', async () => {
+    const headers = { 'idempotency-key': 'ml-1' };
+    const q = `mutation { createMagicLink(input: { email: "ml-idem@example.com" }) { id } }`;
+    const a = await h.gql<{ createMagicLink: { id: string } }>(q, { token: admin.token, headers });
+    const b = await h.gql<{ createMagicLink: { id: string } }>(q, { token: admin.token, headers });
+    expect(a.body.data!.createMagicLink.id).not.toBe(b.body.data!.createMagicLink.id);
+    expect(h.server.database.sqlite.prepare(`select count(*) as n from idempotency_keys where key = 'ml-1'`).get()).toEqual({ n: 0 });
+  });
+});
