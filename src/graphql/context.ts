@@ -105,6 +105,8 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
       extensions: { code: 'UNAUTHENTICATED', reason: 'USER_DEACTIVATED', http: { status: 401 } },
     });
   }
+  // The row was just read: later fields of this request need not read it again.
+  loaders.user.prime(row.id, row);
   return { id: row.id, appRole: services.users.appRoleOf(row) };
 }
 

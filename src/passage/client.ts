@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createHttpTransport, type PassageFetch } from './http-transport.js';
 import { z } from 'zod';
 import { CircuitBreaker, ENDPOINT_FAMILIES, endpointFamily, type BreakerOptions, type BreakerState, type CallOutcome, type EndpointFamily } from './breaker.js';
 import { PassageError } from './errors.js';
@@ -42,7 +43,8 @@ export type PassageClientOptions = {
   maxRetries?: number;
   /** Backoff base: attempt n waits random(0, base * 2^n). Default 100. */
   retryBaseDelayMs?: number;
-  fetch?: typeof fetch;
+  /** How requests are sent; defaults to a keep-alive node:http pool. `fetch` fits. */
+  fetch?: PassageFetch;
   onCall?: (info: PassageCallInfo) => void;
   /** One breaker per endpoint family with these settings; `false` turns breaking off. Default on. */
   breaker?: Omit<BreakerOptions, 'onStateChange'> | false;
@@ -71,7 +73,7 @@ export class PassageClient {
   readonly #deadlineMs: number;
   readonly #maxRetries: number;
   readonly #retryBaseDelayMs: number;
-  readonly #fetch: typeof fetch;
+  readonly #fetch: PassageFetch;
   readonly #onCall: ((info: PassageCallInfo) => void) | undefined;
   readonly #breakers: ReadonlyMap<EndpointFamily, CircuitBreaker>;
   // When Passage answered 429 with Retry-After, the time before which that family is not called.
@@ -85,7 +87,7 @@ export class PassageClient {
     this.#deadlineMs = opts.deadlineMs ?? 2 * this.#timeoutMs;
     this.#maxRetries = opts.maxRetries ?? 2;
     this.#retryBaseDelayMs = opts.retryBaseDelayMs ?? 100;
-    this.#fetch = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.#fetch = opts.fetch ?? createHttpTransport();
     this.#onCall = opts.onCall;
     const breaker = opts.breaker === false ? null : (opts.breaker ?? DEFAULT_BREAKER);
     this.#breakers = new Map(
@@ -248,7 +250,7 @@ export class PassageClient {
     timeoutMs: number,
   ): Promise<{ status: number; text: string }> {
     const signal = AbortSignal.timeout(Math.max(1, Math.floor(timeoutMs)));
-    let res: Response;
+    let res: Awaited<ReturnType<PassageFetch>>;
     let text: string;
     try {
       res = await this.#fetch(url, {

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, like, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 import type { Roles, RoleSummary } from '../auth/roles.js';
 import type { Database, Db } from '../db/client.js';
 import { orgMemberships, orgs, users, type MembershipRow } from '../db/schema/index.js';
@@ -25,9 +25,26 @@ export class MembershipService {
   readonly #database: Database;
   readonly #roles: Roles;
 
+  // Prepared once for the common one-key batches (the viewer's own rows): building a drizzle
+  // query costs more than running it.
+  readonly #ofUser;
+  readonly #inOrg;
+
   constructor(opts: { database: Database; roles: Roles }) {
     this.#database = opts.database;
     this.#roles = opts.roles;
+    const { db } = opts.database;
+    this.#ofUser = db
+      .select()
+      .from(orgMemberships)
+      .where(eq(orgMemberships.userId, sql.placeholder('userId')))
+      .orderBy(asc(orgMemberships.createdAt), asc(orgMemberships.orgId))
+      .prepare();
+    this.#inOrg = db
+      .select()
+      .from(orgMemberships)
+      .where(and(eq(orgMemberships.orgId, sql.placeholder('orgId')), eq(orgMemberships.userId, sql.placeholder('userId'))))
+      .prepare();
   }
 
   describe(row: MembershipRow): Membership {
@@ -37,6 +54,7 @@ export class MembershipService {
   /** One user's memberships in the given orgs (the authorization loader's batch). */
   async forUserInOrgs(userId: string, orgIds: readonly string[]): Promise<MembershipRow[]> {
     if (orgIds.length === 0) return [];
+    if (orgIds.length === 1) return [this.#inOrg.get({ orgId: orgIds[0]!, userId })].filter((r) => r !== undefined);
     return this.#database.db
       .select()
       .from(orgMemberships)
@@ -47,6 +65,7 @@ export class MembershipService {
   /** Every membership of each user (User.memberships batch), oldest first. */
   async forUsers(userIds: readonly string[]): Promise<MembershipRow[]> {
     if (userIds.length === 0) return [];
+    if (userIds.length === 1) return this.#ofUser.all({ userId: userIds[0]! });
     return this.#database.db
       .select()
       .from(orgMemberships)

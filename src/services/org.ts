@@ -30,6 +30,7 @@ export class OrgService {
 
   async findByIds(ids: readonly string[]): Promise<OrgRow[]> {
     if (ids.length === 0) return [];
+    if (ids.length === 1) return [this.#byId.get({ id: ids[0]! })].filter((r) => r !== undefined);
     return this.#database.db.select().from(orgs).where(inArray(orgs.id, [...ids])).all();
   }
 

@@ -69,6 +69,8 @@ export class UserService {
   /** Batch read for DataLoader: rows in no particular order, missing ids absent. */
   async findByIds(ids: readonly string[]): Promise<UserRow[]> {
     if (ids.length === 0) return [];
+    // Most batches hold one id (the viewer): the prepared statement skips building a query.
+    if (ids.length === 1) return [this.#byId.get({ id: ids[0]! })].filter((r) => r !== undefined);
     return this.#database.db.select().from(users).where(inArray(users.id, [...ids])).all();
   }
 
