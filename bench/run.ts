@@ -460,29 +460,26 @@ function machine() {
  */
 const CLOSING_NOTES: Record<string, string> = {
   me:
-    'passgraph spends 2.5-4x the CPU of bare Apollo on each `me` (the "server CPU us/req" column). The largest item, about a quarter of the request, is the per-request user DataLoader: ' +
-    '`UserService.findByIds` builds a drizzle `inArray` query and has better-sqlite3 prepare it on every call, and it re-reads the viewer row ' +
-    '`resolveViewer` has just read with the prepared `findById`. Then: Apollo wraps every resolver for its default cache-control plugin (passgraph does not ' +
-    'install `ApolloServerPluginCacheControlDisabled`), the token cache hashes the token with SHA-256 per request, `createContext` makes a pino child logger and seven DataLoaders, ' +
-    'and prom-client observes a histogram. Closing it: prime `loaders.user` with the viewer row, prepare the batch reads once (`IN (SELECT value FROM json_each(?))` ' +
-    'with one placeholder), disable cache control, create per-request objects lazily. With the batch reads prepared, `me` used 10-20% less CPU in an experiment on this machine.',
+    'passgraph spends about twice the CPU of bare Apollo on each `me` (the "server CPU us/req" column): its own work per request is verifying the viewer ' +
+    '(token-cache hash, local row read, deactivation check), building the context (a pino child logger and the request\'s DataLoaders), the access directive on `me`, ' +
+    'two Passage-backed fields through the cache, and the armor, metrics, idempotency and audit plugins Apollo calls per request. One-key reads are prepared once and the ' +
+    'viewer row primes the user loader already. Closing the rest needs fewer per-request objects (lazy loaders and logger) and fewer per-request plugin hooks; a plugin-free ' +
+    'Apollo is the ceiling, so 0.8x leaves about 50 us per request for all of that.',
   'me-memberships':
-    'Four batch reads are built and prepared per request (users, memberships of the user, the authorization membership check, orgs), each a drizzle query plus a better-sqlite3 ' +
-    'prepare; in profiles they take about a third of the request. Preparing them once (one `json_each(?)` placeholder per list) cut this scenario\'s CPU per request by 35-48% ' +
-    'in an experiment on this machine; the rest of the gap is the same per-request overhead as `me`.',
+    'On top of `me`: the memberships read, the org read, the authorization check on each OrgMembership and the permission summaries. Batching is already one statement per ' +
+    'kind; what remains is GraphQL execution and guard overhead per membership.',
   'members-cold':
-    'A cold page of 100 members is 100 upstream GETs (Passage has no batch get), and they are CPU-bound, not latency-bound: each call costs passgraph 1-1.3 ms of CPU ' +
-    '(global `fetch` with an `AbortSignal.timeout`, reading the body, zod validation, breaker and metrics), so 100 calls take 100-130 ms on one core whatever ' +
-    'PASSAGE_CONCURRENCY is (raising it to 100 did not help). Closing it: a keep-alive `undici` Pool or `http.Agent` instead of `fetch` (about 0.06 ms per call) with ' +
-    'lighter validation and a concurrency cap of at least 100 brings it near 2-3 round trips; the design that meets it with margin is a local directory of Passage users ' +
-    'kept fresh from the list endpoint, so a page of members needs no upstream call at all.',
+    'A cold page of 100 members is 100 upstream GETs (Passage has no batch get). passgraph sends them in parallel over a keep-alive pool, but the emulator answers from one ' +
+    'process: 100 parallel GETs of distinct users take it about 40 ms even with no passgraph involved (measured directly), so the upstream, not passgraph, bounds this ' +
+    'figure here. The design that meets the target with margin is a local directory of Passage users kept fresh from the list endpoint (`updated_at=gt:`), so a page of ' +
+    'members needs no upstream call at all.',
   'members-warm': 'A warm page must be served from the Passage cache; upstream calls mean entries expired or were not shared across requests.',
   rss: 'Compare the heap before and after in latest.json (soak.samples): a heap that keeps growing is a leak; a flat heap with growing RSS is allocator fragmentation.',
   startup:
     'startServer() itself (migrations, JWKS warm-up, schema, Apollo start) takes 0.2-0.3 s; the rest is loading code: tsx registering its hooks and transpiling src/ ' +
-    '(about 0.4 s for `node --import tsx -e 0` against 0.17 s for plain node) and about 1 s of library imports (graphql, @apollo/server, zod, drizzle-orm, graphql-scalars, jose). ' +
-    'The same server bundled ahead of time with esbuild (packages external) and run on plain node was ready in 0.9-1.3 s on this machine. Closing it: ship a build step ' +
-    '(tsc or esbuild to dist/, `node dist/main.js` in production) and import only the graphql-scalars that are used.',
+    '(about 0.4 s for `node --import tsx -e 0` against 0.17 s for plain node) and about 1 s of library imports (graphql, @apollo/server, @graphql-tools, graphql-scalars, zod, ' +
+    'drizzle-orm, jose). The same server bundled ahead of time with esbuild (packages external) and run on plain node was ready in 0.9-1.3 s on this machine. Closing it: ' +
+    'a build step (bundle to dist/, `node dist/main.js` in production; paths to migrations/ and schema/ resolved from the package root instead of import.meta.url).',
 };
 
 function table(): string {

@@ -244,6 +244,17 @@ CREATE INDEX IF NOT EXISTS magic_links_user_id ON magic_links (user_id);
 /** The emulator's whole state: one SQLite file shared by the HTTP server and the token CLI. */
 export class EmulatorStore {
   private readonly db: Database.Database;
+  // Prepared once per SQL text: preparing on every call was most of the emulator's CPU per request.
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
   private readonly likePatterns = new Map<string, RegExp>();
 
   private constructor(db: Database.Database) {
@@ -274,7 +285,7 @@ export class EmulatorStore {
   // --- app settings -------------------------------------------------------
 
   private setting(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.stmt('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value;
   }
 
@@ -290,7 +301,7 @@ export class EmulatorStore {
       tokenTtlSeconds: opts.tokenTtlSeconds,
       createdAt: this.setting('created_at') ?? nowStamp(),
     };
-    const upsert = this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    const upsert = this.stmt('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.db.transaction(() => {
       upsert.run('app_id', settings.appId);
       upsert.run('api_key', settings.apiKey);
@@ -305,7 +316,7 @@ export class EmulatorStore {
 
   /** The settings of the last `configure`; throws when the file was never used by an emulator. */
   settings(): AppSettings {
-    const rows = this.db.prepare('SELECT key, value FROM settings').all() as Array<{ key: string; value: string }>;
+    const rows = this.stmt('SELECT key, value FROM settings').all() as Array<{ key: string; value: string }>;
     const map = new Map(rows.map((r) => [r.key, r.value]));
     const get = (key: string) => {
       const value = map.get(key);
@@ -326,18 +337,17 @@ export class EmulatorStore {
   // --- signing keys -------------------------------------------------------
 
   currentKey(): SigningKeyRow | undefined {
-    return this.db.prepare('SELECT * FROM signing_keys WHERE current = 1').get() as SigningKeyRow | undefined;
+    return this.stmt('SELECT * FROM signing_keys WHERE current = 1').get() as SigningKeyRow | undefined;
   }
 
   publishedKeys(): SigningKeyRow[] {
-    return this.db.prepare('SELECT * FROM signing_keys ORDER BY created_at DESC').all() as SigningKeyRow[];
+    return this.stmt('SELECT * FROM signing_keys ORDER BY created_at DESC').all() as SigningKeyRow[];
   }
 
   addKey(key: { kid: string; privateJwk: string; publicJwk: string }, keepOld: boolean): void {
     this.db.transaction(() => {
-      this.db.prepare(keepOld ? 'UPDATE signing_keys SET current = 0' : 'DELETE FROM signing_keys').run();
-      this.db
-        .prepare('INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at, current) VALUES (?, ?, ?, ?, 1)')
+      this.stmt(keepOld ? 'UPDATE signing_keys SET current = 0' : 'DELETE FROM signing_keys').run();
+      this.stmt('INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at, current) VALUES (?, ?, ?, ?, 1)')
         .run(key.kid, key.privateJwk, key.publicJwk, nowStamp());
     })();
   }
@@ -345,7 +355,7 @@ export class EmulatorStore {
   // --- users --------------------------------------------------------------
 
   private userRow(id: string): UserRow | undefined {
-    return this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return this.stmt('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
   }
 
   private requireUserRow(id: string): UserRow {
@@ -365,15 +375,13 @@ export class EmulatorStore {
 
   /** Exact match on the lower-cased email, or on the phone number. */
   findUserByIdentifier(identifier: string): PassageUserWire | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM users WHERE (email <> '' AND email = ?) OR (phone <> '' AND phone = ?)")
+    const row = this.stmt("SELECT * FROM users WHERE (email <> '' AND email = ?) OR (phone <> '' AND phone = ?)")
       .get(identifier.toLowerCase(), identifier) as UserRow | undefined;
     return row && this.toUserWire(row);
   }
 
   private assertIdentifiersFree(email: string, phone: string, exceptId = ''): void {
-    const clash = this.db
-      .prepare("SELECT id FROM users WHERE id <> ? AND ((email <> '' AND email = ?) OR (phone <> '' AND phone = ?))")
+    const clash = this.stmt("SELECT id FROM users WHERE id <> ? AND ((email <> '' AND email = ?) OR (phone <> '' AND phone = ?))")
       .get(exceptId, email, phone);
     if (clash) throw badRequest('user: already exists.');
   }
@@ -386,8 +394,7 @@ export class EmulatorStore {
     this.assertIdentifiersFree(email, phone);
     const now = nowStamp();
     const id = randomId();
-    this.db
-      .prepare(
+    this.stmt(
         `INSERT INTO users (id, email, phone, status, user_metadata, login_count, created_at, updated_at, last_login_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -420,8 +427,7 @@ export class EmulatorStore {
       if (value === null) delete metadata[key];
       else metadata[key] = value;
     }
-    this.db
-      .prepare(
+    this.stmt(
         `UPDATE users SET email = ?, phone = ?, user_metadata = ?, updated_at = ?,
            email_verified = CASE WHEN email = ? THEN email_verified ELSE 0 END,
            phone_verified = CASE WHEN phone = ? THEN phone_verified ELSE 0 END
@@ -433,18 +439,18 @@ export class EmulatorStore {
 
   setStatus(id: string, status: UserStatus): PassageUserWire {
     this.requireUserRow(id);
-    this.db.prepare('UPDATE users SET status = ?, updated_at = ? WHERE id = ?').run(status, nowStamp(), id);
+    this.stmt('UPDATE users SET status = ?, updated_at = ? WHERE id = ?').run(status, nowStamp(), id);
     return this.requireUser(id);
   }
 
   /** Devices and magic links go with the user (foreign keys cascade). */
   deleteUser(id: string): void {
-    if (this.db.prepare('DELETE FROM users WHERE id = ?').run(id).changes === 0) throw userNotFound();
+    if (this.stmt('DELETE FROM users WHERE id = ?').run(id).changes === 0) throw userNotFound();
   }
 
   revokeTokens(id: string): void {
     this.requireUserRow(id);
-    this.db.prepare('UPDATE users SET tokens_revoked_at = ? WHERE id = ?').run(nowStamp(), id);
+    this.stmt('UPDATE users SET tokens_revoked_at = ? WHERE id = ?').run(nowStamp(), id);
   }
 
   tokensRevokedAt(id: string): string | undefined {
@@ -465,9 +471,8 @@ export class EmulatorStore {
     for (const field of ['created_at', 'id'] as const) {
       if (!query.orderBy.some((o) => o.field === field)) order.push(`${field} ASC`);
     }
-    const { total } = this.db.prepare(`SELECT COUNT(*) AS total FROM users WHERE ${whereSql}`).get(...params) as { total: number };
-    const rows = this.db
-      .prepare(`SELECT * FROM users WHERE ${whereSql} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
+    const { total } = this.stmt(`SELECT COUNT(*) AS total FROM users WHERE ${whereSql}`).get(...params) as { total: number };
+    const rows = this.stmt(`SELECT * FROM users WHERE ${whereSql} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
       .all(...params, query.limit, (query.page - 1) * query.limit) as UserRow[];
     return { total, users: rows.map((row) => this.toListItemWire(row)) };
   }
@@ -481,13 +486,12 @@ export class EmulatorStore {
     const now = nowStamp();
     const id = randomId();
     // A device exists because it was used once, to register.
-    this.db
-      .prepare(
+    this.stmt(
         `INSERT INTO devices (id, user_id, cred_id, friendly_name, type, usage_count, created_at, updated_at, last_login_at)
          VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)`,
       )
       .run(id, userId, randomId(43), device.friendlyName ?? 'Passkey', type, now, now, now);
-    return toDeviceWire(this.db.prepare('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow);
+    return toDeviceWire(this.stmt('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow);
   }
 
   listDevices(userId: string): PassageDeviceWire[] {
@@ -497,13 +501,13 @@ export class EmulatorStore {
 
   deleteDevice(userId: string, deviceId: string): void {
     this.requireUserRow(userId);
-    if (this.db.prepare('DELETE FROM devices WHERE id = ? AND user_id = ?').run(deviceId, userId).changes === 0) {
+    if (this.stmt('DELETE FROM devices WHERE id = ? AND user_id = ?').run(deviceId, userId).changes === 0) {
       throw new ApiError(404, 'device_not_found', 'Device not found');
     }
   }
 
   private deviceRows(userId: string): DeviceRow[] {
-    return this.db.prepare('SELECT * FROM devices WHERE user_id = ? ORDER BY created_at, id').all(userId) as DeviceRow[];
+    return this.stmt('SELECT * FROM devices WHERE user_id = ? ORDER BY created_at, id').all(userId) as DeviceRow[];
   }
 
   // --- magic links --------------------------------------------------------
@@ -524,8 +528,7 @@ export class EmulatorStore {
     const secret = randomId(32);
     const separator = input.magicLinkPath.includes('?') ? '&' : '?';
     const url = `${authOrigin}${input.magicLinkPath}${separator}psg_magic_link=ml${randomId(32)}`;
-    this.db
-      .prepare(
+    this.stmt(
         `INSERT INTO magic_links (id, user_id, identifier, type, channel, language, sent, url, secret, redirect_url, ttl, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -545,7 +548,7 @@ export class EmulatorStore {
   }
 
   countMagicLinks(userId: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM magic_links WHERE user_id = ?').get(userId) as { n: number }).n;
+    return (this.stmt('SELECT COUNT(*) AS n FROM magic_links WHERE user_id = ?').get(userId) as { n: number }).n;
   }
 
   // --- wire mapping -------------------------------------------------------
