@@ -469,10 +469,11 @@ const CLOSING_NOTES: Record<string, string> = {
     'On top of `me`: the memberships read, the org read, the authorization check on each OrgMembership and the permission summaries. Batching is already one statement per ' +
     'kind; what remains is GraphQL execution and guard overhead per membership.',
   'members-cold':
-    'A cold page of 100 members is 100 upstream GETs (Passage has no batch get). passgraph sends them in parallel over a keep-alive pool, but the emulator answers from one ' +
-    'process: 100 parallel GETs of distinct users take it about 40 ms even with no passgraph involved (measured directly), so the upstream, not passgraph, bounds this ' +
-    'figure here. The design that meets the target with margin is a local directory of Passage users kept fresh from the list endpoint (`updated_at=gt:`), so a page of ' +
-    'members needs no upstream call at all.',
+    'A cold page of 100 members is 100 upstream GETs (Passage has no batch get). passgraph sends them in parallel over a keep-alive pool, and two costs remain: ' +
+    'the emulator answers from one process (100 parallel GETs of distinct users take it about 40 ms with no passgraph involved, measured directly), and passgraph ' +
+    'spends about 1 ms of CPU per upstream call (the "server CPU us/req" column of the sequential row: request set-up, zod validation of the full user object with ' +
+    'its devices, breaker and metrics bookkeeping, cache and DataLoader promises, and the garbage they leave). The design that meets the target with margin is a local ' +
+    'directory of Passage users kept fresh from the list endpoint (`updated_at=gt:`), so a page of members needs no upstream call at all.',
   'members-warm': 'A warm page must be served from the Passage cache; upstream calls mean entries expired or were not shared across requests.',
   rss: 'Compare the heap before and after in latest.json (soak.samples): a heap that keeps growing is a leak; a flat heap with growing RSS is allocator fragmentation.',
   startup:
