@@ -14,7 +14,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { Child, ROOT, type ProcessStats } from './lib/ipc.js';
 import { gql, runLoad, summarise, type GraphQLRequest, type LoadResult } from './lib/load.js';
 import { createOrg, passgraphEnv, PASSGRAPH_ENV, passgraphOverridesFromEnv, Q, scenarios, seedUsers, startUpstream, type Upstream } from './lib/fixture.js';
@@ -107,6 +107,29 @@ async function stop(child: Child): Promise<void> {
   await child.close();
   children.delete(child);
   if (child.crashed) failures.push(child.crashed);
+}
+
+/** Spawns the built server (`node dist/main.js`) and times it until its "passgraph ready" log line. */
+function timeBuiltStart(env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('the built server did not become ready in 30 s'));
+    }, 30_000);
+    child.once('exit', (code) => reject(new Error(`the built server exited early with ${code}`)));
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      if (!buffered.includes('"passgraph ready"')) return;
+      const ms = performance.now() - started;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      child.once('exit', () => resolve(ms));
+      child.kill('SIGTERM');
+    });
+  });
 }
 
 function pgEnv(upstream: Upstream, databaseFile: string, adminIds: string[], extraEnv: Record<string, string> = {}): Record<string, string> {
@@ -264,9 +287,19 @@ async function main(): Promise<void> {
       await stop(child);
     }
     extra['startups'] = startups;
-    const startupForkMedian = median(startups.map((s) => s.forkToReadyMs));
+    const startupTsxMedian = median(startups.map((s) => s.forkToReadyMs));
     const startupInProcessMedian = median(startups.map((s) => s.startServerMs));
-    log(`start-up: fork to ready ${startups.map((s) => s.forkToReadyMs.toFixed(0)).join(', ')} ms; startServer ${startups.map((s) => s.startServerMs.toFixed(0)).join(', ')} ms`);
+    log(`start-up under tsx: fork to ready ${startups.map((s) => s.forkToReadyMs.toFixed(0)).join(', ')} ms; startServer ${startups.map((s) => s.startServerMs.toFixed(0)).join(', ')} ms`);
+
+    // What `npm start` runs: the bundle from `npm run build`, on plain node.
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    const builtStartups: number[] = [];
+    for (let i = 0; i < settings.startupRuns; i++) {
+      builtStartups.push(await timeBuiltStart({ ...pgEnv(upstream, join(work, `startup-built-${i}.sqlite`), [adminId]), LOG_LEVEL: 'info' }));
+    }
+    extra['builtStartups'] = builtStartups;
+    const startupForkMedian = median(builtStartups);
+    log(`start-up of the build (npm start): spawn to ready ${builtStartups.map((ms) => ms.toFixed(0)).join(', ')} ms`);
 
     // (c) passgraph, default cache settings.
     const dbFile = join(work, 'passgraph.sqlite');
@@ -408,8 +441,8 @@ async function main(): Promise<void> {
     targets.push({
       id: 'startup',
       what: `start-up to ready on a fresh database, migrations included (median of ${settings.startupRuns})`,
-      measured: `fork to ready ${fmt(startupForkMedian)} ms (${startups.map((x) => fmt(x.forkToReadyMs)).join(', ')}); in-process: startServer() ${fmt(startupInProcessMedian)} ms, process start to ready ${fmt(median(startups.map((x) => x.uptimeMs)))} ms`,
-      target: '< 1500 ms (fork to ready)',
+      measured: `npm start's build: spawn to ready ${fmt(startupForkMedian)} ms (${builtStartups.map((x) => fmt(x)).join(', ')}); under tsx (npm run dev): fork to ready ${fmt(startupTsxMedian)} ms; in-process: startServer() ${fmt(startupInProcessMedian)} ms`,
+      target: '< 1500 ms (spawn of the build to ready)',
       verdict: startupForkMedian < 1500 ? 'PASS' : 'MISS',
     });
   } finally {
@@ -477,10 +510,9 @@ const CLOSING_NOTES: Record<string, string> = {
   'members-warm': 'A warm page must be served from the Passage cache; upstream calls mean entries expired or were not shared across requests.',
   rss: 'Compare the heap before and after in latest.json (soak.samples): a heap that keeps growing is a leak; a flat heap with growing RSS is allocator fragmentation.',
   startup:
-    'startServer() itself (migrations, JWKS warm-up, schema, Apollo start) takes 0.2-0.3 s; the rest is loading code: tsx registering its hooks and transpiling src/ ' +
-    '(about 0.4 s for `node --import tsx -e 0` against 0.17 s for plain node) and about 1 s of library imports (graphql, @apollo/server, @graphql-tools, graphql-scalars, zod, ' +
-    'drizzle-orm, jose). The same server bundled ahead of time with esbuild (packages external) and run on plain node was ready in 0.9-1.3 s on this machine. Closing it: ' +
-    'a build step (bundle to dist/, `node dist/main.js` in production; paths to migrations/ and schema/ resolved from the package root instead of import.meta.url).',
+    '`npm start` runs the esbuild bundle on plain node; what remains is loading the libraries (graphql, @apollo/server, @graphql-tools, graphql-scalars, zod, ' +
+    'drizzle-orm, jose: about 1 s together on this machine) and startServer() (migrations, JWKS warm-up, schema, Apollo start: 0.2-0.3 s). Closing more: lazy imports ' +
+    'of what the first request does not need (metrics, armor) and fewer heavy libraries (graphql-scalars alone is about 0.1 s for two scalars).',
 };
 
 function table(): string {

@@ -1,12 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
 import { startEmulator, type Emulator } from './emulator/index.js';
 import type { ExtraRoutes } from './http/server.js';
 import { createStaticSite } from './http/static.js';
 import type { Logger } from './logger.js';
+import { fromRoot } from './paths.js';
 
 /** Where `npm run web:build` puts the example console (examples/web). */
-export const CONSOLE_DIR = fileURLToPath(new URL('../examples/web/dist/', import.meta.url));
+export const CONSOLE_DIR = `${fromRoot('examples', 'web', 'dist')}/`;
 export const CONSOLE_PATH = '/console/';
 
 export const DEMO_USERS = [

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Database } from './client.js';
+import { fromRoot } from '../paths.js';
 
-export const migrationsFolder = fileURLToPath(new URL('../../migrations/sqlite', import.meta.url));
+export const migrationsFolder = fromRoot('migrations', 'sqlite');
 
 /**
  * Applies pending migrations. drizzle-kit rebuilds tables for many column changes and its

@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { applyAuthDirectives, baseGuards, rootFieldsWithoutAccess, type GuardFactory } from './directives.js';
@@ -10,8 +9,9 @@ import { MemoryRateLimiter, type RateLimiter } from '../rate-limit.js';
 import { RATE_LIMIT_DIRECTIVE, rateLimitGuard } from './rate-limit.js';
 import { mapDatabaseBusy } from './db-busy.js';
 import { DEFAULT_RATE_LIMITS } from '../config.js';
+import { fromRoot } from '../paths.js';
 
-export const schemaFolder = fileURLToPath(new URL('../../schema', import.meta.url));
+export const schemaFolder = fromRoot('schema');
 
 /** The SDL files in a stable order, so the printed schema does not churn. */
 export function loadTypeDefs(): string[] {

@@ -1,12 +1,25 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
+let builds = 0;
+
 /**
- * `npm start` as its own process (dev mode unless the env names a Passage app). Resolves once
- * the "passgraph ready" log line gives the GraphQL URL.
+ * What `npm start` runs: the esbuild bundle of src/main.ts on plain node, as its own process
+ * (dev mode unless the env names a Passage app). Each call bundles into its own folder under
+ * dist/, so test files running in parallel never read a half-written bundle. Resolves once the
+ * "passgraph ready" log line gives the GraphQL URL.
  */
 export function startDevProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const outDir = join('dist', `test-${process.pid}-${builds++}`);
+  const build = spawnSync('node_modules/.bin/esbuild', [
+    'src/main.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', '--target=node20',
+    `--outfile=${join(outDir, 'main.js')}`, '--log-level=warning',
+  ], { encoding: 'utf8' });
+  if (build.status !== 0) return Promise.reject(new Error(`build failed: ${build.stderr}`));
+  const child = spawn(process.execPath, [join(outDir, 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not become ready in 20 s')), 20_000);
     child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
