@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintDevToken, startDevProcess } from './helpers/dev-process.js';
+import { devEnv, mintDevToken, startDevProcess } from './helpers/dev-process.js';
 
 /**
  * What a new user does: `npm start` with no Passage configuration, then
@@ -17,13 +17,7 @@ describe('dev mode (npm start without PASSAGE_APP_ID)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'passgraph-dev-'));
-    env = {
-      PATH: process.env['PATH'] ?? '',
-      PORT: '0',
-      DATABASE_URL: join(dir, 'passgraph.sqlite'),
-      EMULATOR_DB: join(dir, 'emulator.sqlite'),
-      LOG_LEVEL: 'info',
-    };
+    env = devEnv(dir);
     ({ child, url } = await startDevProcess(env));
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mintDevToken, startDevProcess } from '../helpers/dev-process.js';
+import { devEnv, mintDevToken, startDevProcess } from '../helpers/dev-process.js';
 import { codes, startHarness, type Harness } from '../helpers/harness.js';
 import { snapshot } from './support.js';
 
@@ -80,13 +80,7 @@ describe('row 58: kill -9 right after a committed change', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'passgraph-kill-'));
-    env = {
-      PATH: process.env['PATH'] ?? '',
-      PORT: '0',
-      DATABASE_URL: join(dir, 'passgraph.sqlite'),
-      EMULATOR_DB: join(dir, 'emulator.sqlite'),
-      LOG_LEVEL: 'info',
-    };
+    env = devEnv(dir);
   });
   afterAll(() => {
     child?.kill('SIGKILL');

@@ -5,6 +5,17 @@ import { createInterface } from 'node:readline';
 
 let builds = 0;
 
+/** Dev mode (no Passage app) on a free port with both SQLite files in `dir`. */
+export function devEnv(dir: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env['PATH'] ?? '',
+    PORT: '0',
+    DATABASE_URL: join(dir, 'passgraph.sqlite'),
+    EMULATOR_DB: join(dir, 'emulator.sqlite'),
+    LOG_LEVEL: 'info',
+  };
+}
+
 /**
  * What `npm start` runs: the esbuild bundle of src/main.ts on plain node, as its own process
  * (dev mode unless the env names a Passage app). Each call bundles into its own folder under
