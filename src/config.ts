@@ -173,6 +173,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (set('PASSAGE_APP_ID') && !set('PASSAGE_API_KEY')) {
     problems.push('PASSAGE_API_KEY: required when PASSAGE_APP_ID is set');
   }
+  if (!set('PASSAGE_APP_ID') && (env['NODE_ENV'] ?? '').trim() === 'production') {
+    // The embedded emulator mints tokens for anyone who can read its file: development only.
+    problems.push('PASSAGE_APP_ID: required in production (without it the development emulator would start)');
+  }
   if (!set('PASSAGE_APP_ID') && (set('PASSAGE_API_KEY') || set('PASSAGE_API_URL') || set('PASSAGE_JWKS_URL'))) {
     problems.push('PASSAGE_APP_ID: required when PASSAGE_API_KEY, PASSAGE_API_URL or PASSAGE_JWKS_URL is set');
   }

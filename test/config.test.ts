@@ -34,8 +34,18 @@ describe('loadConfig', () => {
   });
 
   it('turns introspection off in production unless enabled', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).introspection).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+    const app = { PASSAGE_APP_ID: 'app123', PASSAGE_API_KEY: 'key' };
+    expect(loadConfig({ NODE_ENV: 'production', ...app }).introspection).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true', ...app }).introspection).toBe(true);
+  });
+
+  it('refuses production without a Passage app (the emulator is for development)', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+    } catch (err) {
+      expect((err as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['PASSAGE_APP_ID']);
+    }
   });
 
   it('lists every problem at once', () => {

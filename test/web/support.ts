@@ -56,7 +56,9 @@ export type DevServer = { server: RunningServer; url: string; dir: string; close
 /** passgraph exactly as `npm start` runs it without PASSAGE_APP_ID, on temporary SQLite files. */
 export async function startDevServer(env: Record<string, string> = {}): Promise<DevServer> {
   const dir = mkdtempSync(join(tmpdir(), 'passgraph-web-'));
-  const config = loadConfig({
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
@@ -64,7 +66,11 @@ export async function startDevServer(env: Record<string, string> = {}): Promise<
     EMULATOR_DB: join(dir, 'emulator.sqlite'),
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     ...env,
-  });
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   let server: RunningServer;
   try {
     server = await startServer(config, createLogger(config.logLevel));
