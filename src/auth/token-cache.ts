@@ -41,5 +41,3 @@ export function withTokenCache(verifier: TokenVerifier, opts: TokenCacheOptions)
     },
   };
 }
-
-export type { Entry as TokenCacheEntry };

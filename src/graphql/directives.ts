@@ -61,8 +61,6 @@ export const baseGuards: Record<string, GuardFactory> = {
   }),
 };
 
-export const ROOT_TYPES = ['Query', 'Mutation', 'Subscription'] as const;
-
 export function applyAuthDirectives(schema: GraphQLSchema, factories: Record<string, GuardFactory>): GraphQLSchema {
   const names = Object.keys(factories);
   const guardsOf = (

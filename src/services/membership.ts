@@ -47,8 +47,17 @@ export class MembershipService {
       .prepare();
   }
 
+  // A row's summary is read by several fields (permissions, inheritedRoles, isAtLeast, ...);
+  // rows are per-request objects, so remembering it by identity never serves a stale one.
+  readonly #described = new WeakMap<MembershipRow, Membership>();
+
   describe(row: MembershipRow): Membership {
-    return { ...row, ...this.#roles.summarize(row.role, row.additionalRoles) };
+    let described = this.#described.get(row);
+    if (!described) {
+      described = { ...row, ...this.#roles.summarize(row.role, row.additionalRoles) };
+      this.#described.set(row, described);
+    }
+    return described;
   }
 
   /** One user's memberships in the given orgs (the authorization loader's batch). */

@@ -1,27 +1,17 @@
 import type { MutationResolvers, OrgMembershipResolvers, RemoveOrgMemberPayloadResolvers, UserResolvers } from '../__generated__/resolvers-types.js';
 import type { GraphQLContext } from '../context.js';
 import { notFound } from '../errors.js';
-import { fromPassageError } from '../errors.js';
+import { passageUserOf } from './passage-field.js';
 
 const summary = (ctx: GraphQLContext, row: Parameters<GraphQLContext['services']['memberships']['describe']>[0]) =>
   ctx.services.memberships.describe(row);
 
-/**
- * Passage is the source of users: a user named by id gets a local row only once Passage
- * confirms they exist. The check happens before any transaction (no network inside one).
- */
-async function requirePassageUser(ctx: GraphQLContext, userId: string): Promise<void> {
-  try {
-    await ctx.loaders.passageUser.load(userId);
-  } catch (err) {
-    throw fromPassageError(err);
-  }
-}
-
 export const Mutation: MutationResolvers = {
   addOrgMember: async (_parent, { orgId, userId, role, additionalRoles }, ctx) => {
     if (!(await ctx.loaders.org.load(orgId))) throw notFound('The organization');
-    await requirePassageUser(ctx, userId);
+    // Passage must confirm the user before a local row exists for them; checked before any
+    // transaction, since no network call runs inside one.
+    await passageUserOf(ctx, userId);
     const row = await ctx.services.memberships.add(ctx.viewer!, { orgId, userId, role, additionalRoles });
     ctx.authz.invalidateOrg(orgId);
     return row;

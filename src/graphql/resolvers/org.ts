@@ -42,23 +42,18 @@ export const Org: OrgResolvers = {
     if (size < 1 || size > MAX_PAGE) throw badUserInput('first', `first must be between 1 and ${MAX_PAGE}.`);
     return ctx.services.memberships.listMembers(org.id, { first: size, after, role });
   },
-  viewerMembership: async (org, _args, ctx) => {
-    const membership = ctx.viewer ? await ctx.authz.membership(org.id) : null;
-    return membership;
-  },
+  viewerMembership: async (org, _args, ctx) => (ctx.viewer ? ctx.authz.membership(org.id) : null),
 };
 
 export const OrgMemberConnection: OrgMemberConnectionResolvers = {
   edges: (page) => page.rows,
   totalCount: (page) => page.totalCount,
-  pageInfo: (page) => {
-    return {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: page.hasPreviousPage,
-      startCursor: page.rows[0] ? encodeCursor(page.rows[0]) : null,
-      endCursor: page.rows.at(-1) ? encodeCursor(page.rows.at(-1)!) : null,
-    };
-  },
+  pageInfo: (page) => ({
+    hasNextPage: page.hasNextPage,
+    hasPreviousPage: page.hasPreviousPage,
+    startCursor: page.rows[0] ? encodeCursor(page.rows[0]) : null,
+    endCursor: page.rows.at(-1) ? encodeCursor(page.rows.at(-1)!) : null,
+  }),
 };
 
 export const OrgMemberEdge: OrgMemberEdgeResolvers = {

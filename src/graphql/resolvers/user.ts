@@ -2,7 +2,7 @@ import type { MagicLinkResolvers, MutationResolvers, QueryResolvers, UserConnect
 import type { PassageUser } from '../../passage/types.js';
 import { encodeUsersCursor, type UserStatus as LocalStatus } from '../../services/user.js';
 import type { GraphQLContext } from '../context.js';
-import { badUserInput, fromPassageError, notFound } from '../errors.js';
+import { badUserInput, fromPassageError } from '../errors.js';
 import { nonEmpty, passageUserOf } from './passage-field.js';
 
 const STATUS: Record<string, UserStatus> = { active: 'ACTIVE', inactive: 'INACTIVE', pending: 'PENDING' };
@@ -22,9 +22,7 @@ async function rowFor(ctx: GraphQLContext, id: string, status: LocalStatus = 'ac
 export const Query: QueryResolvers = {
   me: async (_parent, _args, ctx) => (ctx.viewer ? ctx.loaders.user.load(ctx.viewer.id) : null),
   user: async (_parent, { id }, ctx) => {
-    const passageUser = await passageUserOf(ctx, id).catch((err: unknown) => {
-      throw (err as { extensions?: { code?: string } }).extensions?.code === 'NOT_FOUND' ? notFound('The user') : err;
-    });
+    const passageUser = await passageUserOf(ctx, id);
     return rowFor(ctx, id, passageUser.status);
   },
   users: async (_parent, { first, after, query, status }, ctx) => {
