@@ -4,7 +4,8 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { RequestListener } from 'node:http';
 import { createContext, type AppDeps, type GraphQLContext, type Services } from './graphql/context.js';
-import { PUBLIC_CODES } from './graphql/errors.js';
+import { PUBLIC_CODES, toGraphQLError } from './graphql/errors.js';
+import { DatabaseBusyError } from './db/client.js';
 import { createSchema } from './graphql/schema.js';
 import { createRequestHandler, type ExtraRoutes } from './http/server.js';
 import { UserService } from './services/user.js';
@@ -12,7 +13,6 @@ import { OrgService } from './services/org.js';
 import { MembershipService } from './services/membership.js';
 import { DEFAULT_ROLES, loadRolesFile, Roles } from './auth/roles.js';
 import { reportingFailures } from './auth/token.js';
-import { toServiceUnavailable } from './graphql/db-busy.js';
 import { queryLimits } from './graphql/limits.js';
 import { Metrics } from './metrics.js';
 import { MemoryRateLimiter } from './rate-limit.js';
@@ -139,9 +139,8 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     // A new user's first request writes their row; a locked database is a 503 there too.
     context: (req) =>
       createContext(contextDeps, services, req).catch((err: unknown) => {
-        const mapped = toServiceUnavailable(err);
-        if (mapped !== err) metrics.databaseBusy();
-        throw mapped;
+        if (err instanceof DatabaseBusyError) metrics.databaseBusy();
+        throw toGraphQLError(err);
       }),
     routes: options.routes,
     maxBodyBytes: deps.config.http.maxBodyBytes,

@@ -1,92 +1,97 @@
 import { HeaderMap } from '@apollo/server';
-import { GraphQLError } from 'graphql';
-import { PassageError } from '../passage/errors.js';
+import { GraphQLError, defaultFieldResolver, type GraphQLSchema } from 'graphql';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import * as domain from '../errors.js';
+import { AppError, ERROR_CODES } from '../errors.js';
+import { DatabaseBusyError } from '../db/client.js';
 
-/** Every code a client can see in `extensions.code`. */
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'BAD_USER_INPUT'
-  | 'CONFLICT'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'RATE_LIMITED'
-  | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL_SERVER_ERROR';
+export type { ErrorCode } from '../errors.js';
 
-export function appError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { ...extensions, code } });
-}
-
-export const unauthenticated = (reason = 'NO_TOKEN') =>
-  appError('UNAUTHENTICATED', 'Sign in to do this.', { reason });
-
-export const forbidden = (reason: string, message = 'You are not allowed to do this.', details: Record<string, unknown> = {}) =>
-  appError('FORBIDDEN', message, { reason, ...details });
-
-export const notFound = (what = 'The requested object') => appError('NOT_FOUND', `${what} was not found.`);
-
-export const badUserInput = (field: string, message: string) =>
-  appError('BAD_USER_INPUT', message, { field });
-
-export const conflict = (reason: string, message: string) => appError('CONFLICT', message, { reason });
+/** Statuses a domain error sets on the whole HTTP response (with `Retry-After`). */
+const HTTP_STATUS: Partial<Record<domain.ErrorCode, number>> = { RATE_LIMITED: 429, SERVICE_UNAVAILABLE: 503 };
 
 /**
- * Our own limit on the caller: the response becomes HTTP 429 with `Retry-After`, and the field
- * error carries the same seconds in `extensions.retryAfter`.
+ * The one mapping from the domain's errors to what a client sees. `AppError` becomes a coded
+ * `GraphQLError`; a busy database becomes a retryable 503; anything else passes through (and is
+ * masked by the server's error formatter when it is not public).
  */
-export const rateLimited = (retryAfterSeconds: number, message = 'Too many requests of this kind; retry later.') =>
-  new GraphQLError(message, {
-    extensions: {
-      code: 'RATE_LIMITED',
-      retryAfter: retryAfterSeconds,
-      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
-    },
-  });
-
-/** A local resource (the database) is too busy to take this write now; nothing was changed. */
-export const serviceUnavailable = (message = 'The service is busy; nothing was changed. Retry shortly.', retryAfterSeconds = 1) =>
-  new GraphQLError(message, {
-    extensions: {
-      code: 'SERVICE_UNAVAILABLE',
-      retryAfter: retryAfterSeconds,
-      http: { status: 503, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
-    },
-  });
-
-/**
- * Translates a Passage failure into what the client may know: not-found and invalid input pass
- * through with their Passage code; every other failure is "Passage is unavailable".
- */
-export function fromPassageError(err: unknown): GraphQLError {
+export function toGraphQLError(err: unknown): unknown {
   if (err instanceof GraphQLError) return err;
-  if (err instanceof PassageError) {
-    if (err.status === 404) return appError('NOT_FOUND', 'The user or device was not found in Passage.', { passageCode: err.code });
-    if (err.status === 400) return appError('BAD_USER_INPUT', err.message, { passageCode: err.code });
-    if (err.status === 429) {
-      return appError('RATE_LIMITED', 'Passage is rate limiting requests; retry later.', {
-        retryAfter: err.retryAfterSeconds ?? 1,
-      });
+  if (err instanceof DatabaseBusyError) return toGraphQLError(domain.serviceUnavailable());
+  if (!(err instanceof AppError)) return err;
+  const extensions: Record<string, unknown> = { ...err.details, code: err.code };
+  if (err.reason !== undefined) extensions.reason = err.reason;
+  if (err.field !== undefined) extensions.field = err.field;
+  if (err.retryAfterSeconds !== undefined) {
+    extensions.retryAfter = err.retryAfterSeconds;
+    const status = HTTP_STATUS[err.code];
+    if (status) {
+      extensions.http = { status, headers: new HeaderMap([['retry-after', String(err.retryAfterSeconds)]]) };
     }
   }
-  return appError('UPSTREAM_UNAVAILABLE', 'The identity provider is unavailable; retry later.');
+  return new GraphQLError(err.message, { extensions });
 }
 
-/** Codes our own code raises on purpose; anything else reaching a client is masked. */
-export const PUBLIC_CODES: ReadonlySet<string> = new Set<string>([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'BAD_USER_INPUT',
-  'CONFLICT',
-  'UPSTREAM_UNAVAILABLE',
-  'RATE_LIMITED',
-  'SERVICE_UNAVAILABLE',
-  // Apollo's own request-level codes.
+const graphqlError = (err: AppError) => toGraphQLError(err) as GraphQLError;
+
+// The GraphQL layer's own refusals, built from the same domain shapes so codes and extensions match.
+export const unauthenticated = (reason = 'NO_TOKEN') => graphqlError(domain.unauthenticated(reason));
+export const forbidden = (reason: string, message?: string, details: Record<string, unknown> = {}) =>
+  graphqlError(domain.forbidden(reason, message, details));
+export const notFound = (what?: string) => graphqlError(domain.notFound(what));
+export const badUserInput = (field: string, message: string) => graphqlError(domain.badUserInput(field, message));
+export const conflict = (reason: string, message: string) => graphqlError(domain.conflict(reason, message));
+export const rateLimited = (retryAfterSeconds: number, message?: string) =>
+  graphqlError(domain.rateLimited(retryAfterSeconds, message));
+export const serviceUnavailable = (message?: string, retryAfterSeconds?: number) =>
+  graphqlError(domain.serviceUnavailable(message, retryAfterSeconds));
+export const fromPassageError = (err: unknown) => graphqlError(domain.fromPassageError(err));
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/**
+ * Wraps every field resolver so a domain error thrown anywhere below (services, loaders) reaches
+ * the client mapped. Synchronous resolvers stay synchronous, so graphql-js keeps its fast path.
+ */
+export function mapDomainErrors(schema: GraphQLSchema): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field) => {
+      const resolve = field.resolve ?? defaultFieldResolver;
+      return {
+        ...field,
+        resolve(source, args, ctx, info) {
+          let result: unknown;
+          try {
+            result = resolve(source, args, ctx, info);
+          } catch (err) {
+            throw toGraphQLError(err);
+          }
+          if (isPromiseLike(result)) {
+            return Promise.resolve(result).catch((err: unknown) => {
+              throw toGraphQLError(err);
+            });
+          }
+          return result;
+        },
+      };
+    },
+  });
+}
+
+/** Apollo's own request-level codes, which reach clients as they are. */
+const APOLLO_CODES = [
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
+] as const;
+
+/** Codes raised on purpose; anything else reaching a client is masked. */
+export const PUBLIC_CODES: ReadonlySet<string> = new Set<string>([
+  ...ERROR_CODES.filter((c) => c !== 'INTERNAL_SERVER_ERROR'),
+  ...APOLLO_CODES,
 ]);

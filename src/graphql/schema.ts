@@ -7,7 +7,7 @@ import { Roles } from '../auth/roles.js';
 import { createGuards } from './guards.js';
 import { MemoryRateLimiter, type RateLimiter } from '../rate-limit.js';
 import { RATE_LIMIT_DIRECTIVE, rateLimitGuard } from './rate-limit.js';
-import { mapDatabaseBusy } from './db-busy.js';
+import { mapDomainErrors } from './errors.js';
 import { DEFAULT_RATE_LIMITS } from '../config.js';
 import { fromRoot } from '../paths.js';
 
@@ -45,5 +45,5 @@ export function createSchema(opts: SchemaOptions = {}): GraphQLSchema {
   // @rateLimit is applied like a guard but kept out of the check above: a limit grants nothing.
   // Listed last, it runs after the access rules.
   const limited = { ...guards, [RATE_LIMIT_DIRECTIVE]: rateLimitGuard(opts.rateLimiter ?? defaultRateLimiter()) };
-  return mapDatabaseBusy(applyAuthDirectives(schema, limited));
+  return mapDomainErrors(applyAuthDirectives(schema, limited));
 }

@@ -1,3 +1,4 @@
+import { AppError } from '../errors.js';
 import type { Database, Db } from '../db/client.js';
 import { auditLog, type NewAuditRow } from '../db/schema/index.js';
 
@@ -27,7 +28,8 @@ export async function audited<T>(
 
 /** Records a refused or failed change with the error code as its detail; never throws. */
 export async function recordFailure(database: Database, entry: AuditEntry, err: unknown): Promise<void> {
-  const code = (err as { extensions?: { code?: unknown } }).extensions?.code;
+  // Refusals from the GraphQL layer (access rules) arrive already mapped; the services' own as AppError.
+  const code = err instanceof AppError ? err.code : (err as { extensions?: { code?: unknown } }).extensions?.code;
   await database
     .transaction((tx) => {
       tx.insert(auditLog)

@@ -2,7 +2,7 @@ import { and, asc, count, eq, gt, inArray, like, or, sql, type SQL } from 'drizz
 import type { Roles, RoleSummary } from '../auth/roles.js';
 import type { Database, Db } from '../db/client.js';
 import { orgMemberships, orgs, users, type MembershipRow } from '../db/schema/index.js';
-import { badUserInput, conflict, forbidden, notFound } from '../graphql/errors.js';
+import { badUserInput, conflict, forbidden, notFound } from '../errors.js';
 import { audited, recordAudit } from './audit.js';
 
 /** A membership with what its roles grant. */

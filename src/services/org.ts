@@ -3,7 +3,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import type { Roles } from '../auth/roles.js';
 import type { Database } from '../db/client.js';
 import { orgMemberships, orgs, users, type OrgRow } from '../db/schema/index.js';
-import { badUserInput, notFound } from '../graphql/errors.js';
+import { badUserInput, notFound } from '../errors.js';
 import { audited, recordAudit } from './audit.js';
 
 export type Actor = { id: string };

@@ -1,7 +1,7 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { users, type UserRow } from '../db/schema/index.js';
-import { badUserInput, conflict, fromPassageError } from '../graphql/errors.js';
+import { badUserInput, conflict, fromPassageError } from '../errors.js';
 import type { PassageClient } from '../passage/client.js';
 import type { CreateMagicLinkInput, PassageMagicLink, PassageUser, PassageUserPage } from '../passage/types.js';
 import { audited, recordAudit, recordFailure, type AuditEntry } from './audit.js';
@@ -288,7 +288,7 @@ export class UserService {
       return await call();
     } catch (err) {
       const mapped = fromPassageError(err);
-      if (mapped.extensions['code'] === 'BAD_USER_INPUT' && /already exists/i.test(mapped.message)) {
+      if (mapped.code === 'BAD_USER_INPUT' && /already exists/i.test(mapped.message)) {
         throw conflict('ALREADY_EXISTS', 'A user with this email or phone already exists.');
       }
       throw mapped;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badUserInput } from '../graphql/errors.js';
+import { badUserInput } from '../errors.js';
 
 /**
  * Input checks that run before Passage is called, so a bad request costs no upstream call and
