@@ -165,19 +165,24 @@ describe('org memberships', () => {
   });
 
   describe('visibility of memberships', () => {
-    it('lists only the memberships the viewer may see', async () => {
+    it('another user’s memberships are theirs and app admins’ only: a co-owner gets null with FORBIDDEN', async () => {
       // The member also owns a private org the owner is not part of.
       const other = await h.gql<{ createOrg: { id: string } }>(CREATE, { token: member.token, variables: { name: 'Private' } });
       const privateOrg = other.body.data!.createOrg.id;
-      const res = await h.gql<{ org: { members: { edges: Array<{ node: { user: { id: string; memberships: Array<{ org: { id: string } }> } } }> } } }>(
-        `query($id: ID!) { org(id: $id) { members { edges { node { user { id memberships { org { id } } } } } } } }`,
-        { token: owner.token, variables: { id: orgId } },
-      );
-      expect(res.body.errors).toBeUndefined();
-      const seen = res.body.data!.org.members.edges.find((e) => e.node.user.id === member.id)!.node.user.memberships.map((m) => m.org.id);
-      expect(seen).toContain(orgId);
-      expect(seen).not.toContain(privateOrg);
-      // The member themself sees both.
+      type Page = { org: { members: { edges: Array<{ node: { user: { id: string; memberships: Array<{ org: { id: string } }> | null } } }> } } };
+      const query = `query($id: ID!) { org(id: $id) { members { edges { node { user { id memberships { org { id } } } } } } } }`;
+      const res = await h.gql<Page>(query, { token: owner.token, variables: { id: orgId } });
+      const row = res.body.data!.org.members.edges.findIndex((e) => e.node.user.id === member.id);
+      expect(res.body.data!.org.members.edges[row]!.node.user.memberships).toBeNull();
+      expect(res.body.errors!.find((e) => e.path!.join('.') === `org.members.edges.${row}.node.user.memberships`)?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SELF' });
+      // The owner's own row is theirs to see.
+      const mine = res.body.data!.org.members.edges.find((e) => e.node.user.id === owner.id)!.node.user.memberships!.map((m) => m.org.id);
+      expect(mine).toContain(orgId);
+      // An app admin sees both of the member's orgs, and so does the member themself.
+      const admin = await h.gql<Page>(query, { token: appAdmin.token, variables: { id: orgId } });
+      expect(admin.body.errors).toBeUndefined();
+      const seen = admin.body.data!.org.members.edges.find((e) => e.node.user.id === member.id)!.node.user.memberships!.map((m) => m.org.id);
+      expect(seen).toEqual(expect.arrayContaining([orgId, privateOrg]));
       const own = await h.gql<{ me: { memberships: Array<{ org: { id: string } }> } }>(`{ me { memberships { org { id } } } }`, { token: member.token });
       expect(own.body.data!.me.memberships.map((m) => m.org.id)).toEqual(expect.arrayContaining([orgId, privateOrg]));
     });

@@ -48,6 +48,8 @@ export type GraphQLContext = {
 
 export type Authz = {
   membership(orgId: string): Promise<Membership | null>;
+  /** True when the viewer and this user are members of a common org (batched per request). */
+  sharesOrg(userId: string): Promise<boolean>;
   /** Forget what this request loaded about an org, after a change to its memberships. */
   invalidateOrg(orgId: string): void;
 };
@@ -143,10 +145,21 @@ function createAuthz(services: Services, viewer: Viewer | null, loaders: Loaders
     },
     { maxBatchSize: 200 },
   );
+  // One query per batch, so a page of 100 members costs one look-up, not 100.
+  const sharing = new DataLoader<string, boolean>(
+    async (userIds) => {
+      const shared = viewer ? await services.memberships.sharingAnOrgWith(viewer.id, userIds) : new Set<string>();
+      return userIds.map((id) => shared.has(id));
+    },
+    { maxBatchSize: 200 },
+  );
   return {
     membership: (orgId) => memberships.load(orgId),
+    sharesOrg: (userId) => sharing.load(userId),
     invalidateOrg: (orgId) => {
       memberships.clear(orgId);
+      // Who shares an org with the viewer may change with any membership of this org.
+      sharing.clearAll();
       loaders.org.clear(orgId);
       loaders.membershipsOfUser.clearAll();
     },

@@ -2,23 +2,26 @@ import { and, asc, count, eq, gt, inArray, like, or, sql, type SQL } from 'drizz
 import type { Roles, RoleSummary } from '../auth/roles.js';
 import type { Database, Db } from '../db/client.js';
 import { orgMemberships, orgs, users, type MembershipRow } from '../db/schema/index.js';
-import { badUserInput, conflict, forbidden, notFound } from '../errors.js';
+import * as policy from '../auth/policy.js';
+import { enforce } from '../auth/policy.js';
+import { badUserInput, conflict, notFound } from '../errors.js';
 import { audited, recordAudit } from './audit.js';
 
 /** A membership with what its roles grant. */
 export type Membership = MembershipRow & RoleSummary;
 
 /** Who is acting: app admins rank above every org role. */
-export type MembershipActor = { id: string; appRole: 'USER' | 'ADMIN' };
+export type MembershipActor = policy.PolicyViewer;
 
 export type MemberPage = { rows: MembershipRow[]; totalCount: number; hasNextPage: boolean; hasPreviousPage: boolean };
 
 export type RoleChange = { orgId: string; userId: string; role: string; additionalRoles?: readonly string[] | null };
 
 /**
- * Org memberships and their invariants, each enforced inside one BEGIN IMMEDIATE transaction:
- * nobody grants a role above their own or changes someone ranked above them, an org always
- * keeps an owner, a user is a member at most once. Two racing requests serialize on the write
+ * Org memberships and their invariants, each enforced inside one BEGIN IMMEDIATE transaction on
+ * rows read there: the rules themselves (nobody grants a role above their own or changes someone
+ * ranked above them, an org always keeps an owner) are the policy's (`src/auth/policy.ts`); a
+ * user is a member at most once. Two racing requests serialize on the write
  * lock, so the second one sees the first one's result.
  */
 export class MembershipService {
@@ -71,6 +74,19 @@ export class MembershipService {
       .all();
   }
 
+  /** Which of `userIds` share at least one org with `viewerId` (the User access rule's batch). */
+  async sharingAnOrgWith(viewerId: string, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const { db } = this.#database;
+    const viewerOrgs = db.select({ orgId: orgMemberships.orgId }).from(orgMemberships).where(eq(orgMemberships.userId, viewerId));
+    const rows = db
+      .selectDistinct({ userId: orgMemberships.userId })
+      .from(orgMemberships)
+      .where(and(inArray(orgMemberships.userId, [...userIds]), inArray(orgMemberships.orgId, viewerOrgs)))
+      .all();
+    return new Set(rows.map((r) => r.userId));
+  }
+
   /** Every membership of each user (User.memberships batch), oldest first. */
   async forUsers(userIds: readonly string[]): Promise<MembershipRow[]> {
     if (userIds.length === 0) return [];
@@ -113,9 +129,7 @@ export class MembershipService {
     const entry = { actorId: actor.id, action: 'membership.add', targetType: 'membership', targetId: `${change.orgId}:${change.userId}`, orgId: change.orgId };
     return audited(this.#database, entry, (tx) => {
       this.#requireOrg(tx, change.orgId);
-      const actorRank = this.#rankOf(tx, actor, change.orgId);
-      const granted = this.#roles.summarize(change.role, additionalRoles).rank;
-      if (granted > actorRank) throw forbidden('INSUFFICIENT_ROLE', 'You cannot grant a role ranked above your own.');
+      enforce(policy.mayGrant(this.#roles, this.#rankOf(tx, actor, change.orgId), { role: change.role, additionalRoles }));
       if (this.#find(tx, change.orgId, change.userId)) throw conflict('ALREADY_MEMBER', 'The user is already a member of this organization.');
       tx.insert(users).values({ id: change.userId }).onConflictDoNothing().run();
       const row = tx
@@ -135,16 +149,8 @@ export class MembershipService {
       const before = this.#find(tx, change.orgId, change.userId);
       if (!before) throw notFound('The membership');
       const additionalRoles = change.additionalRoles === undefined || change.additionalRoles === null ? before.additionalRoles : requested;
-      const actorRank = this.#rankOf(tx, actor, change.orgId);
-      const current = this.#roles.summarize(before.role, before.additionalRoles).rank;
-      const next = this.#roles.summarize(change.role, additionalRoles).rank;
-      if (current > actorRank) throw forbidden('INSUFFICIENT_ROLE', 'You cannot change the role of someone ranked above you.');
-      if (next > actorRank) throw forbidden('INSUFFICIENT_ROLE', 'You cannot grant a role ranked above your own.');
-      const owner = this.#roles.ownerRole;
-      const staysOwner = change.role === owner || additionalRoles.includes(owner);
-      if (isOwner(before, owner) && !staysOwner && this.#ownerCount(tx, change.orgId) <= 1) {
-        throw conflict('LAST_OWNER', `An organization must keep at least one ${owner}; appoint another first.`);
-      }
+      const next = { role: change.role, additionalRoles };
+      enforce(policy.mayChangeRole(this.#roles, this.#rankOf(tx, actor, change.orgId), before, next, () => this.#ownerCount(tx, change.orgId)));
       const after = tx
         .update(orgMemberships)
         .set({ role: change.role, additionalRoles, updatedAt: new Date() })
@@ -162,14 +168,7 @@ export class MembershipService {
     return audited(this.#database, entry, (tx) => {
       const before = this.#find(tx, orgId, userId);
       if (!before) throw notFound('The membership');
-      if (actor.id !== userId) {
-        const target = this.#roles.summarize(before.role, before.additionalRoles).rank;
-        if (target > this.#rankOf(tx, actor, orgId)) throw forbidden('INSUFFICIENT_ROLE', 'You cannot remove someone ranked above you.');
-      }
-      const owner = this.#roles.ownerRole;
-      if (isOwner(before, owner) && this.#ownerCount(tx, orgId) <= 1) {
-        throw conflict('LAST_OWNER', `An organization must keep at least one ${owner}; appoint another first.`);
-      }
+      enforce(policy.mayRemove(this.#roles, actor, this.#rankOf(tx, actor, orgId), before, () => this.#ownerCount(tx, orgId)));
       tx.delete(orgMemberships).where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, userId))).run();
       recordAudit(tx, { ...entry, before });
       return before;
@@ -178,9 +177,8 @@ export class MembershipService {
 
   /** Orgs in which the user is the only owner (deleting or deactivating them would orphan the org). */
   async orgsSolelyOwnedBy(userId: string): Promise<string[]> {
-    const owner = this.#roles.ownerRole;
     const { db } = this.#database;
-    const mine = db.select().from(orgMemberships).where(eq(orgMemberships.userId, userId)).all().filter((m) => isOwner(m, owner));
+    const mine = db.select().from(orgMemberships).where(eq(orgMemberships.userId, userId)).all().filter((m) => policy.isOwner(this.#roles, m));
     return mine.filter((m) => this.#ownerCount(db, m.orgId) <= 1).map((m) => m.orgId);
   }
 
@@ -207,9 +205,9 @@ export class MembershipService {
 
   /** Read inside the transaction: the decision uses the actor's role as it is now. */
   #rankOf(tx: Db, actor: MembershipActor, orgId: string): number {
-    if (actor.appRole === 'ADMIN') return Number.POSITIVE_INFINITY;
-    const row = this.#find(tx, orgId, actor.id);
-    return row ? this.#roles.summarize(row.role, row.additionalRoles).rank : 0;
+    // An app admin's rank needs no membership: skip the read.
+    const row = policy.passesEveryOrgRule(actor) ? undefined : this.#find(tx, orgId, actor.id);
+    return policy.actingRank(actor, row ? this.describe(row) : null);
   }
 
   #ownerCount(tx: Db, orgId: string): number {
@@ -220,12 +218,8 @@ export class MembershipService {
       .from(orgMemberships)
       .where(and(eq(orgMemberships.orgId, orgId), or(eq(orgMemberships.role, owner), like(orgMemberships.additionalRoles, `%${JSON.stringify(owner)}%`))))
       .all()
-      .filter((m) => isOwner(m, owner)).length;
+      .filter((m) => policy.isOwner(this.#roles, m)).length;
   }
-}
-
-function isOwner(row: Pick<MembershipRow, 'role' | 'additionalRoles'>, owner: string): boolean {
-  return row.role === owner || row.additionalRoles.includes(owner);
 }
 
 export function encodeCursor(row: Pick<MembershipRow, 'createdAt' | 'userId'>): string {

@@ -530,11 +530,19 @@ export type UpdateUserInput = {
  * A person who signs in with Passage. Identity fields come from Passage; `displayName` and
  * `appRole` are kept by this server. Passage-backed fields are null, with an
  * `UPSTREAM_UNAVAILABLE` error at their path, when Passage cannot be reached.
+ *
+ * Who sees what: the user themself and app admins see every field; someone who shares an
+ * organization with the user sees the member-directory fields (`id`, `displayName`, `email`, and
+ * the membership through that organization's member list); the other fields are null with
+ * `FORBIDDEN` for them. Anyone else sees no user at all (null with `FORBIDDEN`, left out of lists).
  */
 export type User = {
   __typename?: 'User';
-  /** The user's application-wide role. `ADMIN` for users listed in `ADMIN_USER_IDS` or promoted by an admin. */
-  appRole: AppRole;
+  /**
+   * The user's application-wide role. `ADMIN` for users listed in `ADMIN_USER_IDS` or promoted by an admin.
+   * Null (with `FORBIDDEN`) for callers who may not see it.
+   */
+  appRole: Maybe<AppRole>;
   /** When the user was created in Passage. */
   createdAt: Maybe<Scalars['DateTime']['output']>;
   /** The passkeys and other WebAuthn credentials registered to this user. */
@@ -551,8 +559,11 @@ export type User = {
   lastLoginAt: Maybe<Scalars['DateTime']['output']>;
   /** How many times the user has signed in. */
   loginCount: Maybe<Scalars['Int']['output']>;
-  /** The organizations the user belongs to, oldest first. Only memberships the caller may see are listed. */
-  memberships: Array<OrgMembership>;
+  /**
+   * The organizations the user belongs to, oldest first. Null (with `FORBIDDEN`) for callers who
+   * may not see it; a co-member sees the membership through the organization's member list instead.
+   */
+  memberships: Maybe<Array<OrgMembership>>;
   /** Custom user metadata stored in Passage. */
   metadata: Maybe<Scalars['JSON']['output']>;
   /** Phone number in E.164 form; null when the user has none. */
@@ -782,6 +793,7 @@ export type SelfOrDirectiveArgs = {
   orgRole?: Maybe<Scalars['String']['input']>;
   path?: Maybe<Scalars['String']['input']>;
   permission?: Maybe<Scalars['String']['input']>;
+  sharesOrg?: Maybe<Scalars['Boolean']['input']>;
   user?: Maybe<IdSource>;
 };
 
@@ -904,7 +916,7 @@ export type RemoveOrgMemberPayloadResolvers<ContextType = GraphQLContext, Parent
 }>;
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
-  appRole?: Resolver<ResolversTypes['AppRole'], ParentType, ContextType>;
+  appRole?: Resolver<Maybe<ResolversTypes['AppRole']>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   devices?: Resolver<Maybe<Array<ResolversTypes['Device']>>, ParentType, ContextType>;
   displayName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -913,7 +925,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastLoginAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   loginCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  memberships?: Resolver<Array<ResolversTypes['OrgMembership']>, ParentType, ContextType>;
+  memberships?: Resolver<Maybe<Array<ResolversTypes['OrgMembership']>>, ParentType, ContextType>;
   metadata?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   phoneVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
