@@ -202,6 +202,63 @@ describe('org memberships', () => {
     });
   });
 
+  describe('rank and owner rules at their edges', () => {
+    const CHANGE_ALL = `mutation($orgId: ID!, $userId: ID!, $role: String!, $extra: [String!]) {
+      changeOrgMemberRole(orgId: $orgId, userId: $userId, role: $role, additionalRoles: $extra) { role additionalRoles }
+    }`;
+
+    it('an Admin may grant, change and remove the Admin role: equal rank is not "above"', async () => {
+      const added = await h.gql(ADD, { token: admin.token, variables: { orgId, userId: outsider.id, role: 'Admin' } });
+      expect(added.body.errors).toBeUndefined();
+      expect(roleOf(outsider.id)).toBe('Admin');
+      const changed = await h.gql(CHANGE, { token: admin.token, variables: { orgId, userId: outsider.id, role: 'Member' } });
+      expect(changed.body.errors).toBeUndefined();
+      await h.gql(CHANGE, { token: owner.token, variables: { orgId, userId: outsider.id, role: 'Admin' } });
+      const removed = await h.gql(REMOVE, { token: admin.token, variables: { orgId, userId: outsider.id } });
+      expect(removed.body.errors).toBeUndefined();
+      expect(roleOf(outsider.id)).toBeNull();
+    });
+
+    it('with two owners one may leave; the last one may not', async () => {
+      await h.gql(CHANGE, { token: owner.token, variables: { orgId, userId: admin.id, role: 'Owner' } });
+      const first = await h.gql(REMOVE, { token: owner.token, variables: { orgId, userId: owner.id } });
+      expect(first.body.data?.removeOrgMember).toMatchObject({ removedUserId: owner.id });
+      expect(roleOf(owner.id)).toBeNull();
+      const last = await h.gql(REMOVE, { token: admin.token, variables: { orgId, userId: admin.id } });
+      expect(last.body.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', reason: 'LAST_OWNER' });
+      expect(roleOf(admin.id)).toBe('Owner');
+    });
+
+    it('Owner held as an additional role makes an owner: counted, kept on a primary-role change, protected when last', async () => {
+      const made = await h.gql(CHANGE_ALL, { token: owner.token, variables: { orgId, userId: admin.id, role: 'Admin', extra: ['Owner'] } });
+      expect(made.body.data).toEqual({ changeOrgMemberRole: { role: 'Admin', additionalRoles: ['Owner'] } });
+      // The primary owner may leave: the additional-role owner remains.
+      const left = await h.gql(REMOVE, { token: owner.token, variables: { orgId, userId: owner.id } });
+      expect(left.body.data?.removeOrgMember).toMatchObject({ removedUserId: owner.id });
+      // Changing the primary role keeps the additional Owner role, so the org keeps its owner.
+      const demotedPrimary = await h.gql(CHANGE_ALL, { token: admin.token, variables: { orgId, userId: admin.id, role: 'Member' } });
+      expect(demotedPrimary.body.data).toEqual({ changeOrgMemberRole: { role: 'Member', additionalRoles: ['Owner'] } });
+      // Dropping it, or leaving, would leave no owner.
+      const dropped = await h.gql(CHANGE_ALL, { token: admin.token, variables: { orgId, userId: admin.id, role: 'Member', extra: [] } });
+      expect(dropped.body.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', reason: 'LAST_OWNER' });
+      const leaving = await h.gql(REMOVE, { token: admin.token, variables: { orgId, userId: admin.id } });
+      expect(leaving.body.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', reason: 'LAST_OWNER' });
+      expect(roleOf(admin.id)).toBe('Member');
+    });
+
+    it('an app admin who is no member outranks every role in the service’s own check', async () => {
+      const promoted = await h.gql(CHANGE, { token: appAdmin.token, variables: { orgId, userId: member.id, role: 'Owner' } });
+      expect(promoted.body.errors).toBeUndefined();
+      const demoted = await h.gql(CHANGE, { token: appAdmin.token, variables: { orgId, userId: owner.id, role: 'Member' } });
+      expect(demoted.body.errors).toBeUndefined();
+      const added = await h.gql(ADD, { token: appAdmin.token, variables: { orgId, userId: outsider.id, role: 'Owner' } });
+      expect(added.body.errors).toBeUndefined();
+      const removed = await h.gql(REMOVE, { token: appAdmin.token, variables: { orgId, userId: member.id } });
+      expect(removed.body.errors).toBeUndefined();
+      expect([roleOf(member.id), roleOf(owner.id), roleOf(outsider.id)]).toEqual([null, 'Member', 'Owner']);
+    });
+  });
+
   describe('setAppRole', () => {
     const SET = `mutation($userId: ID!, $role: AppRole!) { setAppRole(userId: $userId, role: $role) { id appRole } }`;
 
