@@ -206,6 +206,28 @@ describe('verified-token cache', () => {
     expect(fake.calls()).toBe(2);
   });
 
+  it('keeps an entry exactly as long as the token has left to live, and never one already expired', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const sets: Array<{ key: string; ttl: number; kid: string }> = [];
+    const recording = createMemoryCache<{ userId: string; expiresAt: number; kid: string }>(10);
+    const cache = { ...recording, set: async (key: string, value: { userId: string; expiresAt: number; kid: string }, ttl: number) => {
+      sets.push({ key, ttl, kid: value.kid });
+      await recording.set(key, value, ttl);
+    } };
+    const expiringIn = (ms: number): TokenVerifier => ({
+      verify: async () => ({ userId: 'u1', expiresAt: Date.now() + ms }),
+      warm: async () => {},
+      refresh: async () => true,
+      keyPublished: () => true,
+    });
+    await withTokenCache(expiringIn(90_000), { cache }).verify(token);
+    expect(sets).toEqual([{ key: expect.any(String), ttl: 90_000, kid: 'k1' }]);
+    // Within the clock tolerance a token may verify with its exp just passed, or passing now: not cached.
+    await withTokenCache(expiringIn(-3000), { cache }).verify(`${token}x`);
+    await withTokenCache(expiringIn(0), { cache }).verify(`${token}y`);
+    expect(sets).toHaveLength(1);
+  });
+
   it('drops entries signed by a key that is no longer published', async () => {
     const fake = fakeVerifier(60_000);
     const cached = withTokenCache(fake.verifier, { cache: createMemoryCache(10), keyPublished: fake.verifier.keyPublished });
