@@ -4,9 +4,13 @@
 // The modules are tested in groups, each with only the test files that pin its rules: every
 // mutant re-runs the files covering it, and a real-HTTP file costs a server start each time.
 const groups = {
-  rules: {
-    mutate: ['src/auth/policy.ts', 'src/graphql/guards.ts', 'src/graphql/directives.ts'],
+  policy: {
+    mutate: ['src/auth/policy.ts'],
     tests: ['test/policy.test.ts', 'test/directives.test.ts'],
+  },
+  directives: {
+    mutate: ['src/graphql/guards.ts', 'src/graphql/directives.ts'],
+    tests: ['test/directives.test.ts', 'test/policy.test.ts'],
   },
   tokens: {
     mutate: ['src/auth/token.ts', 'src/auth/token-cache.ts'],
@@ -18,7 +22,7 @@ const groups = {
   },
 };
 
-const name = process.env.MUTATION_GROUP ?? 'rules';
+const name = process.env.MUTATION_GROUP ?? 'policy';
 const group = groups[name];
 if (!group) throw new Error(`MUTATION_GROUP must be one of ${Object.keys(groups).join(', ')}`);
 // Read by vitest.mutation.config.ts in Stryker's test-runner processes, which inherit it.
