@@ -285,6 +285,55 @@ describe('org memberships', () => {
     });
   });
 
+  describe('the service’s own reads and checks', () => {
+    const service = () => h.server.app.services.memberships;
+    type Page = { org: { members: { totalCount: number; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null }; edges: Array<{ node: { user: { id: string } } }> } } };
+    const PAGE = `query($id: ID!, $first: Int, $after: String, $role: String) {
+      org(id: $id) { members(first: $first, after: $after, role: $role) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { user { id } } } } }
+    }`;
+
+    it('pages members in join order, filters by role, and refuses a cursor it did not issue', async () => {
+      const first = await h.gql<Page>(PAGE, { token: owner.token, variables: { id: orgId, first: 2 } });
+      expect(first.body.data!.org.members).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true, hasPreviousPage: false } });
+      expect(first.body.data!.org.members.edges.map((e) => e.node.user.id)).toEqual([owner.id, admin.id]);
+      const rest = await h.gql<Page>(PAGE, { token: owner.token, variables: { id: orgId, first: 2, after: first.body.data!.org.members.pageInfo.endCursor } });
+      expect(rest.body.data!.org.members).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: false, hasPreviousPage: true } });
+      expect(rest.body.data!.org.members.edges.map((e) => e.node.user.id)).toEqual([member.id]);
+      const admins = await h.gql<Page>(PAGE, { token: owner.token, variables: { id: orgId, first: 10, role: 'Admin' } });
+      expect(admins.body.data!.org.members.totalCount).toBe(1);
+      expect(admins.body.data!.org.members.edges.map((e) => e.node.user.id)).toEqual([admin.id]);
+      for (const after of ['not-a-cursor', Buffer.from(JSON.stringify(['x', 1])).toString('base64url')]) {
+        const bad = await h.gql(PAGE, { token: owner.token, variables: { id: orgId, first: 2, after } });
+        expect(bad.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+      }
+    });
+
+    it('sharingAnOrgWith: exactly the users who share an org with the viewer', async () => {
+      // A private org of the member's own: only the member is in it.
+      const own = (await h.gql<{ createOrg: { id: string } }>(CREATE, { token: member.token, variables: { name: 'Own' } })).body.data!.createOrg.id;
+      expect(own).toBeTruthy();
+      expect(await service().sharingAnOrgWith(member.id, [admin.id, 'never-a-member', owner.id, member.id])).toEqual(new Set([admin.id, owner.id, member.id]));
+      expect(await service().sharingAnOrgWith('never-a-member', [admin.id, owner.id])).toEqual(new Set());
+      expect(await service().sharingAnOrgWith(member.id, [])).toEqual(new Set());
+    });
+
+    it('orgsSolelyOwnedBy: the org counts only while its owner is the only one', async () => {
+      expect(await service().orgsSolelyOwnedBy(owner.id)).toContain(orgId);
+      expect(await service().orgsSolelyOwnedBy(admin.id)).not.toContain(orgId);
+      await h.gql(CHANGE, { token: owner.token, variables: { orgId, userId: admin.id, role: 'Owner' } });
+      expect(await service().orgsSolelyOwnedBy(owner.id)).not.toContain(orgId);
+    });
+
+    it('refuses a missing org or membership itself, whatever the caller checked before', async () => {
+      const actor = { id: appAdmin.id, appRole: 'ADMIN' as const };
+      await expect(service().add(actor, { orgId: 'no-such-org', userId: outsider.id, role: 'Member' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(service().changeRole(actor, { orgId, userId: outsider.id, role: 'Member' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(service().remove(actor, orgId, outsider.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(service().add(actor, { orgId, userId: outsider.id, role: 'Member', additionalRoles: ['Nope'] })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'additionalRoles' });
+      expect(roleOf(outsider.id)).toBeNull();
+    });
+  });
+
   describe('audit', () => {
     it('records role changes with before and after, and refusals as failures', async () => {
       await h.gql(CHANGE, { token: admin.token, variables: { orgId, userId: member.id, role: 'Admin' } });
