@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { PassageClient } from '../passage/client.js';
-import { extractToken, InvalidTokenError, JwksUnavailableError, type TokenVerifier } from '../auth/token.js';
+import { InvalidTokenError, JwksUnavailableError, tokenCandidates, verifyAny, type TokenVerifier } from '../auth/token.js';
 import DataLoader from 'dataloader';
 import type { Roles } from '../auth/roles.js';
 import type { Membership, MembershipService } from '../services/membership.js';
@@ -81,11 +81,11 @@ export async function createContext(deps: AppDeps, services: Services, req: Requ
 }
 
 async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo, log: Logger, loaders: Loaders): Promise<Viewer | null> {
-  const token = extractToken(req.headers);
-  if (token === null) return null;
   let userId: string;
   try {
-    ({ userId } = await deps.tokens.verify(token));
+    const verified = await verifyAny(deps.tokens, tokenCandidates(req.headers));
+    if (verified === null) return null;
+    ({ userId } = verified);
   } catch (err) {
     if (err instanceof JwksUnavailableError) {
       log.error({ err: err.cause }, 'JWKS unavailable; cannot verify token');
