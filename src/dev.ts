@@ -26,6 +26,8 @@ export async function startDevPassage(config: Config, log: Logger): Promise<{ co
     port: 0,
     authOrigin: `http://localhost:${config.port}`,
     appName: 'passgraph dev',
+    // Nothing in dev mode reads the call log, and npm start may run for days.
+    maxRecordedCalls: 0,
   });
   const adminIds = [...config.adminUserIds];
   for (const demo of DEMO_USERS) {

@@ -139,6 +139,7 @@ export class EmulatorHttp {
     private readonly store: EmulatorStore,
     private readonly settings: AppSettings,
     latencyMs: number,
+    private readonly maxRecordedCalls: number,
   ) {
     this.latencyMs = latencyMs;
     this.apiKeyDigest = digest(settings.apiKey);
@@ -185,7 +186,7 @@ export class EmulatorHttp {
       status: 0,
       at: Date.now(),
     };
-    this.calls.push(call);
+    this.record(call);
 
     const appPrefix = `/v1/apps/${this.settings.appId}`;
     const relative = path === appPrefix || path.startsWith(`${appPrefix}/`) ? path.slice(appPrefix.length) : undefined;
@@ -218,6 +219,13 @@ export class EmulatorHttp {
     }
     call.status = reply.status;
     send(res, reply);
+  }
+
+  /** Keeps the last `maxRecordedCalls`; the call object is still filled in when not kept. */
+  private record(call: RecordedCall): void {
+    if (this.maxRecordedCalls <= 0) return;
+    if (this.calls.length >= this.maxRecordedCalls) this.calls.splice(0, this.calls.length - this.maxRecordedCalls + 1);
+    this.calls.push(call);
   }
 
   private takeFault(method: string, path: string, relative: string | undefined): FaultRule | undefined {

@@ -211,6 +211,11 @@ describe('dev sign-in on the passgraph origin (dev mode only)', () => {
     expect((await fetch(`${dev.url}/dev/sign-out`)).status).toBe(405);
   });
 
+  it('keeps no emulator call log: npm start may run for days', async () => {
+    expect((await meWithCookie('garbage')).status).toBe(401);
+    expect(dev.server.emulator!.calls).toEqual([]);
+  });
+
   it('serves the console at /console/ (or a build hint while it is not built)', async () => {
     const res = await fetch(`${dev.url}/console/`);
     expect([200, 503]).toContain(res.status);
