@@ -37,8 +37,13 @@ const MAX_MAGIC_LINK_TTL_MINUTES = 24 * 60;
 
 const internalError = () => new ApiError(500, 'internal_server_error', 'Internal server error');
 
-const metadataField = z.record(z.string(), z.unknown()).nullish();
-const createUserBody = z.object({ email: z.string().nullish(), phone: z.string().nullish(), user_metadata: metadataField });
+// The spec types these as string and object, not nullable: a null is refused (Prism agrees),
+// never read as "absent" or, for user_metadata, as "wipe it".
+const createUserBody = z.object({
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  user_metadata: z.record(z.string(), z.unknown()).optional(),
+});
 const updateUserBody = createUserBody;
 const magicLinkBody = z.object({
   email: z.string().optional(),
@@ -114,6 +119,10 @@ function safeDecode(segment: string): string {
   } catch {
     return segment;
   }
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType.trim());
 }
 
 function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
@@ -207,9 +216,12 @@ export class EmulatorHttp {
     let reply: Reply;
     try {
       reply = this.route(method, path, url.searchParams, req.headers.authorization, () => {
+        // Every operation with a body declares it required and application/json only.
         if (raw === undefined) throw badRequest('body: request body is too large.');
+        if (!isJson(req.headers['content-type'])) throw badRequest('body: must be sent as application/json.');
         if (!parsed.ok) throw badRequest('body: request body must be valid JSON.');
-        return parsed.value ?? {};
+        if (parsed.value === undefined) throw badRequest('body: is required.');
+        return parsed.value;
       });
     } catch (error) {
       // Only the message: request bodies and responses may carry secrets.
@@ -305,11 +317,7 @@ export class EmulatorHttp {
         pattern: ['users'],
         handle: ({ body }) => {
           const input = parseBody(createUserBody, body());
-          const created = store.createUser({
-            email: input.email ?? undefined,
-            phone: input.phone ?? undefined,
-            userMetadata: input.user_metadata,
-          });
+          const created = store.createUser({ email: input.email, phone: input.phone, userMetadata: input.user_metadata });
           return { status: 201, body: { user: created } };
         },
       },
@@ -320,13 +328,7 @@ export class EmulatorHttp {
         handle: ({ params, body }) => {
           store.requireUser(params.user!);
           const input = parseBody(updateUserBody, body());
-          return user(
-            store.updateUser(params.user!, {
-              email: input.email ?? undefined,
-              phone: input.phone ?? undefined,
-              userMetadata: input.user_metadata,
-            }),
-          );
+          return user(store.updateUser(params.user!, { email: input.email, phone: input.phone, userMetadata: input.user_metadata }));
         },
       },
       {
