@@ -3,6 +3,7 @@ import { createHttpTransport, type PassageFetch } from './http-transport.js';
 import { z } from 'zod';
 import { CircuitBreaker, ENDPOINT_FAMILIES, endpointFamily, type BreakerOptions, type BreakerState, type CallOutcome, type EndpointFamily } from './breaker.js';
 import { PassageError } from './errors.js';
+import { isPassageId } from './ids.js';
 import {
   appResponseSchema,
   devicesResponseSchema,
@@ -170,8 +171,10 @@ export class PassageClient {
    */
   #url(segments: string[], query?: Params): { path: string; url: string } {
     for (const s of segments) {
-      // An empty id would silently address a different route (`/users/` is the list endpoint).
-      if (s === '') throw new TypeError('Passage ids must be non-empty strings');
+      // Defence in depth behind input validation: `""`, `.` or `..` would address a different
+      // route (`/users/` is the list endpoint, `/users/..` the app itself). Refused before any
+      // call, so it costs no upstream request and never counts against a breaker.
+      if (!isPassageId(s)) throw new PassageError(400, 'invalid_id', 'Not a Passage id; no call was made.');
     }
     const path = `/${['apps', this.appId, ...segments].map(encodeURIComponent).join('/')}`;
     const qs = new URLSearchParams();

@@ -270,10 +270,11 @@ const operations: OperationCase[] = [
     },
   },
   {
-    name: 'getUser (id is URL-encoded)',
-    call: (c) => c.getUser('user/1 ü?x'),
+    // Ids that are not plain (`user/1`, `..`) are refused before any call; see "refuses a segment".
+    name: 'getUser',
+    call: (c) => c.getUser('user_1-A'),
     method: 'GET',
-    path: `/v1/apps/${APP_ID}/users/user%2F1%20%C3%BC%3Fx`,
+    path: `/v1/apps/${APP_ID}/users/user_1-A`,
     reply: { json: { user: wireUser() } },
     result: user(),
   },
@@ -425,10 +426,16 @@ describe('PassageClient operations', () => {
     );
   });
 
-  it('refuses an empty id instead of addressing another route', async () => {
+  it('refuses a segment that is not a plain id instead of addressing another route, without a call', async () => {
     const passage = await startPassage(() => ({ json: {} }));
-    await expect(clientFor(passage.url).deleteUser('')).rejects.toBeInstanceOf(TypeError);
+    const client = clientFor(passage.url);
+    for (const id of ['', '.', '..', 'a/b', '%2e%2e', 'a?b', 'a b', 'x'.repeat(129)]) {
+      await expect(client.deleteUser(id)).rejects.toMatchObject({ name: 'PassageError', status: 400, code: 'invalid_id' });
+      await expect(client.getUser(id)).rejects.toMatchObject({ code: 'invalid_id' });
+      await expect(client.deleteDevice('user_1', id)).rejects.toMatchObject({ code: 'invalid_id' });
+    }
     expect(passage.requests).toHaveLength(0);
+    expect(client.breakerStates().users_read).toBe('closed');
   });
 });
 
