@@ -310,10 +310,16 @@ export class PassageClient {
   }
 }
 
-/** Only Passage's own trouble counts against its breaker; our bad requests (4xx) say it is up. */
+/**
+ * Only Passage's own trouble (no answer in time, no connection, a 5xx) counts against its
+ * breaker. A 4xx is Passage judging our request, so it says Passage is up. A 2xx of an
+ * unexpected shape is not counted as a failure either: Passage answered, and the shape of an
+ * answer depends on what was asked, so counting it would let one caller's odd requests open the
+ * breaker for everyone (`GET /users/..` once did). The field still fails; the log has the cause.
+ */
 function outcomeOf(error: PassageError): CallOutcome {
   if (error.status === 429) return 'throttled';
-  if (error.status === 0 || error.status >= 500 || error.code === 'invalid_response') return 'failure';
+  if (error.status === 0 || error.status >= 500) return 'failure';
   return 'success';
 }
 
