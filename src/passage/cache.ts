@@ -1,6 +1,8 @@
 import type { Cache } from '../cache.js';
 import type { PassageClient } from './client.js';
-import { isPassageUnavailable } from './errors.js';
+import { isPassageUnavailable, PassageError } from './errors.js';
+import type { UpstreamBudget } from './budget.js';
+import { FairLimiter } from './fair-limiter.js';
 import type { PassageApp, PassageDevice, PassageUser, PassageUserListItem } from './types.js';
 
 type Stored = { value: unknown; at: number };
@@ -15,7 +17,7 @@ export type PassageReaderOptions = {
   ttlMs: number;
   /** How long past the TTL an entry may still be served while Passage is unavailable. */
   maxStaleMs: number;
-  /** At most this many Passage reads in flight at once, across all requests. */
+  /** At most this many Passage reads in flight at once, across all requests (shared fairly, see FairLimiter). */
   concurrency: number;
   onLookup?: (cache: string, hit: boolean) => void;
 };
@@ -25,29 +27,35 @@ export type PassageReaderOptions = {
  * share one upstream call; writes made through passgraph replace or drop the entries they
  * change, so a read after a write sees the new state. When Passage is unavailable an expired
  * entry is served, marked stale, rather than failing the field.
+ *
+ * Each read may carry the calling request's budget: a read that needs Passage spends one of its
+ * calls and waits no longer than its deadline, whether for a slot, for Passage, or for the same
+ * read another request already started.
  */
 export class PassageReader {
   readonly #opts: PassageReaderOptions;
   readonly #inflight = new Map<string, Promise<Read<unknown>>>();
   // Bumped on every invalidation, so a fetch that started before a write cannot store old data.
   readonly #generation = new Map<string, number>();
-  readonly #limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  readonly limiter: FairLimiter;
+  // Reads without a budget (none today outside tests) share one line of the limiter.
+  readonly #unbudgeted = {};
 
   constructor(opts: PassageReaderOptions) {
     this.#opts = opts;
-    this.#limit = limiter(opts.concurrency);
+    this.limiter = new FairLimiter({ max: opts.concurrency });
   }
 
-  getUser(id: string): Promise<Read<PassageUser>> {
-    return this.#read(`user:${id}`, 'passage_user', () => this.#opts.client.getUser(id));
+  getUser(id: string, budget?: UpstreamBudget): Promise<Read<PassageUser>> {
+    return this.#read(`user:${id}`, 'passage_user', () => this.#opts.client.getUser(id, { budget }), budget);
   }
 
-  listDevices(userId: string): Promise<Read<PassageDevice[]>> {
-    return this.#read(`devices:${userId}`, 'passage_devices', () => this.#opts.client.listDevices(userId));
+  listDevices(userId: string, budget?: UpstreamBudget): Promise<Read<PassageDevice[]>> {
+    return this.#read(`devices:${userId}`, 'passage_devices', () => this.#opts.client.listDevices(userId, { budget }), budget);
   }
 
-  getApp(): Promise<Read<PassageApp>> {
-    return this.#read('app', 'passage_app', () => this.#opts.client.getApp());
+  getApp(budget?: UpstreamBudget): Promise<Read<PassageApp>> {
+    return this.#read('app', 'passage_app', () => this.#opts.client.getApp({ budget }), budget);
   }
 
   /** Stores what Passage just answered to a write (or a list page) as the current state. */
@@ -71,17 +79,17 @@ export class PassageReader {
     await this.#opts.cache.set(key, { value, at: Date.now() }, this.#opts.ttlMs + this.#opts.maxStaleMs);
   }
 
-  async #read<T>(key: string, name: string, fetch: () => Promise<T>): Promise<Read<T>> {
+  async #read<T>(key: string, name: string, fetch: () => Promise<T>, budget: UpstreamBudget | undefined): Promise<Read<T>> {
     const entry = await this.#opts.cache.get(key);
     if (entry && Date.now() - entry.at < this.#opts.ttlMs) {
       this.#opts.onLookup?.(name, true);
       return { value: entry.value as T, stale: false };
     }
     this.#opts.onLookup?.(name, false);
-    const pending = this.#inflight.get(key);
-    if (pending) return pending as Promise<Read<T>>;
+    const pending = this.#inflight.get(key) as Promise<Read<T>> | undefined;
+    if (pending) return budget ? budget.within(pending) : pending;
 
-    const promise = this.#fetch(key, entry, fetch);
+    const promise = this.#fetch(key, entry, fetch, budget);
     this.#inflight.set(key, promise);
     const forget = () => {
       if (this.#inflight.get(key) === promise) this.#inflight.delete(key);
@@ -90,39 +98,26 @@ export class PassageReader {
     return promise;
   }
 
-  async #fetch<T>(key: string, entry: Stored | undefined, fetch: () => Promise<T>): Promise<Read<T>> {
+  async #fetch<T>(key: string, entry: Stored | undefined, fetch: () => Promise<T>, budget: UpstreamBudget | undefined): Promise<Read<T>> {
     const generation = this.#generation.get(key) ?? 0;
     try {
-      const value = await this.#limit(fetch);
+      // A request out of calls or time is refused before it takes a place in the queue.
+      budget?.check();
+      const value = await this.limiter.run(budget ?? this.#unbudgeted, fetch, budget);
       if ((this.#generation.get(key) ?? 0) === generation && this.#opts.ttlMs + this.#opts.maxStaleMs > 0) {
         await this.#opts.cache.set(key, { value, at: Date.now() }, this.#opts.ttlMs + this.#opts.maxStaleMs);
       }
       return { value, stale: false };
     } catch (err) {
       if (entry && isPassageUnavailable(err)) return { value: entry.value as T, stale: true };
-      if (!isPassageUnavailable(err)) await this.#opts.cache.delete(key);
+      // Only Passage's own "no" (a 404 for a deleted user) makes the entry wrong; a refusal of ours does not.
+      if (passageSaidNo(err)) await this.#opts.cache.delete(key);
       throw err;
     }
   }
 }
 
-/** A counting semaphore: at most `max` calls run at once, the rest wait in order. */
-function limiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const queue: Array<() => void> = [];
-  // A finishing call hands its slot straight to the next waiter, so newcomers cannot jump in.
-  const release = () => {
-    const next = queue.shift();
-    if (next) next();
-    else active -= 1;
-  };
-  return async (fn) => {
-    if (active >= max) await new Promise<void>((resolve) => queue.push(resolve));
-    else active += 1;
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
-  };
+/** Passage answered the request with a 4xx (not 429): what we held for it may no longer be true. */
+function passageSaidNo(err: unknown): boolean {
+  return err instanceof PassageError && err.status >= 400 && err.status < 500 && err.status !== 429 && err.code !== 'invalid_id';
 }

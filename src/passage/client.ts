@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CircuitBreaker, ENDPOINT_FAMILIES, endpointFamily, type BreakerOptions, type BreakerState, type CallOutcome, type EndpointFamily } from './breaker.js';
 import { PassageError } from './errors.js';
 import { isPassageId } from './ids.js';
+import type { UpstreamBudget } from './budget.js';
 import {
   appResponseSchema,
   devicesResponseSchema,
@@ -55,12 +56,18 @@ export type PassageClientOptions = {
 const DEFAULT_BREAKER = { failurePercent: 50, minimumCalls: 10, windowMs: 10_000, openMs: 30_000 };
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** Per-call options: the calling request's budget of Passage calls and time, when it has one. */
+export type CallOptions = { budget?: UpstreamBudget | undefined };
 type Params = Record<string, unknown>;
 
 // A longer Retry-After would hold an interactive request too long; the caller gets the 429 instead.
 const MAX_RETRY_AFTER_MS = 2000;
 // The longest Retry-After we keep a family quiet for; a bogus header must not silence us for a day.
 const MAX_HONOURED_RETRY_AFTER_MS = 5 * 60_000;
+
+// Below this, a timed-out attempt (cut short by its request's deadline) is not held against Passage.
+const MIN_JUDGED_ATTEMPT_MS = 100;
 
 const apiErrorSchema = z.object({ code: z.string(), error: z.string() });
 
@@ -106,63 +113,63 @@ export class PassageClient {
     return Object.fromEntries([...this.#breakers].map(([family, b]) => [family, b.state]));
   }
 
-  getApp(): Promise<PassageApp> {
-    return this.#request('GET', [], appResponseSchema);
+  getApp(opts: CallOptions = {}): Promise<PassageApp> {
+    return this.#request('GET', [], appResponseSchema, opts);
   }
 
-  listUsers(params: ListUsersParams = {}): Promise<PassageUserPage> {
-    return this.#request('GET', ['users'], userPageSchema, { query: params });
+  listUsers(params: ListUsersParams = {}, opts: CallOptions = {}): Promise<PassageUserPage> {
+    return this.#request('GET', ['users'], userPageSchema, { ...opts, query: params });
   }
 
-  getUser(userId: string): Promise<PassageUser> {
-    return this.#request('GET', ['users', userId], userResponseSchema);
+  getUser(userId: string, opts: CallOptions = {}): Promise<PassageUser> {
+    return this.#request('GET', ['users', userId], userResponseSchema, opts);
   }
 
   /**
    * Not an endpoint: list + get, as every Passage SDK does it. Matching is case-insensitive only
    * because we lower-case.
    */
-  async getUserByIdentifier(identifier: string): Promise<PassageUser> {
-    const page = await this.listUsers({ limit: 1, identifier: identifier.toLowerCase() });
+  async getUserByIdentifier(identifier: string, opts: CallOptions = {}): Promise<PassageUser> {
+    const page = await this.listUsers({ limit: 1, identifier: identifier.toLowerCase() }, opts);
     const first = page.users[0];
     if (!first) throw new PassageError(404, 'user_not_found', 'User not found.');
-    return this.getUser(first.id);
+    return this.getUser(first.id, opts);
   }
 
-  createUser(input: CreateUserInput): Promise<PassageUser> {
-    return this.#request('POST', ['users'], userResponseSchema, { body: input });
+  createUser(input: CreateUserInput, opts: CallOptions = {}): Promise<PassageUser> {
+    return this.#request('POST', ['users'], userResponseSchema, { ...opts, body: input });
   }
 
-  updateUser(userId: string, input: UpdateUserInput): Promise<PassageUser> {
-    return this.#request('PATCH', ['users', userId], userResponseSchema, { body: input });
+  updateUser(userId: string, input: UpdateUserInput, opts: CallOptions = {}): Promise<PassageUser> {
+    return this.#request('PATCH', ['users', userId], userResponseSchema, { ...opts, body: input });
   }
 
-  deleteUser(userId: string): Promise<void> {
-    return this.#request('DELETE', ['users', userId]);
+  deleteUser(userId: string, opts: CallOptions = {}): Promise<void> {
+    return this.#request('DELETE', ['users', userId], undefined, opts);
   }
 
-  activateUser(userId: string): Promise<PassageUser> {
-    return this.#request('PATCH', ['users', userId, 'activate'], userResponseSchema);
+  activateUser(userId: string, opts: CallOptions = {}): Promise<PassageUser> {
+    return this.#request('PATCH', ['users', userId, 'activate'], userResponseSchema, opts);
   }
 
-  deactivateUser(userId: string): Promise<PassageUser> {
-    return this.#request('PATCH', ['users', userId, 'deactivate'], userResponseSchema);
+  deactivateUser(userId: string, opts: CallOptions = {}): Promise<PassageUser> {
+    return this.#request('PATCH', ['users', userId, 'deactivate'], userResponseSchema, opts);
   }
 
-  listDevices(userId: string): Promise<PassageDevice[]> {
-    return this.#request('GET', ['users', userId, 'devices'], devicesResponseSchema);
+  listDevices(userId: string, opts: CallOptions = {}): Promise<PassageDevice[]> {
+    return this.#request('GET', ['users', userId, 'devices'], devicesResponseSchema, opts);
   }
 
-  deleteDevice(userId: string, deviceId: string): Promise<void> {
-    return this.#request('DELETE', ['users', userId, 'devices', deviceId]);
+  deleteDevice(userId: string, deviceId: string, opts: CallOptions = {}): Promise<void> {
+    return this.#request('DELETE', ['users', userId, 'devices', deviceId], undefined, opts);
   }
 
-  revokeRefreshTokens(userId: string): Promise<void> {
-    return this.#request('DELETE', ['users', userId, 'tokens']);
+  revokeRefreshTokens(userId: string, opts: CallOptions = {}): Promise<void> {
+    return this.#request('DELETE', ['users', userId, 'tokens'], undefined, opts);
   }
 
-  createMagicLink(input: CreateMagicLinkInput): Promise<PassageMagicLink> {
-    return this.#request('POST', ['magic-links'], magicLinkResponseSchema, { body: input });
+  createMagicLink(input: CreateMagicLinkInput, opts: CallOptions = {}): Promise<PassageMagicLink> {
+    return this.#request('POST', ['magic-links'], magicLinkResponseSchema, { ...opts, body: input });
   }
 
   /**
@@ -190,7 +197,7 @@ export class PassageClient {
     method: Method,
     segments: string[],
     schema?: z.ZodType<T>,
-    { query, body }: { query?: Params; body?: Params } = {},
+    { query, body, budget }: CallOptions & { query?: Params; body?: Params } = {},
   ): Promise<T> {
     const { path, url } = this.#url(segments, query);
     const payload = body === undefined ? undefined : JSON.stringify(snakeKeys(body));
@@ -209,6 +216,8 @@ export class PassageClient {
         this.#report({ method, path, family, status: 429, durationMs: 0, attempt, error });
         throw error;
       }
+      // Counted before the breaker: a request out of calls or time sends nothing and asks nothing.
+      budget?.take();
       const release = breaker ? breaker.acquire() : () => {};
       if (release === null) {
         const error = new PassageError(0, 'breaker_open', `Passage ${family} calls are failing; not calling ${method} ${path} for now`);
@@ -217,8 +226,9 @@ export class PassageClient {
       }
       // Unexpected errors (bugs, not Passage) must neither open the breaker nor leave a probe out forever.
       let outcome: CallOutcome = 'throttled';
+      const allotted = Math.min(this.#timeoutMs, deadline - started, budget ? budget.remainingMs() : Infinity);
       try {
-        const res = await this.#send(method, url, path, payload, Math.min(this.#timeoutMs, deadline - started));
+        const res = await this.#send(method, url, path, payload, allotted);
         const data = schema ? parseBody(schema, res.status, res.text) : (undefined as T);
         outcome = 'success';
         this.#report({ method, path, family, status: res.status, durationMs: performance.now() - started, attempt });
@@ -226,6 +236,8 @@ export class PassageClient {
       } catch (error) {
         if (!(error instanceof PassageError)) throw error;
         outcome = outcomeOf(error);
+        // An attempt the request's own deadline gave only a moment cannot judge Passage's health.
+        if (error.code === 'timeout' && allotted < MIN_JUDGED_ATTEMPT_MS && allotted < this.#timeoutMs) outcome = 'throttled';
         this.#report({ method, path, family, status: error.status, durationMs: performance.now() - started, attempt, error });
         if (error.status === 429 && error.retryAfterSeconds) {
           const until = Date.now() + Math.min(error.retryAfterSeconds * 1000, MAX_HONOURED_RETRY_AFTER_MS);
@@ -235,6 +247,8 @@ export class PassageClient {
         const delay = method === 'GET' && attempt < this.#maxRetries ? this.#retryDelay(error, attempt) : undefined;
         // A retry that cannot start before the call's deadline would only make the caller wait longer.
         if (delay === undefined || performance.now() + delay >= deadline) throw error;
+        // Nor one the request has no calls or time left for.
+        if (budget && (!budget.canCall() || budget.remainingMs() <= delay)) throw error;
         waitedAsAsked = error.status === 429;
         release(outcome);
         await sleep(delay);
