@@ -88,6 +88,15 @@ export class PassageReader {
     this.#opts.onLookup?.(name, false);
     const pending = this.#inflight.get(key) as Promise<Read<T>> | undefined;
     if (pending) return budget ? budget.within(pending) : pending;
+    // Refused here, before anything is shared: another request must not join a call that was never going to be made.
+    if (budget && !budget.canCall()) {
+      try {
+        budget.check();
+      } catch (err) {
+        if (entry && isPassageUnavailable(err)) return { value: entry.value as T, stale: true };
+        throw err;
+      }
+    }
 
     const promise = this.#fetch(key, entry, fetch, budget);
     this.#inflight.set(key, promise);
@@ -101,8 +110,6 @@ export class PassageReader {
   async #fetch<T>(key: string, entry: Stored | undefined, fetch: () => Promise<T>, budget: UpstreamBudget | undefined): Promise<Read<T>> {
     const generation = this.#generation.get(key) ?? 0;
     try {
-      // A request out of calls or time is refused before it takes a place in the queue.
-      budget?.check();
       const value = await this.limiter.run(budget ?? this.#unbudgeted, fetch, budget);
       if ((this.#generation.get(key) ?? 0) === generation && this.#opts.ttlMs + this.#opts.maxStaleMs > 0) {
         await this.#opts.cache.set(key, { value, at: Date.now() }, this.#opts.ttlMs + this.#opts.maxStaleMs);
