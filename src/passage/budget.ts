@@ -46,15 +46,19 @@ export class UpstreamBudget {
     return this.#calls < this.maxCalls && this.remainingMs() > 0;
   }
 
-  /** Throws when no further call may be sent (no calls left, or the deadline passed). */
-  check(): void {
+  /**
+   * Throws when no further call may be sent: no calls left, or less than `minRemainingMs` (at
+   * least some) of the deadline left.
+   */
+  check(minRemainingMs = 0): void {
     if (this.#calls >= this.maxCalls) throw this.#refuse('calls');
-    if (this.remainingMs() <= 0) throw this.#refuse('deadline');
+    const remaining = this.remainingMs();
+    if (remaining <= 0 || remaining < minRemainingMs) throw this.#refuse('deadline');
   }
 
-  /** Counts one call about to be sent; throws instead when the budget has none left. */
-  take(): void {
-    this.check();
+  /** Counts one call about to be sent; throws instead when the budget has none left (see `check`). */
+  take(minRemainingMs = 0): void {
+    this.check(minRemainingMs);
     this.#calls++;
   }
 

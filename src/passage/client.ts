@@ -66,6 +66,8 @@ const MAX_RETRY_AFTER_MS = 2000;
 // The longest Retry-After we keep a family quiet for; a bogus header must not silence us for a day.
 const MAX_HONOURED_RETRY_AFTER_MS = 5 * 60_000;
 
+// A write needs at least this much of its request's time left to be sent at all.
+const MIN_WRITE_ALLOTMENT_MS = 1000;
 // Below this, a timed-out attempt (cut short by its request's deadline) is not held against Passage.
 const MIN_JUDGED_ATTEMPT_MS = 100;
 
@@ -217,7 +219,9 @@ export class PassageClient {
         throw error;
       }
       // Counted before the breaker: a request out of calls or time sends nothing and asks nothing.
-      budget?.take();
+      // A write is not started in the last moments of the request's time: refused unsent, nothing
+      // changed, rather than sent and cut off with its outcome unknown.
+      budget?.take(method === 'GET' ? 0 : Math.min(MIN_WRITE_ALLOTMENT_MS, this.#timeoutMs));
       const release = breaker ? breaker.acquire() : () => {};
       if (release === null) {
         const error = new PassageError(0, 'breaker_open', `Passage ${family} calls are failing; not calling ${method} ${path} for now`);
