@@ -56,10 +56,10 @@ export type PassageClientOptions = {
 const DEFAULT_BREAKER = { failurePercent: 50, minimumCalls: 10, windowMs: 10_000, openMs: 30_000 };
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Params = Record<string, unknown>;
 
 /** Per-call options: the calling request's budget of Passage calls and time, when it has one. */
 export type CallOptions = { budget?: UpstreamBudget | undefined };
-type Params = Record<string, unknown>;
 
 // A longer Retry-After would hold an interactive request too long; the caller gets the 429 instead.
 const MAX_RETRY_AFTER_MS = 2000;
