@@ -80,37 +80,56 @@ export class PassageReader {
   }
 
   async #read<T>(key: string, name: string, fetch: () => Promise<T>, budget: UpstreamBudget | undefined): Promise<Read<T>> {
+    const generation = this.#generation.get(key) ?? 0;
     const entry = await this.#opts.cache.get(key);
-    if (entry && Date.now() - entry.at < this.#opts.ttlMs) {
+    if (entry && this.#isFresh(entry)) {
       this.#opts.onLookup?.(name, true);
       return { value: entry.value as T, stale: false };
     }
     this.#opts.onLookup?.(name, false);
     const pending = this.#inflight.get(key) as Promise<Read<T>> | undefined;
-    if (pending) return budget ? budget.within(pending) : pending;
-    // Refused here, before anything is shared: another request must not join a call that was never going to be made.
-    if (budget && !budget.canCall()) {
-      try {
-        budget.check();
-      } catch (err) {
-        if (entry && isPassageUnavailable(err)) return { value: entry.value as T, stale: true };
-        throw err;
-      }
+    if (pending) return this.#join(pending, budget);
+
+    // The slot is taken before the call is shared: a read still waiting in one request's line is
+    // not joined by others, who would then wait behind that whole line.
+    let release: () => void;
+    try {
+      budget?.check();
+      release = await this.limiter.acquire(budget ?? this.#unbudgeted, budget);
+    } catch (err) {
+      if (entry && isPassageUnavailable(err)) return { value: entry.value as T, stale: true };
+      throw err;
+    }
+    // While this waited, another request may have read the same thing, or started to.
+    const latest = await this.#opts.cache.get(key);
+    const started = this.#inflight.get(key) as Promise<Read<T>> | undefined;
+    if ((latest && this.#isFresh(latest)) || started) {
+      release();
+      return started ? this.#join(started, budget) : { value: latest!.value as T, stale: false };
     }
 
-    const promise = this.#fetch(key, entry, fetch, budget);
+    const promise = this.#fetch(key, entry, fetch, generation);
     this.#inflight.set(key, promise);
-    const forget = () => {
+    const settled = () => {
+      release();
       if (this.#inflight.get(key) === promise) this.#inflight.delete(key);
     };
-    promise.then(forget, forget);
+    promise.then(settled, settled);
     return promise;
   }
 
-  async #fetch<T>(key: string, entry: Stored | undefined, fetch: () => Promise<T>, budget: UpstreamBudget | undefined): Promise<Read<T>> {
-    const generation = this.#generation.get(key) ?? 0;
+  #isFresh(entry: Stored | undefined): boolean {
+    return entry !== undefined && Date.now() - entry.at < this.#opts.ttlMs;
+  }
+
+  /** Waits for a read another request started, no longer than this request's deadline. */
+  #join<T>(pending: Promise<Read<T>>, budget: UpstreamBudget | undefined): Promise<Read<T>> {
+    return budget ? budget.within(pending) : pending;
+  }
+
+  async #fetch<T>(key: string, entry: Stored | undefined, fetch: () => Promise<T>, generation: number): Promise<Read<T>> {
     try {
-      const value = await this.limiter.run(budget ?? this.#unbudgeted, fetch, budget);
+      const value = await fetch();
       if ((this.#generation.get(key) ?? 0) === generation && this.#opts.ttlMs + this.#opts.maxStaleMs > 0) {
         await this.#opts.cache.set(key, { value, at: Date.now() }, this.#opts.ttlMs + this.#opts.maxStaleMs);
       }

@@ -42,11 +42,21 @@ export class FairLimiter {
     return n;
   }
 
-  /**
-   * Runs `fn` once the owner has a slot. With a budget, waiting for the slot ends at the
-   * budget's deadline (the call is then refused with `deadline_exceeded`, never sent).
-   */
+  /** Runs `fn` once the owner has a slot (see `acquire`), and frees the slot after. */
   async run<T>(owner: object, fn: () => Promise<T>, budget?: UpstreamBudget): Promise<T> {
+    const release = await this.acquire(owner, budget);
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Waits for a slot for the owner and returns the function that frees it (once). With a budget,
+   * the wait ends at the budget's deadline: the call is then refused with `deadline_exceeded`.
+   */
+  async acquire(owner: object, budget?: UpstreamBudget): Promise<() => void> {
     if (this.#active < this.max && this.active(owner) < this.perOwnerMax && !this.#lines.has(owner)) {
       this.#take(owner);
     } else {
@@ -65,11 +75,12 @@ export class FairLimiter {
         throw err;
       }
     }
-    try {
-      return await fn();
-    } finally {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
       this.#release(owner);
-    }
+    };
   }
 
   #take(owner: object): void {
