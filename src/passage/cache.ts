@@ -24,7 +24,7 @@ export type PassageReaderOptions = {
 
 /**
  * Cross-request reads of Passage data. Entries live `ttlMs`; concurrent misses for the same key
- * share one upstream call; writes made through passgraph replace or drop the entries they
+ * share one upstream call once it is under way; writes made through passgraph replace or drop the entries they
  * change, so a read after a write sees the new state. When Passage is unavailable an expired
  * entry is served, marked stale, rather than failing the field.
  *
