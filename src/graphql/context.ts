@@ -12,6 +12,7 @@ import type { PassageReader } from '../passage/cache.js';
 import type { AppRole, UserService } from '../services/user.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { PassageError } from '../passage/errors.js';
+import { UpstreamBudget, type BudgetRefusal } from '../passage/budget.js';
 
 /** Process-wide collaborators, built once by the caller of `createApp`. */
 export type AppDeps = {
@@ -20,6 +21,8 @@ export type AppDeps = {
   database: Database;
   passage: PassageClient;
   tokens: TokenVerifier;
+  /** Told when a request's Passage call is refused for lack of budget (metrics). */
+  onUpstreamRefused?: (reason: BudgetRefusal) => void;
 };
 
 export type Services = { users: UserService; orgs: OrgService; memberships: MembershipService; roles: Roles; reader: PassageReader };
@@ -41,6 +44,8 @@ export type GraphQLContext = {
   flags: { staleData: boolean };
   /** The request's `Idempotency-Key` header, when it had one. */
   idempotencyKey: string | undefined;
+  /** This request's allowance of Passage calls and its one deadline for them; services take it for their calls. */
+  upstream: UpstreamBudget;
   services: Services;
   passage: PassageClient;
   config: Config;
@@ -64,11 +69,18 @@ export type RequestInfo = {
 export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
   const log = deps.log.child({ requestId: req.requestId });
   const flags = { staleData: false };
-  const loaders = createLoaders({ ...services, onStale: () => (flags.staleData = true) });
+  // Started before the token is checked: a first-sight look-up of the viewer spends from it too.
+  const upstream = new UpstreamBudget({
+    maxCalls: deps.config.passageRequest.maxCalls,
+    deadlineMs: deps.config.passageRequest.budgetMs,
+    onRefused: deps.onUpstreamRefused,
+  });
+  const loaders = createLoaders({ ...services, budget: upstream, onStale: () => (flags.staleData = true) });
   const viewer = await resolveViewer(deps, services, req, log, loaders);
   return {
     flags,
     idempotencyKey: req.headers.idempotencyKey,
+    upstream,
     requestId: req.requestId,
     log,
     viewer,
