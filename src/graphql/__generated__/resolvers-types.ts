@@ -213,8 +213,9 @@ export type Mutation = {
   /** Revokes all of a user's refresh tokens, signing them out everywhere once their current auth token expires. True when done. */
   revokeSessions: Scalars['Boolean']['output'];
   /**
-   * Sets a user's application role and returns the user. Users listed in `ADMIN_USER_IDS` stay
-   * admins whatever is set here. `NOT_FOUND` when Passage has no such user.
+   * Sets a user's application role and returns the user. Users listed in `ADMIN_USER_IDS` are
+   * admins by configuration: demoting one is `CONFLICT` with reason `CONFIGURED_ADMIN`.
+   * `NOT_FOUND` when Passage has no such user.
    */
   setAppRole: User;
   /** Updates the signed-in user's own profile and returns it. */

@@ -31,8 +31,12 @@ export const Mutation: MutationResolvers = {
 export const RemoveOrgMemberPayload: RemoveOrgMemberPayloadResolvers = {
   orgId: (p) => p.orgId,
   removedUserId: (p) => p.removedUserId,
-  // The Org guard decides whether the caller still sees it (a member who left does not).
-  org: async (p, _args, ctx) => ctx.loaders.org.load(p.orgId),
+  // Leaving is not an error: a caller who is no longer a member gets null here rather than the
+  // Org guard's NOT_FOUND. Whoever still belongs (or is an app admin) gets the org, guard-checked.
+  org: async (p, _args, ctx) => {
+    if (ctx.viewer?.appRole !== 'ADMIN' && !(await ctx.authz.membership(p.orgId))) return null;
+    return ctx.loaders.org.load(p.orgId);
+  },
 };
 
 export const OrgMembership: OrgMembershipResolvers = {
