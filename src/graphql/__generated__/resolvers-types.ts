@@ -552,7 +552,11 @@ export type User = {
   lastLoginAt: Maybe<Scalars['DateTime']['output']>;
   /** How many times the user has signed in. */
   loginCount: Maybe<Scalars['Int']['output']>;
-  /** The organizations the user belongs to, oldest first. Only memberships the caller may see are listed. */
+  /**
+   * The organizations the user belongs to, oldest first, at most `first` of them. Only memberships
+   * the caller may see are listed. To continue a long list, pass the last membership's org id as
+   * `after`.
+   */
   memberships: Array<OrgMembership>;
   /** Custom user metadata stored in Passage. */
   metadata: Maybe<Scalars['JSON']['output']>;
@@ -562,6 +566,17 @@ export type User = {
   phoneVerified: Maybe<Scalars['Boolean']['output']>;
   /** Whether the user may sign in. */
   status: Maybe<UserStatus>;
+};
+
+
+/**
+ * A person who signs in with Passage. Identity fields come from Passage; `displayName` and
+ * `appRole` are kept by this server. Passage-backed fields are null, with an
+ * `UPSTREAM_UNAVAILABLE` error at their path, when Passage cannot be reached.
+ */
+export type UserMembershipsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of users from Passage. */
@@ -914,7 +929,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastLoginAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   loginCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  memberships?: Resolver<Array<ResolversTypes['OrgMembership']>, ParentType, ContextType>;
+  memberships?: Resolver<Array<ResolversTypes['OrgMembership']>, ParentType, ContextType, RequireFields<UserMembershipsArgs, 'first'>>;
   metadata?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   phoneVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
