@@ -31,6 +31,8 @@ export type App = {
   services: Services;
   /** Counters for /metrics; a cache reports its hits and misses through `metrics.cache`. */
   metrics: Metrics;
+  /** Deletes one bounded batch of expired idempotency keys; the server process calls it on a timer. */
+  purgeIdempotencyKeys(): Promise<number>;
   /** Readiness turns false at once; in-flight requests finish. */
   beginShutdown(): void;
   stop(): Promise<void>;
@@ -78,6 +80,8 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     : deps.tokens;
   const contextDeps: AppDeps = { ...deps, tokens: reportingFailures(verifier, (reason) => metrics.tokenFailure(reason)) };
 
+  const idempotencyKeys = new IdempotencyService({ database: deps.database });
+
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: deps.config.introspection,
@@ -102,7 +106,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       ...limits.plugins,
       metrics.apolloPlugin(),
       auditDenials(deps.database),
-      idempotency(new IdempotencyService({ database: deps.database })),
+      idempotency(idempotencyKeys),
       {
         async requestDidStart() {
           return {
@@ -155,6 +159,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     apollo,
     services,
     metrics,
+    purgeIdempotencyKeys: () => idempotencyKeys.purgeExpired(),
     beginShutdown: () => {
       shuttingDown = true;
     },

@@ -12,6 +12,7 @@ import type { PassageReader } from '../passage/cache.js';
 import type { AppRole, UserService } from '../services/user.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { PassageError } from '../passage/errors.js';
+import type { MutationOutcomes } from './idempotency.js';
 
 /** Process-wide collaborators, built once by the caller of `createApp`. */
 export type AppDeps = {
@@ -38,7 +39,7 @@ export type GraphQLContext = {
    * Per-request facts gathered while resolving. An object, because Apollo copies the context
    * shallowly: a flag set through this reference is seen by the response plugins.
    */
-  flags: { staleData: boolean };
+  flags: { staleData: boolean; mutationOutcomes: MutationOutcomes };
   /** The request's `Idempotency-Key` header, when it had one. */
   idempotencyKey: string | undefined;
   services: Services;
@@ -63,7 +64,7 @@ export type RequestInfo = {
  */
 export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
   const log = deps.log.child({ requestId: req.requestId });
-  const flags = { staleData: false };
+  const flags = { staleData: false, mutationOutcomes: [] as MutationOutcomes };
   const loaders = createLoaders({ ...services, onStale: () => (flags.staleData = true) });
   const viewer = await resolveViewer(deps, services, req, log, loaders);
   return {
