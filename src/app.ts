@@ -22,6 +22,7 @@ import { PassageReader } from './passage/cache.js';
 import { auditDenials } from './graphql/audit-denials.js';
 import { idempotency } from './graphql/idempotency.js';
 import { IdempotencyService } from './services/idempotency.js';
+import { responseSize } from './graphql/response-size.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -65,7 +66,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   const memberships = new MembershipService({ database: deps.database, roles });
   const services: Services = {
     users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships }),
-    orgs: new OrgService({ database: deps.database, roles }),
+    orgs: new OrgService({ database: deps.database, roles, maxOwnedOrgs: deps.config.maxOrgsPerUser }),
     memberships,
     roles,
     reader,
@@ -106,6 +107,8 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       ...limits.plugins,
       metrics.apolloPlugin(),
       auditDenials(deps.database),
+      // Before idempotency: an answer replaced for its size is stored replaced.
+      responseSize(),
       idempotency(idempotencyKeys),
       {
         async requestDidStart() {
@@ -148,6 +151,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       }),
     routes: options.routes,
     maxBodyBytes: deps.config.http.maxBodyBytes,
+    maxResponseBytes: deps.config.maxResponseBytes,
     corsOrigins: deps.config.http.corsOrigins,
     metrics,
     metricsEndpoint: deps.config.metrics.enabled ? { token: deps.config.metrics.token } : false,

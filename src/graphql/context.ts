@@ -13,6 +13,7 @@ import type { AppRole, UserService } from '../services/user.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { PassageError } from '../passage/errors.js';
 import type { MutationOutcomes } from './idempotency.js';
+import type { ResponseBudget } from './response-size.js';
 
 /** Process-wide collaborators, built once by the caller of `createApp`. */
 export type AppDeps = {
@@ -39,7 +40,7 @@ export type GraphQLContext = {
    * Per-request facts gathered while resolving. An object, because Apollo copies the context
    * shallowly: a flag set through this reference is seen by the response plugins.
    */
-  flags: { staleData: boolean; mutationOutcomes: MutationOutcomes };
+  flags: { staleData: boolean; mutationOutcomes: MutationOutcomes; responseBudget: ResponseBudget };
   /** The request's `Idempotency-Key` header, when it had one. */
   idempotencyKey: string | undefined;
   services: Services;
@@ -64,7 +65,7 @@ export type RequestInfo = {
  */
 export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
   const log = deps.log.child({ requestId: req.requestId });
-  const flags = { staleData: false, mutationOutcomes: [] as MutationOutcomes };
+  const flags = { staleData: false, mutationOutcomes: [] as MutationOutcomes, responseBudget: { jsonBytes: 0, exceeded: false } };
   const loaders = createLoaders({ ...services, onStale: () => (flags.staleData = true) });
   const viewer = await resolveViewer(deps, services, req, log, loaders);
   return {

@@ -9,6 +9,7 @@ import { MemoryRateLimiter, type RateLimiter } from '../rate-limit.js';
 import { RATE_LIMIT_DIRECTIVE, rateLimitGuard } from './rate-limit.js';
 import { mapDomainErrors } from './errors.js';
 import { recordMutationOutcomes } from './idempotency.js';
+import { countJsonBytes } from './response-size.js';
 import { DEFAULT_RATE_LIMITS } from '../config.js';
 import { fromRoot } from '../paths.js';
 
@@ -46,5 +47,5 @@ export function createSchema(opts: SchemaOptions = {}): GraphQLSchema {
   // @rateLimit is applied like a guard but kept out of the check above: a limit grants nothing.
   // Listed last, it runs after the access rules.
   const limited = { ...guards, [RATE_LIMIT_DIRECTIVE]: rateLimitGuard(opts.rateLimiter ?? defaultRateLimiter()) };
-  return recordMutationOutcomes(mapDomainErrors(applyAuthDirectives(schema, limited)));
+  return recordMutationOutcomes(countJsonBytes(mapDomainErrors(applyAuthDirectives(schema, limited))));
 }

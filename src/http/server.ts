@@ -16,6 +16,8 @@ export type RequestHandlerOptions = {
   landingPage: boolean;
   context: (req: RequestInfo) => Promise<GraphQLContext>;
   maxBodyBytes?: number;
+  /** Largest response body sent; a larger one is replaced by a 400 RESPONSE_TOO_LARGE. */
+  maxResponseBytes?: number;
   /** Tried before the 404 for paths other than /graphql (dev mode: console, sign-in); true when it answered. */
   routes?: ExtraRoutes;
   /** Origins a browser may call /graphql from, with credentials (the cookie). Default none. */
@@ -121,6 +123,11 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
     // A 401 here always means the token that was sent is unusable (RFC 6750 section 3).
     if (res.statusCode === 401 && !res.hasHeader('www-authenticate')) res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
     if (response.body.kind === 'complete') {
+      // The resolvers stop building once JSON values pass the bound; this catches the rest, so
+      // nothing over it is ever sent.
+      if (opts.maxResponseBytes !== undefined && Buffer.byteLength(response.body.string) > opts.maxResponseBytes) {
+        throw new HttpError(400, 'RESPONSE_TOO_LARGE', `The response would be larger than ${opts.maxResponseBytes} bytes; ask for less.`);
+      }
       res.end(response.body.string);
       return;
     }

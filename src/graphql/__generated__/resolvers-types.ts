@@ -187,7 +187,11 @@ export type Mutation = {
   changeOrgMemberRole: OrgMembership;
   /** Creates a magic link (and the user, for an unknown email or phone). */
   createMagicLink: MagicLink;
-  /** Creates an organization; the caller becomes its owner (the highest-ranked role). */
+  /**
+   * Creates an organization; the caller becomes its owner (the highest-ranked role). A user may
+   * own a limited number of organizations (`MAX_ORGS_PER_USER`, default 100): past it `CONFLICT`
+   * with reason `ORG_LIMIT` and `extensions.limit`.
+   */
   createOrg: Org;
   /** Creates a user in Passage and returns it. `CONFLICT` when the email or phone is taken. */
   createUser: User;
