@@ -85,6 +85,14 @@ export const upstreamUnavailable = (message = 'The identity provider is unavaila
   new AppError('UPSTREAM_UNAVAILABLE', message, reason === undefined ? {} : { reason });
 
 /**
+ * True for an input refusal made by our own validation, before any upstream call. Passage's own
+ * 400s carry `passageCode`: those requests reached Passage.
+ */
+export function refusedBeforeUpstream(err: unknown): boolean {
+  return err instanceof AppError && err.code === 'BAD_USER_INPUT' && err.details['passageCode'] === undefined;
+}
+
+/**
  * Translates a Passage failure into what the client may know: not-found and invalid input pass
  * through with their Passage code; every other failure is "Passage is unavailable".
  */
