@@ -91,7 +91,10 @@ function fromLiteral(node: ValueNode, variables: Record<string, unknown> | null 
  */
 export const JSONScalar = new GraphQLScalarType({
   name: 'JSON',
-  description: 'Arbitrary JSON: an object, array, string, number, boolean or null.',
+  // Kept identical to the SDL's description (schema/base.graphql), which this one replaces.
+  description:
+    'Arbitrary JSON: an object, array, string, number, boolean or null. As input, written inline or sent\n' +
+    `as a variable, it may nest at most ${JSON_MAX_DEPTH} levels and be at most ${JSON_MAX_BYTES / 1024} KB; more is \`BAD_USER_INPUT\`.`,
   serialize: (value) => value,
   parseValue: (value) => {
     assertJsonBounds(value);

@@ -13,7 +13,10 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An instant in time, serialised as an ISO-8601 string in UTC (for example `2026-01-16T09:30:00.000Z`). */
   DateTime: { input: Date; output: Date | string; }
-  /** Arbitrary JSON: an object, array, string, number, boolean or null. */
+  /**
+   * Arbitrary JSON: an object, array, string, number, boolean or null. As input, written inline or sent
+   * as a variable, it may nest at most 32 levels and be at most 64 KB; more is `BAD_USER_INPUT`.
+   */
   JSON: { input: unknown; output: unknown; }
 };
 
