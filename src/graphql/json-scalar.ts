@@ -93,8 +93,8 @@ export const JSONScalar = new GraphQLScalarType({
   name: 'JSON',
   // Kept identical to the SDL's description (schema/base.graphql), which this one replaces.
   description:
-    'Arbitrary JSON: an object, array, string, number, boolean or null. As input, written inline or sent\n' +
-    `as a variable, it may nest at most ${JSON_MAX_DEPTH} levels and be at most ${JSON_MAX_BYTES / 1024} KB; more is \`BAD_USER_INPUT\`.`,
+    `Arbitrary JSON: an object, array, string, number, boolean or null. As input it may nest at most ${JSON_MAX_DEPTH}\n` +
+    `levels and be at most ${JSON_MAX_BYTES / 1024} KB: more is \`BAD_USER_INPUT\` in a variable, a validation error inline.`,
   serialize: (value) => value,
   parseValue: (value) => {
     assertJsonBounds(value);

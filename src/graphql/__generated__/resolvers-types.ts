@@ -14,8 +14,8 @@ export type Scalars = {
   /** An instant in time, serialised as an ISO-8601 string in UTC (for example `2026-01-16T09:30:00.000Z`). */
   DateTime: { input: Date; output: Date | string; }
   /**
-   * Arbitrary JSON: an object, array, string, number, boolean or null. As input, written inline or sent
-   * as a variable, it may nest at most 32 levels and be at most 64 KB; more is `BAD_USER_INPUT`.
+   * Arbitrary JSON: an object, array, string, number, boolean or null. As input it may nest at most 32
+   * levels and be at most 64 KB: more is `BAD_USER_INPUT` in a variable, a validation error inline.
    */
   JSON: { input: unknown; output: unknown; }
 };
