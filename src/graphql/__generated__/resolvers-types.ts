@@ -13,7 +13,10 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An instant in time, serialised as an ISO-8601 string in UTC (for example `2026-01-16T09:30:00.000Z`). */
   DateTime: { input: Date; output: Date | string; }
-  /** Arbitrary JSON: an object, array, string, number, boolean or null. */
+  /**
+   * Arbitrary JSON: an object, array, string, number, boolean or null. As input it may nest at most 32
+   * levels and be at most 64 KB: more is `BAD_USER_INPUT` in a variable, a validation error inline.
+   */
   JSON: { input: unknown; output: unknown; }
 };
 
@@ -56,7 +59,7 @@ export type CreateMagicLinkInput = {
   ttl?: InputMaybe<Scalars['Int']['input']>;
   /** What the link does; `LOGIN` by default. */
   type?: InputMaybe<MagicLinkType>;
-  /** Send to this existing user. */
+  /** Send to this existing user (a Passage user id). */
   userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -187,7 +190,11 @@ export type Mutation = {
   changeOrgMemberRole: OrgMembership;
   /** Creates a magic link (and the user, for an unknown email or phone). */
   createMagicLink: MagicLink;
-  /** Creates an organization; the caller becomes its owner (the highest-ranked role). */
+  /**
+   * Creates an organization; the caller becomes its owner (the highest-ranked role). A user may
+   * own a limited number of organizations (`MAX_ORGS_PER_USER`, default 100): past it `CONFLICT`
+   * with reason `ORG_LIMIT` and `extensions.limit`.
+   */
   createOrg: Org;
   /** Creates a user in Passage and returns it. `CONFLICT` when the email or phone is taken. */
   createUser: User;
@@ -213,8 +220,9 @@ export type Mutation = {
   /** Revokes all of a user's refresh tokens, signing them out everywhere once their current auth token expires. True when done. */
   revokeSessions: Scalars['Boolean']['output'];
   /**
-   * Sets a user's application role and returns the user. Users listed in `ADMIN_USER_IDS` stay
-   * admins whatever is set here. `NOT_FOUND` when Passage has no such user.
+   * Sets a user's application role and returns the user. Users listed in `ADMIN_USER_IDS` are
+   * admins by configuration: demoting one is `CONFLICT` with reason `CONFIGURED_ADMIN`.
+   * `NOT_FOUND` when Passage has no such user.
    */
   setAppRole: User;
   /** Updates the signed-in user's own profile and returns it. */
@@ -560,7 +568,8 @@ export type User = {
   /** How many times the user has signed in. */
   loginCount: Maybe<Scalars['Int']['output']>;
   /**
-   * The organizations the user belongs to, oldest first. Null (with `FORBIDDEN`) for callers who
+   * The organizations the user belongs to, oldest first, at most `first` of them. To continue a
+   * long list, pass the last membership's org id as `after`. Null (with `FORBIDDEN`) for callers who
    * may not see it; a co-member sees the membership through the organization's member list instead.
    */
   memberships: Maybe<Array<OrgMembership>>;
@@ -572,6 +581,22 @@ export type User = {
   phoneVerified: Maybe<Scalars['Boolean']['output']>;
   /** Whether the user may sign in. */
   status: Maybe<UserStatus>;
+};
+
+
+/**
+ * A person who signs in with Passage. Identity fields come from Passage; `displayName` and
+ * `appRole` are kept by this server. Passage-backed fields are null, with an
+ * `UPSTREAM_UNAVAILABLE` error at their path, when Passage cannot be reached.
+ *
+ * Who sees what: the user themself and app admins see every field; someone who shares an
+ * organization with the user sees the member-directory fields (`id`, `displayName`, `email`, and
+ * the membership through that organization's member list); the other fields are null with
+ * `FORBIDDEN` for them. Anyone else sees no user at all (null with `FORBIDDEN`, left out of lists).
+ */
+export type UserMembershipsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of users from Passage. */
@@ -750,6 +775,10 @@ export type AuthenticatedDirectiveArgs = { };
 
 export type AuthenticatedDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = AuthenticatedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type PassageIdDirectiveArgs = { };
+
+export type PassageIdDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = PassageIdDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type PublicDirectiveArgs = { };
 
 export type PublicDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = PublicDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
@@ -925,7 +954,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastLoginAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   loginCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  memberships?: Resolver<Maybe<Array<ResolversTypes['OrgMembership']>>, ParentType, ContextType>;
+  memberships?: Resolver<Maybe<Array<ResolversTypes['OrgMembership']>>, ParentType, ContextType, RequireFields<UserMembershipsArgs, 'first'>>;
   metadata?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   phoneVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
@@ -966,6 +995,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
 
 export type DirectiveResolvers<ContextType = GraphQLContext> = ResolversObject<{
   authenticated?: AuthenticatedDirectiveResolver<any, any, ContextType>;
+  passageId?: PassageIdDirectiveResolver<any, any, ContextType>;
   public?: PublicDirectiveResolver<any, any, ContextType>;
   rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;
   requireAppRole?: RequireAppRoleDirectiveResolver<any, any, ContextType>;
