@@ -90,6 +90,8 @@ const envSchema = z.object({
   PASSAGE_CACHE_MAX: optional(int(1, 10_000_000)),
   PASSAGE_CONCURRENCY: optional(int(1, 1000)),
   TOKEN_CACHE_MAX: optional(int(0, 10_000_000)),
+  DIRECTORY_SYNC_INTERVAL_MS: optional(int(50, 86_400_000)),
+  DIRECTORY_SWEEP_INTERVAL_MS: optional(int(50, 86_400_000)),
 });
 
 /** Every variable the server reads; `.env.example` must list each (a test checks). */
@@ -134,6 +136,8 @@ export type Config = Readonly<{
   /** One breaker per Passage endpoint family. */
   passageBreaker: Readonly<{ failurePercent: number; minimumCalls: number; windowMs: number; openMs: number }>;
   jwksRefreshIntervalMs: number;
+  /** The user directory's background sync (timers run in `startServer` only). */
+  directory: Readonly<{ syncIntervalMs: number; sweepIntervalMs: number }>;
   cache: Readonly<{
     /** 0 turns the cross-request Passage cache off (every read asks Passage). */
     passageTtlMs: number;
@@ -236,6 +240,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       openMs: e.PASSAGE_BREAKER_OPEN_MS ?? 30_000,
     }),
     jwksRefreshIntervalMs: e.JWKS_REFRESH_INTERVAL_MS ?? 600_000,
+    directory: Object.freeze({
+      syncIntervalMs: e.DIRECTORY_SYNC_INTERVAL_MS ?? 15_000,
+      sweepIntervalMs: e.DIRECTORY_SWEEP_INTERVAL_MS ?? 600_000,
+    }),
     cache: Object.freeze({
       passageTtlMs: (e.PASSAGE_CACHE_TTL ?? 30) * 1000,
       passageMaxStaleMs: (e.PASSAGE_CACHE_MAX_STALE ?? 300) * 1000,
