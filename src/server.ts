@@ -79,6 +79,9 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     log.info({ url: `${url}/graphql` }, 'passgraph ready');
     if (routes) log.info({ console: `${url}${CONSOLE_PATH}` }, 'dev mode: web console (sign in at /dev/sign-in)');
 
+    // Never awaited: requests are served from what the directory holds while it syncs.
+    app.directorySync.start();
+
     const srv = server;
     const db = database;
     return {
@@ -91,6 +94,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
       async close() {
         clearInterval(jwksTimer);
         app.beginShutdown();
+        await app.directorySync.stop();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
           srv.closeIdleConnections();

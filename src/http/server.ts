@@ -13,6 +13,8 @@ export type RequestHandlerOptions = {
   log: Logger;
   database: Database;
   isShuttingDown: () => boolean;
+  /** More named readiness checks (the user directory); each must be true for /readyz to answer 200. */
+  readinessChecks?: () => Record<string, boolean>;
   landingPage: boolean;
   context: (req: RequestInfo) => Promise<GraphQLContext>;
   maxBodyBytes?: number;
@@ -176,6 +178,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
       database: safe(() => opts.database.ping()),
       migrations: safe(() => migrationsApplied(opts.database)),
       accepting: !opts.isShuttingDown(),
+      ...opts.readinessChecks?.(),
     };
     const ready = Object.values(checks).every(Boolean);
     sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });

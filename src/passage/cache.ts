@@ -21,7 +21,7 @@ export type PassageReaderOptions = {
 };
 
 /**
- * Cross-request reads of Passage data. Entries live `ttlMs`; concurrent misses for the same key
+ * Cross-request reads of what the user directory does not hold: device lists and the app. Entries live `ttlMs`; concurrent misses for the same key
  * share one upstream call; writes made through passgraph replace or drop the entries they
  * change, so a read after a write sees the new state. When Passage is unavailable an expired
  * entry is served, marked stale, rather than failing the field.
@@ -29,6 +29,7 @@ export type PassageReaderOptions = {
 export class PassageReader {
   readonly #opts: PassageReaderOptions;
   readonly #inflight = new Map<string, Promise<Read<unknown>>>();
+  readonly #inflightUsers = new Map<string, Promise<PassageUser>>();
   // Bumped on every invalidation, so a fetch that started before a write cannot store old data.
   readonly #generation = new Map<string, number>();
   readonly #limit: <T>(fn: () => Promise<T>) => Promise<T>;
@@ -38,8 +39,21 @@ export class PassageReader {
     this.#limit = limiter(opts.concurrency);
   }
 
-  getUser(id: string): Promise<Read<PassageUser>> {
-    return this.#read(`user:${id}`, 'passage_user', () => this.#opts.client.getUser(id));
+  /**
+   * One user, always from Passage (the user directory is what holds users between requests);
+   * concurrent reads of the same user share one call, within the shared concurrency limit.
+   */
+  fetchUser(id: string): Promise<PassageUser> {
+    const key = `user:${id}`;
+    const pending = this.#inflightUsers.get(key);
+    if (pending) return pending;
+    const promise = this.#limit(() => this.#opts.client.getUser(id));
+    this.#inflightUsers.set(key, promise);
+    const forget = () => {
+      if (this.#inflightUsers.get(key) === promise) this.#inflightUsers.delete(key);
+    };
+    promise.then(forget, forget);
+    return promise;
   }
 
   listDevices(userId: string): Promise<Read<PassageDevice[]>> {
@@ -50,14 +64,13 @@ export class PassageReader {
     return this.#read('app', 'passage_app', () => this.#opts.client.getApp());
   }
 
-  /** Stores what Passage just answered to a write (or a list page) as the current state. */
+  /** Keeps the devices of a full user object Passage just answered with as the current list. */
   async putUser(user: PassageUser | PassageUserListItem): Promise<void> {
-    await this.#store(`user:${user.id}`, user);
     if ('webauthnDevices' in user && user.webauthnDevices) await this.#store(`devices:${user.id}`, user.webauthnDevices);
   }
 
   async invalidateUser(id: string): Promise<void> {
-    for (const key of [`user:${id}`, `devices:${id}`]) {
+    for (const key of [`devices:${id}`]) {
       this.#generation.set(key, (this.#generation.get(key) ?? 0) + 1);
       this.#inflight.delete(key);
       await this.#opts.cache.delete(key);
