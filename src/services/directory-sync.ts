@@ -89,7 +89,8 @@ export class DirectorySync {
     if (this.#running) return;
     this.#running = true;
     this.#lastSweepAt = Date.now();
-    this.#schedule(0);
+    // Queued now, so a `syncNow()` right after start-up runs after it rather than before.
+    void this.#tick();
   }
 
   /** Stops scheduling and waits for a run in progress. */
@@ -242,8 +243,8 @@ export class DirectorySync {
         if (result.users.length < pageSize) break;
       }
       await database.transaction((tx) => directory.saveSyncStateInTx(tx, { lastSweepRun: run }));
-      // Entries created in the second the walk began may not have been listed yet: not candidates.
-      const candidates = directory.unsweptBefore(run, new Date(startedAt.getTime() - 1000), maxConfirmationsPerSweep);
+      // A user created after the walk began is not listed; the GET below finds them alive.
+      const candidates = directory.unsweptBefore(run, startedAt, maxConfirmationsPerSweep);
       for (const id of candidates) {
         try {
           const user = await passage.getUser(id);
