@@ -34,6 +34,8 @@ export type DirectorySyncOptions = {
 // Changes are re-read from a little before the high-water mark: Passage may commit a change with
 // a timestamp slightly older than one we already saw.
 const OVERLAP_MS = 1000;
+// How far Passage's clock may be behind ours when the first high-water mark is set.
+const CLOCK_MARGIN_MS = 5000;
 // Backoff while Passage fails: the interval doubles up to this.
 const MAX_BACKOFF_MS = 5 * 60_000;
 
@@ -158,9 +160,10 @@ export class DirectorySync {
       const { directory, database, passage, pageSize } = this.#o;
       let state = directory.syncState();
       if (state.fullSyncCreatedBefore === null) {
-        // Users created or changed from here on are the incremental sync's: it starts at this mark.
+        // Users created or changed from here on are the incremental sync's: it starts at this mark,
+        // a little early in case Passage's clock is behind ours.
         const createdBefore = Math.floor(Date.now() / 1000) + 1;
-        const highWaterMark = new Date(Date.now() - 60_000).toISOString();
+        const highWaterMark = new Date(Date.now() - CLOCK_MARGIN_MS).toISOString();
         await database.transaction((tx) => directory.saveSyncStateInTx(tx, { fullSyncPage: 1, fullSyncCreatedBefore: createdBefore, highWaterMark }));
         state = directory.syncState();
       }
