@@ -130,6 +130,19 @@ describe('user directory', () => {
       }
     });
 
+    it('records a deletion as soon as any Passage read about the user answers 404', async () => {
+      const user = await h.user('read-404@example.com');
+      expect((await h.gql('{ me { id } }', { token: user.token })).status).toBe(200);
+      expect((await passageCall(h, 'DELETE', `/users/${user.id}`)).status).toBe(200);
+      // First sight cached the device list; once that entry has expired the next read asks Passage.
+      await h.server.app.services.reader.invalidateUser(user.id);
+      const res = await h.gql(`query($id: ID!) { user(id: $id) { id devices { id } } }`, { token: admin.token, variables: { id: user.id } });
+      expect(codes(res)).toEqual(['NOT_FOUND']);
+      expect(entry(user.id)!.deletedAt).not.toBeNull();
+      const refused = await h.gql('{ me { id } }', { token: user.token });
+      expect(refused.body.errors![0]!.extensions).toMatchObject({ reason: 'USER_DELETED' });
+    });
+
     it('keeps refusing a deleted user while Passage is unreachable (a tombstone, not first sight again)', async () => {
       const user = await h.user('tombstone@example.com');
       expect((await h.gql('{ me { id } }', { token: user.token })).status).toBe(200);

@@ -108,7 +108,7 @@ export class DirectoryService {
     if (text) {
       // instr() matches the text itself: `%` and `_` are not wildcards here.
       filters.push(
-        sql`(instr(${directoryUsers.email}, ${text}) > 0 or instr(${directoryUsers.phone}, ${text}) > 0 or instr(lower(coalesce(${users.displayName}, '')), ${text}) > 0)`,
+        sql`(instr(${directoryUsers.email}, ${text}) > 0 or instr(${directoryUsers.phone}, ${text}) > 0 or exists (select 1 from ${users} where ${users.id} = ${directoryUsers.id} and instr(lower(${users.displayName}), ${text}) > 0))`,
       );
     }
     const where = and(...filters)!;
@@ -121,16 +121,14 @@ export class DirectoryService {
     const direction = order.direction === 'ASC' ? asc : desc;
     const { db } = this.#database;
     const rows = db
-      .select({ entry: directoryUsers })
+      .select()
       .from(directoryUsers)
-      .leftJoin(users, eq(users.id, directoryUsers.id))
       .where(and(...keyed))
       .orderBy(direction(column), direction(directoryUsers.id))
       .limit(opts.first + 1)
       .all();
-    const totalCount =
-      db.select({ n: count() }).from(directoryUsers).leftJoin(users, eq(users.id, directoryUsers.id)).where(where).get()?.n ?? 0;
-    const page = rows.slice(0, opts.first).map(({ entry }) => ({ entry, cursor: encodeCursor(order, entry) }));
+    const totalCount = db.select({ n: count() }).from(directoryUsers).where(where).get()?.n ?? 0;
+    const page = rows.slice(0, opts.first).map((entry) => ({ entry, cursor: encodeCursor(order, entry) }));
     return { entries: page, totalCount, hasNextPage: rows.length > opts.first, hasPreviousPage: Boolean(opts.after) };
   }
 

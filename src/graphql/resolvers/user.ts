@@ -3,6 +3,7 @@ import type { UserStatus as LocalStatus } from '../../services/user.js';
 import type { DirectoryEntry } from '../../services/directory.js';
 import type { GraphQLContext } from '../context.js';
 import { badUserInput, fromPassageError } from '../errors.js';
+import { PassageError } from '../../passage/errors.js';
 import { entryOf, nonEmpty } from './passage-field.js';
 
 const STATUS: Record<string, UserStatus> = { active: 'ACTIVE', inactive: 'INACTIVE', pending: 'PENDING' };
@@ -130,6 +131,8 @@ export const User: UserResolvers = {
     try {
       return await ctx.loaders.passageDevices.load(user.id);
     } catch (err) {
+      // Passage no longer has the user: remembered at once, as every such answer is.
+      if (err instanceof PassageError && err.status === 404 && err.code === 'user_not_found') await ctx.services.directory.recordDeletion(user.id);
       throw fromPassageError(err);
     }
   },
