@@ -1,7 +1,7 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { users, type UserRow } from '../db/schema/index.js';
-import { AppError, badUserInput, conflict, fromPassageError, notFound } from '../errors.js';
+import { badUserInput, conflict, fromPassageError, notFound } from '../errors.js';
 import type { PassageClient } from '../passage/client.js';
 import type { CreateMagicLinkInput, PassageMagicLink, PassageUser } from '../passage/types.js';
 import { isPassageNotFound, PassageError } from '../passage/errors.js';
