@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { PassageClient } from '../passage/client.js';
-import { extractToken, InvalidTokenError, JwksUnavailableError, type TokenVerifier } from '../auth/token.js';
+import { InvalidTokenError, JwksUnavailableError, tokenCandidates, verifyAny, type TokenVerifier } from '../auth/token.js';
 import DataLoader from 'dataloader';
 import type { Roles } from '../auth/roles.js';
 import type { Membership, MembershipService } from '../services/membership.js';
@@ -13,6 +13,7 @@ import type { AppRole, UserService } from '../services/user.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { DirectoryEntry, DirectoryService } from '../services/directory.js';
 import { AppError } from '../errors.js';
+import { UpstreamBudget, type BudgetRefusal } from '../passage/budget.js';
 
 /** Process-wide collaborators, built once by the caller of `createApp`. */
 export type AppDeps = {
@@ -21,6 +22,8 @@ export type AppDeps = {
   database: Database;
   passage: PassageClient;
   tokens: TokenVerifier;
+  /** Told when a request's Passage call is refused for lack of budget (metrics). */
+  onUpstreamRefused?: (reason: BudgetRefusal) => void;
 };
 
 export type Services = { directory: DirectoryService; users: UserService; orgs: OrgService; memberships: MembershipService; roles: Roles; reader: PassageReader };
@@ -42,6 +45,8 @@ export type GraphQLContext = {
   flags: { staleData: boolean };
   /** The request's `Idempotency-Key` header, when it had one. */
   idempotencyKey: string | undefined;
+  /** This request's allowance of Passage calls and its one deadline for them; services take it for their calls. */
+  upstream: UpstreamBudget;
   services: Services;
   passage: PassageClient;
   config: Config;
@@ -65,11 +70,18 @@ export type RequestInfo = {
 export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
   const log = deps.log.child({ requestId: req.requestId });
   const flags = { staleData: false };
-  const loaders = createLoaders({ ...services, onStale: () => (flags.staleData = true) });
+  // Started before the token is checked: a first-sight look-up of the viewer spends from it too.
+  const upstream = new UpstreamBudget({
+    maxCalls: deps.config.passageRequest.maxCalls,
+    deadlineMs: deps.config.passageRequest.budgetMs,
+    onRefused: deps.onUpstreamRefused,
+  });
+  const loaders = createLoaders({ ...services, budget: upstream, onStale: () => (flags.staleData = true) });
   const viewer = await resolveViewer(deps, services, req, log, loaders);
   return {
     flags,
     idempotencyKey: req.headers.idempotencyKey,
+    upstream,
     requestId: req.requestId,
     log,
     viewer,
@@ -82,11 +94,11 @@ export async function createContext(deps: AppDeps, services: Services, req: Requ
 }
 
 async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo, log: Logger, loaders: Loaders): Promise<Viewer | null> {
-  const token = extractToken(req.headers);
-  if (token === null) return null;
   let userId: string;
   try {
-    ({ userId } = await deps.tokens.verify(token));
+    const verified = await verifyAny(deps.tokens, tokenCandidates(req.headers));
+    if (verified === null) return null;
+    ({ userId } = verified);
   } catch (err) {
     if (err instanceof JwksUnavailableError) {
       log.error({ err: err.cause }, 'JWKS unavailable; cannot verify token');
@@ -102,9 +114,9 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
   }
   // Access follows the directory: a user deactivated or deleted in Passage is refused within
   // one sync interval, and a deleted user stays refused whatever Passage's state.
-  const entry = services.directory.get(userId) ?? (await firstSight(services, userId, log));
+  const entry = services.directory.get(userId) ?? (await firstSight(services, loaders, userId, log));
   if (entry?.deletedAt) throw refused('USER_DELETED', 'This account no longer exists.');
-  if (entry) loaders.directoryUser.prime(entry.id, entry);
+  if (entry) loaders.directoryUser.clear(entry.id).prime(entry.id, entry);
   const row = await services.users.ensure(userId, entry?.status ?? 'active');
   // Without an entry (Passage unreachable on first sight) the local row's status is what we know.
   if ((entry ?? row).status === 'inactive') throw refused('USER_DEACTIVATED', 'This account is deactivated.');
@@ -121,10 +133,12 @@ const refused = (reason: string, message: string) =>
  * user's unexpired token cannot bring their row back (a 404 leaves a tombstone). If Passage
  * cannot be reached the signature is trusted; the directory learns the user at its next sync.
  */
-async function firstSight(services: Services, userId: string, log: Logger): Promise<DirectoryEntry | null> {
+async function firstSight(services: Services, loaders: Loaders, userId: string, log: Logger): Promise<DirectoryEntry | null> {
   try {
-    return await services.users.firstSight(userId);
+    // Through the request's loader, so the look-up spends from the request's Passage budget.
+    return await loaders.directoryUser.load(userId);
   } catch (err) {
+    loaders.directoryUser.clear(userId);
     if (err instanceof AppError && err.code === 'NOT_FOUND') return services.directory.get(userId);
     log.warn({ err, userId }, 'Passage unavailable on first sight of a user; trusting the token');
     return null;

@@ -3,6 +3,7 @@ import type { MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
 import type { MembershipService } from '../services/membership.js';
 import type { OrgService } from '../services/org.js';
 import type { PassageReader, Read } from '../passage/cache.js';
+import type { UpstreamBudget } from '../passage/budget.js';
 import type { PassageApp, PassageDevice } from '../passage/types.js';
 import type { UserService } from '../services/user.js';
 import type { DirectoryEntry, DirectoryService } from '../services/directory.js';
@@ -23,6 +24,8 @@ export function createLoaders(deps: {
   memberships: MembershipService;
   reader: PassageReader;
   directory: DirectoryService;
+  /** The request's allowance of Passage calls and time; every Passage read spends from it. */
+  budget: UpstreamBudget;
   /** Called when a value had to be served from an expired cache entry. */
   onStale: () => void;
 }) {
@@ -63,7 +66,7 @@ export function createLoaders(deps: {
         const byId = new Map(deps.directory.getMany(ids).map((e) => [e.id, e]));
         return settle(
           ids.map(async (id) => {
-            const entry = byId.get(id) ?? (await deps.users.firstSight(id));
+            const entry = byId.get(id) ?? (await deps.users.firstSight(id, deps.budget));
             if (entry.deletedAt) throw notFound('The user');
             return entry;
           }),
@@ -72,10 +75,10 @@ export function createLoaders(deps: {
       { maxBatchSize: MAX_BATCH },
     ),
     passageDevices: new DataLoader<string, PassageDevice[]>(
-      (ids) => settle(ids.map(async (id) => fresh(await deps.reader.listDevices(id)))),
+      (ids) => settle(ids.map(async (id) => fresh(await deps.reader.listDevices(id, deps.budget)))),
       { maxBatchSize: MAX_BATCH },
     ),
-    app: new DataLoader<string, PassageApp>((ids) => settle(ids.map(async () => fresh(await deps.reader.getApp())))),
+    app: new DataLoader<string, PassageApp>((ids) => settle(ids.map(async () => fresh(await deps.reader.getApp(deps.budget))))),
   };
 }
 

@@ -1,10 +1,11 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { users, type UserRow } from '../db/schema/index.js';
-import { badUserInput, conflict, fromPassageError, notFound } from '../errors.js';
-import type { PassageClient } from '../passage/client.js';
+import { badUserInput, conflict, fromPassageError, notFound, upstreamUnavailable } from '../errors.js';
+import type { CallOptions, PassageClient } from '../passage/client.js';
 import type { CreateMagicLinkInput, PassageMagicLink, PassageUser } from '../passage/types.js';
 import { isPassageNotFound, PassageError } from '../passage/errors.js';
+import type { UpstreamBudget } from '../passage/budget.js';
 import type { DirectoryEntry, DirectoryPage, DirectorySearch, DirectoryService } from './directory.js';
 import { audited, recordAudit, recordFailure, type AuditEntry } from './audit.js';
 import type { MembershipService } from './membership.js';
@@ -45,7 +46,9 @@ export type MagicLinkInput = {
  * Users: local rows (created just-in-time, never before Passage confirms the user exists), the
  * app-level role, and the admin operations that change Passage. Every admin operation calls
  * Passage first and writes locally only after Passage confirmed, in a short transaction with
- * its audit row; a Passage failure changes nothing here and is audited as a failure.
+ * its audit row; a Passage failure changes nothing here and is audited as a failure. Every
+ * method that calls Passage takes the calling request's budget of Passage calls and time last
+ * (`call`), so its calls spend from the same allowance as the request's reads.
  */
 export class UserService {
   readonly #database: Database;
@@ -137,17 +140,17 @@ export class UserService {
    * once (first sight) and recorded; a user Passage does not know is `NOT_FOUND` and remembered
    * as deleted. Passage being unreachable is `UPSTREAM_UNAVAILABLE`.
    */
-  async known(id: string): Promise<DirectoryEntry> {
-    const entry = this.#directory.get(id) ?? (await this.firstSight(id));
+  async known(id: string, budget?: UpstreamBudget): Promise<DirectoryEntry> {
+    const entry = this.#directory.get(id) ?? (await this.firstSight(id, budget));
     if (entry.deletedAt) throw notFound('The user');
     return entry;
   }
 
   /** Asks Passage about one user and records the answer (a 404 records the deletion). */
-  async firstSight(id: string): Promise<DirectoryEntry> {
-    let passageUser: PassageUser;
+  async firstSight(id: string, budget?: UpstreamBudget): Promise<DirectoryEntry> {
+    let read: { value: PassageUser; stale: boolean };
     try {
-      passageUser = await this.#reader.fetchUser(id);
+      read = await this.#reader.getUser(id, budget);
     } catch (err) {
       if (isPassageNotFound(err)) {
         await this.#directory.recordDeletion(id);
@@ -155,19 +158,20 @@ export class UserService {
       }
       throw fromPassageError(err);
     }
-    await this.#reader.putUser(passageUser);
-    return this.#directory.apply(passageUser, 'get');
+    // An expired copy is not Passage's truth: without a fresh answer the user stays unseen.
+    if (read.stale) throw upstreamUnavailable();
+    return this.#directory.apply(read.value, 'get');
   }
 
   /** By email (any case) or E.164 phone: the directory, then Passage for a user it has not seen yet. */
-  async findByIdentifier(identifier: string): Promise<DirectoryEntry | null> {
+  async findByIdentifier(identifier: string, call: CallOptions = {}): Promise<DirectoryEntry | null> {
     const trimmed = identifier.trim();
     if (trimmed.includes('@')) validEmail(trimmed, 'identifier');
     else validPhone(trimmed, 'identifier');
     const local = this.#directory.findByIdentifier(trimmed);
     if (local) return local;
     try {
-      const passageUser = await this.#passage.getUserByIdentifier(trimmed);
+      const passageUser = await this.#passage.getUserByIdentifier(trimmed, call);
       return await this.#directory.apply(passageUser, 'get');
     } catch (err) {
       if ((err as { status?: number }).status === 404) return null;
@@ -175,14 +179,14 @@ export class UserService {
     }
   }
 
-  async create(actor: Actor, input: UserInput): Promise<{ row: UserRow; passageUser: PassageUser }> {
+  async create(actor: Actor, input: UserInput, call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.create', targetType: 'user', targetId: input.email ?? input.phone ?? '' };
     return this.#admin(entry, async () => {
       const email = validEmail(input.email);
       const phone = validPhone(input.phone);
       const metadata = validMetadata(input.metadata);
       if (!email && !phone) throw badUserInput('email', 'email or phone is required.');
-      const passageUser = await this.#remoteWrite(null, () => this.#passage.createUser({ email, phone, userMetadata: metadata }));
+      const passageUser = await this.#remoteWrite(null, () => this.#passage.createUser({ email, phone, userMetadata: metadata }, call));
       await this.#reader.putUser(passageUser);
       const row = await audited(this.#database, { ...entry, targetId: passageUser.id }, (tx) => {
         tx.insert(users).values({ id: passageUser.id, status: passageUser.status }).onConflictDoNothing().run();
@@ -194,25 +198,25 @@ export class UserService {
     });
   }
 
-  async update(actor: Actor, id: string, input: UserInput): Promise<{ row: UserRow; passageUser: PassageUser }> {
+  async update(actor: Actor, id: string, input: UserInput, call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.update', targetType: 'user', targetId: id };
     return this.#admin(entry, async () => {
       const email = validEmail(input.email);
       const phone = validPhone(input.phone);
       const metadata = validMetadata(input.metadata);
-      const passageUser = await this.#remoteWrite(id, () => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }));
+      const passageUser = await this.#remoteWrite(id, () => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }, call));
       await this.#reader.putUser(passageUser);
       const row = await this.#afterConfirmed(entry, passageUser, { email, phone, metadata });
       return { row, passageUser };
     });
   }
 
-  async setStatus(actor: Actor, id: string, status: 'active' | 'inactive'): Promise<{ row: UserRow; passageUser: PassageUser }> {
+  async setStatus(actor: Actor, id: string, status: 'active' | 'inactive', call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const entry: AuditEntry = { actorId: actor.id, action: status === 'active' ? 'user.activate' : 'user.deactivate', targetType: 'user', targetId: id };
     return this.#admin(entry, async () => {
       if (status === 'inactive') await this.#assertRemovable(actor, id);
       const passageUser = await this.#remoteWrite(id, () =>
-        status === 'active' ? this.#passage.activateUser(id) : this.#passage.deactivateUser(id),
+        status === 'active' ? this.#passage.activateUser(id, call) : this.#passage.deactivateUser(id, call),
       );
       await this.#reader.putUser(passageUser);
       const row = await this.#afterConfirmed(entry, passageUser, { status: passageUser.status });
@@ -221,11 +225,11 @@ export class UserService {
   }
 
   /** Passage first; the local row and memberships (cascade) go only once Passage confirmed. */
-  async delete(actor: Actor, id: string): Promise<void> {
+  async delete(actor: Actor, id: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.delete', targetType: 'user', targetId: id };
     await this.#admin(entry, async () => {
       await this.#assertRemovable(actor, id);
-      await this.#remoteWrite(id, () => this.#passage.deleteUser(id));
+      await this.#remoteWrite(id, () => this.#passage.deleteUser(id, call));
       await this.#reader.invalidateUser(id);
       await this.#database.transaction((tx) => {
         const before = tx.select().from(users).where(eq(users.id, id)).get();
@@ -236,29 +240,29 @@ export class UserService {
     });
   }
 
-  async revokeDevice(actor: Actor, userId: string, deviceId: string): Promise<void> {
+  async revokeDevice(actor: Actor, userId: string, deviceId: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_device', targetType: 'device', targetId: deviceId, detail: null };
     await this.#admin(entry, async () => {
-      await this.#remoteWrite(userId, () => this.#passage.deleteDevice(userId, deviceId));
+      await this.#remoteWrite(userId, () => this.#passage.deleteDevice(userId, deviceId, call));
       await this.#reader.invalidateUser(userId);
       await this.#database.transaction((tx) => recordAudit(tx, { ...entry, before: { userId } }));
     });
   }
 
-  async revokeSessions(actor: Actor, userId: string): Promise<void> {
+  async revokeSessions(actor: Actor, userId: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_sessions', targetType: 'user', targetId: userId };
     await this.#admin(entry, async () => {
-      await this.#remoteWrite(userId, () => this.#passage.revokeRefreshTokens(userId));
+      await this.#remoteWrite(userId, () => this.#passage.revokeRefreshTokens(userId, call));
       await this.#database.transaction((tx) => recordAudit(tx, entry));
     });
   }
 
   /** The link's URL and secret go to the caller only: never into logs or audit rows. */
-  async createMagicLink(actor: Actor, input: MagicLinkInput): Promise<PassageMagicLink> {
+  async createMagicLink(actor: Actor, input: MagicLinkInput, call: CallOptions = {}): Promise<PassageMagicLink> {
     const entry: AuditEntry = { actorId: actor.id, action: 'magic_link.create', targetType: 'magic_link', targetId: '' };
     return this.#admin(entry, async () => {
       const request = validMagicLink(input);
-      const link = await this.#remoteWrite(request.userId ?? null, () => this.#passage.createMagicLink(request));
+      const link = await this.#remoteWrite(request.userId ?? null, () => this.#passage.createMagicLink(request, call));
       // A link to an unknown identifier creates the user in Passage.
       await this.#reader.invalidateUser(link.userId);
       await this.#database.transaction((tx) => {

@@ -35,7 +35,7 @@ export const Query: QueryResolvers = {
     return { edges, totalCount: page.totalCount, hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage };
   },
   userByIdentifier: async (_parent, { identifier }, ctx) => {
-    const entry = await ctx.services.users.findByIdentifier(identifier);
+    const entry = await ctx.services.users.findByIdentifier(identifier, { budget: ctx.upstream });
     if (!entry) return null;
     prime(ctx, entry);
     return rowFor(ctx, entry.id);
@@ -63,43 +63,43 @@ export const Mutation: MutationResolvers = {
     return row;
   },
   createUser: async (_parent, { input }, ctx) => {
-    const { row, passageUser } = await ctx.services.users.create(ctx.viewer!, input);
+    const { row, passageUser } = await ctx.services.users.create(ctx.viewer!, input, { budget: ctx.upstream });
     remember(ctx, passageUser.id);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
   updateUser: async (_parent, { id, input }, ctx) => {
-    const { row, passageUser } = await ctx.services.users.update(ctx.viewer!, id, input);
+    const { row, passageUser } = await ctx.services.users.update(ctx.viewer!, id, input, { budget: ctx.upstream });
     remember(ctx, passageUser.id);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
   activateUser: async (_parent, { id }, ctx) => {
-    const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'active');
+    const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'active', { budget: ctx.upstream });
     remember(ctx, passageUser.id);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
   deactivateUser: async (_parent, { id }, ctx) => {
-    const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'inactive');
+    const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'inactive', { budget: ctx.upstream });
     remember(ctx, passageUser.id);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
   deleteUser: async (_parent, { id }, ctx) => {
-    await ctx.services.users.delete(ctx.viewer!, id);
+    await ctx.services.users.delete(ctx.viewer!, id, { budget: ctx.upstream });
     ctx.loaders.user.clear(id);
     ctx.loaders.directoryUser.clear(id);
     ctx.loaders.membershipsOfUser.clear(id);
     return { deletedUserId: id };
   },
   revokeDevice: async (_parent, { userId, deviceId }, ctx) => {
-    await ctx.services.users.revokeDevice(ctx.viewer!, userId, deviceId);
+    await ctx.services.users.revokeDevice(ctx.viewer!, userId, deviceId, { budget: ctx.upstream });
     ctx.loaders.passageDevices.clear(userId);
     return true;
   },
   revokeSessions: async (_parent, { userId }, ctx) => {
-    await ctx.services.users.revokeSessions(ctx.viewer!, userId);
+    await ctx.services.users.revokeSessions(ctx.viewer!, userId, { budget: ctx.upstream });
     return true;
   },
   createMagicLink: async (_parent, { input }, ctx) =>
@@ -107,7 +107,7 @@ export const Mutation: MutationResolvers = {
       ...input,
       channel: input.channel === 'EMAIL' ? 'email' : input.channel === 'PHONE' ? 'phone' : null,
       type: input.type === 'VERIFY_IDENTIFIER' ? 'verify_identifier' : 'login',
-    }),
+    }, { budget: ctx.upstream }),
 };
 
 export const User: UserResolvers = {
