@@ -272,10 +272,11 @@ describe('issue 10 item 6: only failures of Passage itself open the breaker', ()
 
   it('answers of an unexpected shape, 4xx answers and refused ids leave every other user served', async () => {
     // A 2xx of the wrong shape (what `GET /users/..` used to get back) fails that field, but Passage answered.
-    const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: `/users/${victim.id}` }, status: 200, body: { users: [] } });
+    // With the user directory, a known user's device list is what still reads Passage per request.
+    const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: `/users/${victim.id}` }, status: 200, body: { users: [], devices: 'none' } });
     try {
       for (let i = 0; i < 12; i++) {
-        const res = await h.gql<Profile>('{ me { id email } }', { token: victim.token });
+        const res = await h.gql<Profile>('{ me { id devices { id } } }', { token: victim.token });
         expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
       }
     } finally {
@@ -289,22 +290,26 @@ describe('issue 10 item 6: only failures of Passage itself open the breaker', ()
       expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
     }
     const before = userGets(h, bystander.id);
-    const res = await h.gql<Profile>('{ me { id email } }', { token: bystander.token });
+    const res = await h.gql<Profile>('{ me { id email devices { id } } }', { token: bystander.token });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data?.me?.email).toBe('item6-bystander@example.com');
     expect(userGets(h, bystander.id) - before).toBe(1);
+    // The 404s did not open the user reads either: a user never seen before is still looked up.
+    const unseen = await h.emulator.seedUser({ email: 'item6-unseen@example.com', status: 'active' });
+    const looked = await h.gql('query($id: ID!) { user(id: $id) { email } }', { token: admin.token, variables: { id: unseen.id } });
+    expect(looked.body).toEqual({ data: { user: { email: 'item6-unseen@example.com' } } });
   });
 
   it('5xx answers still open it (the contrast)', async () => {
     const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: `/users/${victim.id}` }, status: 502 });
     try {
       // Three attempts each: enough failures to outweigh every answer counted above.
-      for (let i = 0; i < 20; i++) await h.gql('{ me { id email } }', { token: victim.token });
+      for (let i = 0; i < 20; i++) await h.gql('{ me { id devices { id } } }', { token: victim.token });
     } finally {
       remove();
     }
     const before = userGets(h, bystander.id);
-    const res = await h.gql<Profile>('{ me { id email } }', { token: bystander.token });
+    const res = await h.gql<Profile>('{ me { id devices { id } } }', { token: bystander.token });
     expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(userGets(h, bystander.id) - before).toBe(0);
   });
