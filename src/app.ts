@@ -24,6 +24,7 @@ import { idempotency } from './graphql/idempotency.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { DirectoryService } from './services/directory.js';
 import { DirectorySync } from './services/directory-sync.js';
+import { responseSize } from './graphql/response-size.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -35,6 +36,8 @@ export type App = {
   metrics: Metrics;
   /** Keeps the user directory in step with Passage; `startServer` starts its timers, tests call `syncNow()`. */
   directorySync: DirectorySync;
+  /** Deletes one bounded batch of expired idempotency keys; the server process calls it on a timer. */
+  purgeIdempotencyKeys(): Promise<number>;
   /** Readiness turns false at once; in-flight requests finish. */
   beginShutdown(): void;
   stop(): Promise<void>;
@@ -79,7 +82,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   const services: Services = {
     directory,
     users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships, directory }),
-    orgs: new OrgService({ database: deps.database, roles }),
+    orgs: new OrgService({ database: deps.database, roles, maxOwnedOrgs: deps.config.maxOrgsPerUser }),
     memberships,
     roles,
     reader,
@@ -97,6 +100,8 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     tokens: reportingFailures(verifier, (reason) => metrics.tokenFailure(reason)),
     onUpstreamRefused: (reason) => metrics.budgetRefusal(reason),
   };
+
+  const idempotencyKeys = new IdempotencyService({ database: deps.database });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -121,7 +126,9 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       ...limits.plugins,
       metrics.apolloPlugin(),
       auditDenials(deps.database),
-      idempotency(new IdempotencyService({ database: deps.database })),
+      // Before idempotency: an answer replaced for its size is stored replaced.
+      responseSize(),
+      idempotency(idempotencyKeys),
       {
         async requestDidStart() {
           return {
@@ -164,6 +171,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       }),
     routes: options.routes,
     maxBodyBytes: deps.config.http.maxBodyBytes,
+    maxResponseBytes: deps.config.maxResponseBytes,
     corsOrigins: deps.config.http.corsOrigins,
     metrics,
     metricsEndpoint: deps.config.metrics.enabled ? { token: deps.config.metrics.token } : false,
@@ -176,6 +184,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     services,
     metrics,
     directorySync,
+    purgeIdempotencyKeys: () => idempotencyKeys.purgeExpired(),
     beginShutdown: () => {
       shuttingDown = true;
     },

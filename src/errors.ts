@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'UPSTREAM_BUDGET_EXCEEDED',
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
+  'QUERY_TOO_COMPLEX',
+  'RESPONSE_TOO_LARGE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 
@@ -82,6 +84,14 @@ export const serviceUnavailable = (
 
 export const upstreamUnavailable = (message = 'The identity provider is unavailable; retry later.', reason?: string) =>
   new AppError('UPSTREAM_UNAVAILABLE', message, reason === undefined ? {} : { reason });
+
+/**
+ * True for an input refusal made by our own validation, before any upstream call. Passage's own
+ * 400s carry `passageCode`: those requests reached Passage.
+ */
+export function refusedBeforeUpstream(err: unknown): boolean {
+  return err instanceof AppError && err.code === 'BAD_USER_INPUT' && err.details['passageCode'] === undefined;
+}
 
 /**
  * Translates a Passage failure into what the client may know: not-found and invalid input pass

@@ -72,6 +72,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     DIRECTORY_SYNC_INTERVAL_MS: '3600000',
     DIRECTORY_SWEEP_INTERVAL_MS: '3600000',
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? (opts.captureLogs ? 'debug' : 'silent'),
+    // Tests create organizations freely (one per test case in places); the limit itself is
+    // tested with its default turned back on.
+    RATE_LIMIT_CREATE_ORG: 'off',
     ...opts.env,
   });
   const logs: string[] = [];
