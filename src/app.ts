@@ -22,6 +22,8 @@ import { PassageReader } from './passage/cache.js';
 import { auditDenials } from './graphql/audit-denials.js';
 import { idempotency } from './graphql/idempotency.js';
 import { IdempotencyService } from './services/idempotency.js';
+import { DirectoryService } from './services/directory.js';
+import { DirectorySync } from './services/directory-sync.js';
 import { responseSize } from './graphql/response-size.js';
 
 export type App = {
@@ -32,6 +34,8 @@ export type App = {
   services: Services;
   /** Counters for /metrics; a cache reports its hits and misses through `metrics.cache`. */
   metrics: Metrics;
+  /** Keeps the user directory in step with Passage; `startServer` starts its timers, tests call `syncNow()`. */
+  directorySync: DirectorySync;
   /** Deletes one bounded batch of expired idempotency keys; the server process calls it on a timer. */
   purgeIdempotencyKeys(): Promise<number>;
   /** Readiness turns false at once; in-flight requests finish. */
@@ -64,8 +68,20 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     onLookup,
   });
   const memberships = new MembershipService({ database: deps.database, roles });
+  const directory = new DirectoryService({ database: deps.database });
+  const directorySync = new DirectorySync({
+    directory,
+    database: deps.database,
+    passage: deps.passage,
+    log: deps.log,
+    syncIntervalMs: deps.config.directory.syncIntervalMs,
+    sweepIntervalMs: deps.config.directory.sweepIntervalMs,
+    observer: metrics.directorySync,
+  });
+  metrics.watchDirectory(() => directorySync.status());
   const services: Services = {
-    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships }),
+    directory,
+    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships, directory }),
     orgs: new OrgService({ database: deps.database, roles, maxOwnedOrgs: deps.config.maxOrgsPerUser }),
     memberships,
     roles,
@@ -145,6 +161,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     log: deps.log,
     database: deps.database,
     isShuttingDown: () => shuttingDown,
+    readinessChecks: () => ({ directory: directoryReady(directorySync) }),
     landingPage: !production,
     // A new user's first request writes their row; a locked database is a 503 there too.
     context: (req) =>
@@ -166,12 +183,21 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     apollo,
     services,
     metrics,
+    directorySync,
     purgeIdempotencyKeys: () => idempotencyKeys.purgeExpired(),
     beginShutdown: () => {
       shuttingDown = true;
     },
     stop: () => apollo.stop(),
   };
+}
+
+function directoryReady(sync: DirectorySync): boolean {
+  try {
+    return sync.ready;
+  } catch {
+    return false;
+  }
 }
 
 function isPublic(error: GraphQLError | GraphQLFormattedError): boolean {

@@ -101,20 +101,20 @@ describe('stale data while Passage is down', () => {
   });
   afterAll(() => h?.close());
 
-  it('serves the last known value, marked stale, instead of failing the field', async () => {
+  it('serves the last known device list, marked stale, instead of failing the field', async () => {
     const member = await h.user('stale@example.com');
-    const fresh = await h.gql('{ me { email } }', { token: member.token });
-    expect(fresh.body).toEqual({ data: { me: { email: 'stale@example.com' } } });
+    const fresh = await h.gql<{ me: { devices: Array<{ friendlyName: string }> } }>('{ me { devices { friendlyName } } }', { token: member.token });
+    expect(fresh.body.data!.me.devices).toEqual([{ friendlyName: 'stale@example.com passkey' }]);
     const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: '/users' }, status: 503 });
     try {
-      const stale = await h.gql<{ me: { email: string } }>('{ me { email } }', { token: member.token });
-      expect(stale.body.data).toEqual({ me: { email: 'stale@example.com' } });
+      const stale = await h.gql('{ me { email devices { friendlyName } } }', { token: member.token });
+      expect(stale.body.data).toEqual({ me: { email: 'stale@example.com', devices: [{ friendlyName: 'stale@example.com passkey' }] } });
       expect(stale.body.errors).toBeUndefined();
       expect((stale.body as { extensions?: Record<string, unknown> }).extensions).toEqual({ staleData: true });
     } finally {
       remove();
     }
-    const again = await h.gql('{ me { email } }', { token: member.token });
+    const again = await h.gql('{ me { devices { friendlyName } } }', { token: member.token });
     expect((again.body as { extensions?: unknown }).extensions).toBeUndefined();
   });
 

@@ -11,7 +11,8 @@ import type { OrgService } from '../services/org.js';
 import type { PassageReader } from '../passage/cache.js';
 import type { AppRole, UserService } from '../services/user.js';
 import { createLoaders, type Loaders } from './loaders.js';
-import { PassageError } from '../passage/errors.js';
+import type { DirectoryEntry, DirectoryService } from '../services/directory.js';
+import { AppError } from '../errors.js';
 import { UpstreamBudget, type BudgetRefusal } from '../passage/budget.js';
 import type { MutationOutcomes } from './idempotency.js';
 import type { ResponseBudget } from './response-size.js';
@@ -27,7 +28,7 @@ export type AppDeps = {
   onUpstreamRefused?: (reason: BudgetRefusal) => void;
 };
 
-export type Services = { users: UserService; orgs: OrgService; memberships: MembershipService; roles: Roles; reader: PassageReader };
+export type Services = { directory: DirectoryService; users: UserService; orgs: OrgService; memberships: MembershipService; roles: Roles; reader: PassageReader };
 
 export type Viewer = { id: string; appRole: AppRole };
 
@@ -115,35 +116,36 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
       extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID', http: { status: 401 } },
     });
   }
-  const row = (await services.users.findById(userId)) ?? (await firstSight(services, loaders, userId, log));
-  if (row.status === 'inactive') {
-    throw new GraphQLError('This account is deactivated.', {
-      extensions: { code: 'UNAUTHENTICATED', reason: 'USER_DEACTIVATED', http: { status: 401 } },
-    });
-  }
+  // Access follows the directory: a user deactivated or deleted in Passage is refused within
+  // one sync interval, and a deleted user stays refused whatever Passage's state.
+  const entry = services.directory.get(userId) ?? (await firstSight(services, loaders, userId, log));
+  if (entry?.deletedAt) throw refused('USER_DELETED', 'This account no longer exists.');
+  if (entry) loaders.directoryUser.clear(entry.id).prime(entry.id, entry);
+  const row = await services.users.ensure(userId, entry?.status ?? 'active');
+  // Without an entry (Passage unreachable on first sight) the local row's status is what we know.
+  if ((entry ?? row).status === 'inactive') throw refused('USER_DEACTIVATED', 'This account is deactivated.');
   // The row was just read: later fields of this request need not read it again.
   loaders.user.prime(row.id, row);
   return { id: row.id, appRole: services.users.appRoleOf(row) };
 }
 
+const refused = (reason: string, message: string) =>
+  new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', reason, http: { status: 401 } } });
+
 /**
- * The first request of a user we have no row for: ask Passage once ("correlating users"), so a
- * deleted user's unexpired token cannot bring their row back. The answer also primes this
- * request's loader. If Passage cannot be reached the signature is trusted and the row created.
+ * The first request of a user the directory has never seen: ask Passage once, so a deleted
+ * user's unexpired token cannot bring their row back (a 404 leaves a tombstone). If Passage
+ * cannot be reached the signature is trusted; the directory learns the user at its next sync.
  */
-async function firstSight(services: Services, loaders: Loaders, userId: string, log: Logger) {
+async function firstSight(services: Services, loaders: Loaders, userId: string, log: Logger): Promise<DirectoryEntry | null> {
   try {
-    const passageUser = await loaders.passageUser.load(userId);
-    return services.users.ensure(userId, passageUser.status);
+    // Through the request's loader, so the look-up spends from the request's Passage budget.
+    return await loaders.directoryUser.load(userId);
   } catch (err) {
-    if (err instanceof PassageError && err.status === 404) {
-      throw new GraphQLError('This account no longer exists.', {
-        extensions: { code: 'UNAUTHENTICATED', reason: 'USER_DELETED', http: { status: 401 } },
-      });
-    }
-    loaders.passageUser.clear(userId);
+    loaders.directoryUser.clear(userId);
+    if (err instanceof AppError && err.code === 'NOT_FOUND') return services.directory.get(userId);
     log.warn({ err, userId }, 'Passage unavailable on first sight of a user; trusting the token');
-    return services.users.ensure(userId);
+    return null;
   }
 }
 

@@ -1,9 +1,12 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { users, type UserRow } from '../db/schema/index.js';
-import { badUserInput, conflict, fromPassageError } from '../errors.js';
+import { badUserInput, conflict, fromPassageError, notFound, upstreamUnavailable } from '../errors.js';
 import type { CallOptions, PassageClient } from '../passage/client.js';
-import type { CreateMagicLinkInput, PassageMagicLink, PassageUser, PassageUserPage } from '../passage/types.js';
+import type { CreateMagicLinkInput, PassageMagicLink, PassageUser } from '../passage/types.js';
+import { isPassageNotFound, PassageError } from '../passage/errors.js';
+import type { UpstreamBudget } from '../passage/budget.js';
+import type { DirectoryEntry, DirectoryPage, DirectorySearch, DirectoryService } from './directory.js';
 import { audited, recordAudit, recordFailure, type AuditEntry } from './audit.js';
 import type { MembershipService } from './membership.js';
 import type { PassageReader } from '../passage/cache.js';
@@ -20,6 +23,8 @@ export type UserServiceOptions = {
   /** The cross-request cache of Passage reads: every confirmed write updates it. */
   reader: PassageReader;
   memberships: MembershipService;
+  /** Where Passage's answers about users are kept; every confirmed write goes there in its transaction. */
+  directory: DirectoryService;
 };
 
 export type UserInput = { email?: string | null; phone?: string | null; metadata?: unknown };
@@ -51,6 +56,7 @@ export class UserService {
   readonly #passage: PassageClient;
   readonly #reader: PassageReader;
   readonly #memberships: MembershipService;
+  readonly #directory: DirectoryService;
   readonly #byId;
 
   constructor(opts: UserServiceOptions) {
@@ -59,6 +65,7 @@ export class UserService {
     this.#passage = opts.passage;
     this.#reader = opts.reader;
     this.#memberships = opts.memberships;
+    this.#directory = opts.directory;
     const { db } = opts.database;
     // Built once: drizzle query building costs more than the SQLite lookup itself.
     this.#byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
@@ -127,32 +134,49 @@ export class UserService {
 
   // --- Admin operations on Passage -------------------------------------------------------------
 
-  async list(opts: { first: number; after?: string | null; query?: string | null; status?: UserStatus | null }, call: CallOptions = {}): Promise<PassageUserPage> {
-    if (!Number.isInteger(opts.first) || opts.first < 1 || opts.first > 100) throw badUserInput('first', 'first must be between 1 and 100.');
-    const cursor = opts.after ? decodeUsersCursor(opts.after) : { page: 0, createdBefore: undefined };
-    // Passage's LIKE is case-sensitive and its identifiers are stored lower-cased; its wildcards
-    // in the search text are dropped rather than passed through.
-    const query = opts.query?.trim().toLowerCase().replace(/[%_]/g, '');
-    const page = await this.#remoteRead(() =>
-      this.#passage.listUsers({
-        page: cursor.page + 1,
-        limit: opts.first,
-        orderBy: 'created_at:DESC',
-        ...(cursor.createdBefore !== undefined ? { createdBefore: cursor.createdBefore } : {}),
-        ...(query ? { identifier: `like:%${query}%` } : {}),
-        ...(opts.status ? { status: opts.status } : {}),
-      }, call),
-    );
-    await Promise.all(page.users.map((u) => this.#reader.putUser(u)));
-    return page;
+  /** Admin search, answered from the directory alone (no Passage call). */
+  list(opts: DirectorySearch): DirectoryPage {
+    return this.#directory.search(opts);
   }
 
-  async findByIdentifier(identifier: string, call: CallOptions = {}): Promise<PassageUser | null> {
+  /**
+   * A live user's directory entry. A user the directory has never seen is fetched from Passage
+   * once (first sight) and recorded; a user Passage does not know is `NOT_FOUND` and remembered
+   * as deleted. Passage being unreachable is `UPSTREAM_UNAVAILABLE`.
+   */
+  async known(id: string, budget?: UpstreamBudget): Promise<DirectoryEntry> {
+    const entry = this.#directory.get(id) ?? (await this.firstSight(id, budget));
+    if (entry.deletedAt) throw notFound('The user');
+    return entry;
+  }
+
+  /** Asks Passage about one user and records the answer (a 404 records the deletion). */
+  async firstSight(id: string, budget?: UpstreamBudget): Promise<DirectoryEntry> {
+    let read: { value: PassageUser; stale: boolean };
+    try {
+      read = await this.#reader.getUser(id, budget);
+    } catch (err) {
+      if (isPassageNotFound(err)) {
+        await this.#directory.recordDeletion(id);
+        throw notFound('The user');
+      }
+      throw fromPassageError(err);
+    }
+    // An expired copy is not Passage's truth: without a fresh answer the user stays unseen.
+    if (read.stale) throw upstreamUnavailable();
+    return this.#directory.apply(read.value, 'get');
+  }
+
+  /** By email (any case) or E.164 phone: the directory, then Passage for a user it has not seen yet. */
+  async findByIdentifier(identifier: string, call: CallOptions = {}): Promise<DirectoryEntry | null> {
     const trimmed = identifier.trim();
     if (trimmed.includes('@')) validEmail(trimmed, 'identifier');
     else validPhone(trimmed, 'identifier');
+    const local = this.#directory.findByIdentifier(trimmed);
+    if (local) return local;
     try {
-      return await this.#passage.getUserByIdentifier(trimmed, call);
+      const passageUser = await this.#passage.getUserByIdentifier(trimmed, call);
+      return await this.#directory.apply(passageUser, 'get');
     } catch (err) {
       if ((err as { status?: number }).status === 404) return null;
       throw fromPassageError(err);
@@ -166,10 +190,11 @@ export class UserService {
       const phone = validPhone(input.phone);
       const metadata = validMetadata(input.metadata);
       if (!email && !phone) throw badUserInput('email', 'email or phone is required.');
-      const passageUser = await this.#remoteWrite(() => this.#passage.createUser({ email, phone, userMetadata: metadata }, call));
+      const passageUser = await this.#remoteWrite(null, () => this.#passage.createUser({ email, phone, userMetadata: metadata }, call));
       await this.#reader.putUser(passageUser);
       const row = await audited(this.#database, { ...entry, targetId: passageUser.id }, (tx) => {
         tx.insert(users).values({ id: passageUser.id, status: passageUser.status }).onConflictDoNothing().run();
+        this.#directory.applyInTx(tx, passageUser, 'write');
         recordAudit(tx, { ...entry, targetId: passageUser.id, after: { email: passageUser.email, phone: passageUser.phone, status: passageUser.status } });
         return tx.select().from(users).where(eq(users.id, passageUser.id)).get()!;
       });
@@ -183,7 +208,7 @@ export class UserService {
       const email = validEmail(input.email);
       const phone = validPhone(input.phone);
       const metadata = validMetadata(input.metadata);
-      const passageUser = await this.#remoteWrite(() => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }, call));
+      const passageUser = await this.#remoteWrite(id, () => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }, call));
       await this.#reader.putUser(passageUser);
       const row = await this.#afterConfirmed(entry, passageUser, { email, phone, metadata });
       return { row, passageUser };
@@ -194,7 +219,7 @@ export class UserService {
     const entry: AuditEntry = { actorId: actor.id, action: status === 'active' ? 'user.activate' : 'user.deactivate', targetType: 'user', targetId: id };
     return this.#admin(entry, async () => {
       if (status === 'inactive') await this.#assertRemovable(actor, id);
-      const passageUser = await this.#remoteWrite(() =>
+      const passageUser = await this.#remoteWrite(id, () =>
         status === 'active' ? this.#passage.activateUser(id, call) : this.#passage.deactivateUser(id, call),
       );
       await this.#reader.putUser(passageUser);
@@ -208,11 +233,12 @@ export class UserService {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.delete', targetType: 'user', targetId: id };
     await this.#admin(entry, async () => {
       await this.#assertRemovable(actor, id);
-      await this.#remoteWrite(() => this.#passage.deleteUser(id, call));
+      await this.#remoteWrite(id, () => this.#passage.deleteUser(id, call));
       await this.#reader.invalidateUser(id);
       await this.#database.transaction((tx) => {
         const before = tx.select().from(users).where(eq(users.id, id)).get();
-        tx.delete(users).where(eq(users.id, id)).run();
+        // The tombstone keeps the user's token refused even while Passage cannot be asked.
+        this.#directory.recordDeletionInTx(tx, id);
         recordAudit(tx, { ...entry, before: before ?? null });
       });
     });
@@ -221,7 +247,7 @@ export class UserService {
   async revokeDevice(actor: Actor, userId: string, deviceId: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_device', targetType: 'device', targetId: deviceId, detail: null };
     await this.#admin(entry, async () => {
-      await this.#remoteWrite(() => this.#passage.deleteDevice(userId, deviceId, call));
+      await this.#remoteWrite(userId, () => this.#passage.deleteDevice(userId, deviceId, call));
       await this.#reader.invalidateUser(userId);
       await this.#database.transaction((tx) => recordAudit(tx, { ...entry, before: { userId } }));
     });
@@ -230,7 +256,7 @@ export class UserService {
   async revokeSessions(actor: Actor, userId: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_sessions', targetType: 'user', targetId: userId };
     await this.#admin(entry, async () => {
-      await this.#remoteWrite(() => this.#passage.revokeRefreshTokens(userId, call));
+      await this.#remoteWrite(userId, () => this.#passage.revokeRefreshTokens(userId, call));
       await this.#database.transaction((tx) => recordAudit(tx, entry));
     });
   }
@@ -240,7 +266,7 @@ export class UserService {
     const entry: AuditEntry = { actorId: actor.id, action: 'magic_link.create', targetType: 'magic_link', targetId: '' };
     return this.#admin(entry, async () => {
       const request = validMagicLink(input);
-      const link = await this.#remoteWrite(() => this.#passage.createMagicLink(request, call));
+      const link = await this.#remoteWrite(request.userId ?? null, () => this.#passage.createMagicLink(request, call));
       // A link to an unknown identifier creates the user in Passage.
       await this.#reader.invalidateUser(link.userId);
       await this.#database.transaction((tx) => {
@@ -266,6 +292,7 @@ export class UserService {
       tx.insert(users).values({ id: passageUser.id, status: passageUser.status }).onConflictDoNothing().run();
       const before = tx.select().from(users).where(eq(users.id, passageUser.id)).get()!;
       const row = tx.update(users).set({ status: passageUser.status, updatedAt: new Date() }).where(eq(users.id, passageUser.id)).returning().get()!;
+      this.#directory.applyInTx(tx, passageUser, 'write');
       recordAudit(tx, { ...entry, before: { status: before.status }, after: change });
       return row;
     });
@@ -280,19 +307,15 @@ export class UserService {
     }
   }
 
-  async #remoteRead<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * A duplicate identifier is Passage's 400 "already exists": a conflict for our clients. A
+   * "user not found" about `userId` means Passage deleted them: recorded at once.
+   */
+  async #remoteWrite<T>(userId: string | null, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
-      throw fromPassageError(err);
-    }
-  }
-
-  /** A duplicate identifier is Passage's 400 "already exists": a conflict for our clients. */
-  async #remoteWrite<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (err) {
+      if (userId !== null && isUserGone(err)) await this.#directory.recordDeletion(userId);
       const mapped = fromPassageError(err);
       if (mapped.code === 'BAD_USER_INPUT' && /already exists/i.test(mapped.message)) {
         throw conflict('ALREADY_EXISTS', 'A user with this email or phone already exists.');
@@ -300,6 +323,11 @@ export class UserService {
       throw mapped;
     }
   }
+}
+
+/** Passage's answer that the user itself does not exist (not, say, one of their devices). */
+function isUserGone(err: unknown): boolean {
+  return err instanceof PassageError && err.status === 404 && err.code === 'user_not_found';
 }
 
 function validMagicLink(input: MagicLinkInput): CreateMagicLinkInput {
@@ -330,20 +358,4 @@ function validMagicLink(input: MagicLinkInput): CreateMagicLinkInput {
   if (input.language) request.language = input.language;
   if (input.ttl) request.ttl = input.ttl;
   return request;
-}
-
-export function encodeUsersCursor(page: number, createdBefore: number): string {
-  return Buffer.from(JSON.stringify([page, createdBefore])).toString('base64url');
-}
-
-function decodeUsersCursor(cursor: string): { page: number; createdBefore: number } {
-  try {
-    const [page, createdBefore] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (Number.isInteger(page) && (page as number) >= 1 && Number.isInteger(createdBefore)) {
-      return { page: page as number, createdBefore: createdBefore as number };
-    }
-  } catch {
-    // fall through
-  }
-  throw badUserInput('after', 'after is not a cursor returned by this connection.');
 }

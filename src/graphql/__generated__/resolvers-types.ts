@@ -340,6 +340,13 @@ export type MutationUpdateUserArgs = {
   input: UpdateUserInput;
 };
 
+/** Which way a list is sorted. */
+export type OrderDirection =
+  /** Smallest first. */
+  | 'ASC'
+  /** Largest first. */
+  | 'DESC';
+
 /**
  * An organization: a group of users, each with a role in it. Only members (and app admins) can
  * see an organization; to anyone else it does not exist.
@@ -468,7 +475,10 @@ export type Query = {
   user: Maybe<User>;
   /** The user with this email address (any case) or E.164 phone number; null when there is none. */
   userByIdentifier: Maybe<User>;
-  /** Passage users, newest first, optionally filtered. */
+  /**
+   * Users from the user directory, newest first unless `orderBy` says otherwise, optionally filtered.
+   * Answered without calling Passage; changes made in Passage appear within one directory sync interval.
+   */
   users: UserConnection;
 };
 
@@ -495,6 +505,7 @@ export type QueryUserByIdentifierArgs = {
 export type QueryUsersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<UserOrder>;
   query?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<UserStatus>;
 };
@@ -599,7 +610,7 @@ export type UserMembershipsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** A page of users from Passage. */
+/** A page of users from the user directory (passgraph's copy of Passage's users). */
 export type UserConnection = {
   __typename?: 'UserConnection';
   /** The users in this page, each with its cursor. */
@@ -613,11 +624,28 @@ export type UserConnection = {
 /** One user in a page of users. */
 export type UserEdge = {
   __typename?: 'UserEdge';
-  /** Pass as `after` to continue after this user's page. */
+  /** Marks this user's place in the order: pass it as `after` to continue right after this user. */
   cursor: Scalars['String']['output'];
   /** The user. */
   node: User;
 };
+
+/** How to sort `users`. Ties are broken by user id, in the same direction. */
+export type UserOrder = {
+  /** Which way to sort. */
+  direction: OrderDirection;
+  /** The field to sort by. */
+  field: UserOrderField;
+};
+
+/** What `users` can be sorted by. */
+export type UserOrderField =
+  /** When the user was created in Passage. */
+  | 'CREATED_AT'
+  /** Email address; users without one sort as the empty string. */
+  | 'EMAIL'
+  /** The user's most recent sign-in; users who never signed in count as the earliest. */
+  | 'LAST_LOGIN_AT';
 
 /** Whether a Passage user may sign in. */
 export type UserStatus =
@@ -722,6 +750,7 @@ export type ResolversTypes = ResolversObject<{
   MagicLinkChannel: MagicLinkChannel;
   MagicLinkType: MagicLinkType;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OrderDirection: OrderDirection;
   Org: ResolverTypeWrapper<OrgParentModel>;
   OrgMemberConnection: ResolverTypeWrapper<OrgMemberConnectionParentModel>;
   OrgMemberEdge: ResolverTypeWrapper<OrgMemberEdgeParentModel>;
@@ -736,6 +765,8 @@ export type ResolversTypes = ResolversObject<{
   User: ResolverTypeWrapper<UserParentModel>;
   UserConnection: ResolverTypeWrapper<UserConnectionParentModel>;
   UserEdge: ResolverTypeWrapper<UserEdgeParentModel>;
+  UserOrder: UserOrder;
+  UserOrderField: UserOrderField;
   UserStatus: UserStatus;
 }>;
 
@@ -769,6 +800,7 @@ export type ResolversParentTypes = ResolversObject<{
   User: UserParentModel;
   UserConnection: UserConnectionParentModel;
   UserEdge: UserEdgeParentModel;
+  UserOrder: UserOrder;
 }>;
 
 export type AuthenticatedDirectiveArgs = { };
