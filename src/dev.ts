@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import { startEmulator, type Emulator } from './emulator/index.js';
+import { startEmulator, type Emulator } from './identity/index.js';
 import type { ExtraRoutes } from './http/server.js';
 import { createStaticSite } from './http/static.js';
 import type { Logger } from './logger.js';

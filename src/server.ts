@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { CONSOLE_PATH, devRoutes, startDevPassage } from './dev.js';
-import type { Emulator } from './emulator/index.js';
+import type { Emulator } from './identity/index.js';
 import type { Logger } from './logger.js';
 import { PassageClient } from './passage/client.js';
 import { Metrics } from './metrics.js';

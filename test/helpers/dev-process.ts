@@ -50,5 +50,5 @@ export function startDevProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildP
 
 /** `npm run -s token -- <email>` against the same EMULATOR_DB. */
 export function mintDevToken(env: NodeJS.ProcessEnv, email: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/emulator/token-cli.ts', email], { env, encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/identity/token-cli.ts', email], { env, encoding: 'utf8', timeout: 30_000 });
 }
