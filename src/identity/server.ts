@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ApiError, badRequest } from './errors.js';
 import { publicJwks, rsaPublicKeyBase64 } from './keys.js';
+import type { AuthApi } from './auth/router.js';
 import { paginationLinks, parseListUsersQuery } from './list-query.js';
 import { checkPhone, normalizeEmail, type AppSettings, type EmulatorStore, type PassageUserWire } from './store.js';
 
@@ -139,6 +140,10 @@ export class EmulatorHttp {
     private readonly store: EmulatorStore,
     private readonly settings: AppSettings,
     latencyMs: number,
+    /** Call log and fault injection: test doubles, off in a real start. */
+    private readonly testDouble: boolean,
+    private readonly authApi?: AuthApi,
+    private readonly refreshEnabled = false,
   ) {
     this.latencyMs = latencyMs;
     this.apiKeyDigest = digest(settings.apiKey);
@@ -146,6 +151,7 @@ export class EmulatorHttp {
   }
 
   injectFault(rule: FaultRule): () => void {
+    if (!this.testDouble) throw new Error('fault injection is a test feature: start the identity service with testDouble');
     const active = { ...rule, remaining: rule.times ?? Number.POSITIVE_INFINITY };
     this.faults.push(active);
     return () => {
@@ -185,7 +191,7 @@ export class EmulatorHttp {
       status: 0,
       at: Date.now(),
     };
-    this.calls.push(call);
+    if (this.testDouble) this.calls.push(call);
 
     const appPrefix = `/v1/apps/${this.settings.appId}`;
     const relative = path === appPrefix || path.startsWith(`${appPrefix}/`) ? path.slice(appPrefix.length) : undefined;
@@ -203,6 +209,26 @@ export class EmulatorHttp {
     if (this.latencyMs > 0 && !isJwks) await this.sleep(this.latencyMs);
     if (this.closing) return;
 
+    const cors = this.authApi?.corsHeaders(req.headers) ?? {};
+    if (this.authApi && relative !== undefined && !this.authorized(req.headers.authorization) && this.authApi.claims(method, relative)) {
+      const answer = await this.authApi.handle({
+        method,
+        relative,
+        query: url.searchParams,
+        headers: req.headers,
+        ip: req.socket.remoteAddress ?? 'unknown',
+        rawBytes: raw === undefined ? Number.POSITIVE_INFINITY : Buffer.byteLength(raw),
+        body: () => {
+          if (raw === undefined) throw badRequest('body: request body is too large.');
+          if (!parsed.ok) throw badRequest('body: request body must be valid JSON.');
+          return parsed.value ?? {};
+        },
+      });
+      call.status = answer.status;
+      if (!this.closing) send(res, answer);
+      return;
+    }
+
     let reply: Reply;
     try {
       reply = this.route(method, path, url.searchParams, req.headers.authorization, () => {
@@ -217,7 +243,7 @@ export class EmulatorHttp {
       reply = { status: apiError.status, body: apiError.toBody() };
     }
     call.status = reply.status;
-    send(res, reply);
+    send(res, { ...reply, headers: { ...reply.headers, ...cors } });
   }
 
   private takeFault(method: string, path: string, relative: string | undefined): FaultRule | undefined {
@@ -417,7 +443,7 @@ export class EmulatorHttp {
       role: 'owner',
       rsa_public_key: rsaPublicKeyBase64(this.store),
       session_timeout_length: s.tokenTtlSeconds,
-      refresh_enabled: false,
+      refresh_enabled: this.refreshEnabled,
       refresh_absolute_lifetime: 0,
       refresh_inactivity_lifetime: 0,
       allowed_identifier: 'both',

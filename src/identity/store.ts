@@ -239,11 +239,58 @@ CREATE TABLE IF NOT EXISTS magic_links (
   created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS magic_links_user_id ON magic_links (user_id);
+-- Authentication API state. A passkey goes with its device row, so a device deleted through
+-- either API can no longer sign in.
+CREATE TABLE IF NOT EXISTS passkeys (
+  device_id TEXT PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
+  cred_id TEXT NOT NULL UNIQUE,
+  public_key BLOB NOT NULL,
+  counter INTEGER NOT NULL,
+  transports TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS handshakes (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  challenge TEXT NOT NULL,
+  user_id TEXT,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS handshakes_expires_at ON handshakes (expires_at);
+-- No foreign key to users: a deleted user's refresh must answer user_not_found, not look unknown.
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+  hash TEXT PRIMARY KEY,
+  family TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens (family);
+CREATE INDEX IF NOT EXISTS refresh_tokens_user_id ON refresh_tokens (user_id);
+CREATE TABLE IF NOT EXISTS auth_links (
+  id TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  purpose TEXT NOT NULL,
+  new_identifier TEXT NOT NULL DEFAULT '',
+  expires_at INTEGER NOT NULL,
+  activated_at INTEGER,
+  status_claimed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS one_time_codes (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  used_at INTEGER
+);
 `;
 
 /** The emulator's whole state: one SQLite file shared by the HTTP server and the token CLI. */
 export class EmulatorStore {
-  private readonly db: Database.Database;
+  /** Shared with the Authentication API's store (`auth/store.ts`): one file, one connection. */
+  readonly db: Database.Database;
   // Prepared once per SQL text: preparing on every call was most of the emulator's CPU per request.
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -445,12 +492,16 @@ export class EmulatorStore {
 
   /** Devices and magic links go with the user (foreign keys cascade). */
   deleteUser(id: string): void {
+    // Refresh tokens stay until they expire, so a refresh names the reason (user_not_found).
     if (this.stmt('DELETE FROM users WHERE id = ?').run(id).changes === 0) throw userNotFound();
   }
 
   revokeTokens(id: string): void {
     this.requireUserRow(id);
-    this.stmt('UPDATE users SET tokens_revoked_at = ? WHERE id = ?').run(nowStamp(), id);
+    this.db.transaction(() => {
+      this.stmt('UPDATE users SET tokens_revoked_at = ? WHERE id = ?').run(nowStamp(), id);
+      this.stmt('DELETE FROM refresh_tokens WHERE user_id = ?').run(id);
+    })();
   }
 
   tokensRevokedAt(id: string): string | undefined {
