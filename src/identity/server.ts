@@ -210,7 +210,12 @@ export class EmulatorHttp {
     if (this.closing) return;
 
     const cors = this.authApi?.corsHeaders(req.headers) ?? {};
-    if (this.authApi && relative !== undefined && !this.authorized(req.headers.authorization) && this.authApi.claims(method, relative)) {
+    const claimed =
+      this.authApi !== undefined &&
+      relative !== undefined &&
+      !this.authorized(req.headers.authorization) &&
+      this.authApi.claims(method, relative, { query: url.searchParams, body: parsed.ok ? parsed.value : undefined, hasAuthorization: req.headers.authorization !== undefined });
+    if (this.authApi && claimed) {
       const answer = await this.authApi.handle({
         method,
         relative,
@@ -271,6 +276,7 @@ export class EmulatorHttp {
     const segments = path.split('/').filter(Boolean);
     const [version, apps, appId, ...rest] = segments;
     if (version !== 'v1' || apps !== 'apps' || appId === undefined) throw new ApiError(404, 'not_found', 'Not found');
+    if (appId !== this.settings.appId) throw new ApiError(404, 'app_not_found', 'App not found');
     for (const route of this.routes) {
       if (route.method !== method || route.pattern.length !== rest.length) continue;
       const params: Record<string, string> = {};

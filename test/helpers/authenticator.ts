@@ -6,7 +6,7 @@ import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } fr
  * Only the CBOR the ceremonies need is encoded (maps, byte and text strings, small integers).
  */
 
-type Cbor = number | string | Uint8Array | Map<Cbor, Cbor> | Record<string, Cbor>;
+type Cbor = number | string | Uint8Array | Map<Cbor, Cbor> | { [key: string]: Cbor };
 
 function head(major: number, length: number): Buffer {
   if (length < 24) return Buffer.from([(major << 5) | length]);

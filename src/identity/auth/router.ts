@@ -48,10 +48,18 @@ function matchRoute(method: string, relative: string): { route: AuthRoute; param
 export class AuthApi {
   constructor(private readonly deps: AuthDeps) {}
 
-  /** Whether this request is the Authentication API's (management requests carry the API key). */
-  claims(method: string, relative: string): boolean {
+  /**
+   * Whether this request is the Authentication API's. Passage serves the two APIs on two hosts;
+   * here they share one, and only `users` is on both: it is the Authentication API's when it
+   * carries no credentials and looks like it (an `identifier` query or body field).
+   */
+  claims(method: string, relative: string, request: { query: URLSearchParams; body: unknown; hasAuthorization: boolean }): boolean {
     if (method === 'OPTIONS') return true;
-    return matchRoute(method, relative) !== undefined;
+    if (matchRoute(method, relative) === undefined) return false;
+    if (relative.split('/').filter(Boolean).join('/') !== 'users') return true;
+    if (request.hasAuthorization) return false;
+    if (method === 'GET') return request.query.has('identifier');
+    return typeof request.body === 'object' && request.body !== null && 'identifier' in request.body;
   }
 
   corsHeaders(headers: IncomingHttpHeaders): Record<string, string> {
