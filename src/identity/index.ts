@@ -205,7 +205,9 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     },
     findUserByIdentifier: (identifier) => store.findUserByIdentifier(identifier),
     handleDevSignIn: devSignIn,
-    rotateSigningKey: (rotateOpts) => rotateSigningKey(store, rotateOpts?.keepOld ?? false),
+    rotateSigningKey: async (rotateOpts) => {
+      await rotateSigningKey(store, rotateOpts?.keepOld ?? false);
+    },
     get calls() {
       return http.calls;
     },

@@ -70,7 +70,7 @@ export type AppSettings = {
   createdAt: string;
 };
 
-export type SigningKeyRow = { kid: string; private_jwk: string; public_jwk: string; created_at: string; current: number };
+export type SigningKeyRow = { kid: string; private_jwk: string; public_jwk: string; created_at: string; current: number; retire_at: number | null };
 
 export type NewUser = {
   email?: string;
@@ -311,6 +311,9 @@ export class EmulatorStore {
     // The dev server and the token CLI may hold the file at the same time.
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    // Files from before key retirement: add the column in place.
+    const keyColumns = db.prepare('PRAGMA table_info(signing_keys)').all() as Array<{ name: string }>;
+    if (!keyColumns.some((c) => c.name === 'retire_at')) db.exec('ALTER TABLE signing_keys ADD COLUMN retire_at INTEGER');
     // SQLite's LIKE ignores ASCII case; Passage's (Postgres-backed) filter is assumed not to.
     db.function('passage_like', { deterministic: true }, (value: unknown, pattern: unknown) =>
       this.likeRegex(String(pattern)).test(String(value)) ? 1 : 0,
@@ -387,13 +390,20 @@ export class EmulatorStore {
     return this.stmt('SELECT * FROM signing_keys WHERE current = 1').get() as SigningKeyRow | undefined;
   }
 
+  /** The current key and the previous ones still inside their grace period. */
   publishedKeys(): SigningKeyRow[] {
-    return this.stmt('SELECT * FROM signing_keys ORDER BY created_at DESC').all() as SigningKeyRow[];
+    return this.stmt('SELECT * FROM signing_keys WHERE current = 1 OR retire_at IS NULL OR retire_at > ? ORDER BY created_at DESC').all(Date.now()) as SigningKeyRow[];
   }
 
-  addKey(key: { kid: string; privateJwk: string; publicJwk: string }, keepOld: boolean): void {
+  /**
+   * A new current key. The old ones are dropped, kept (`keepOld`), or kept until `retireAfterMs`
+   * from now so tokens they signed stay verifiable until they expire.
+   */
+  addKey(key: { kid: string; privateJwk: string; publicJwk: string }, keepOld: boolean, retireAfterMs?: number): void {
     this.db.transaction(() => {
-      this.stmt(keepOld ? 'UPDATE signing_keys SET current = 0' : 'DELETE FROM signing_keys').run();
+      this.stmt("DELETE FROM signing_keys WHERE current = 0 AND retire_at IS NOT NULL AND retire_at <= ?").run(Date.now());
+      if (retireAfterMs !== undefined) this.stmt('UPDATE signing_keys SET retire_at = ? WHERE current = 1').run(Date.now() + retireAfterMs);
+      this.stmt(keepOld || retireAfterMs !== undefined ? 'UPDATE signing_keys SET current = 0' : 'DELETE FROM signing_keys').run();
       this.stmt('INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at, current) VALUES (?, ?, ?, ?, 1)')
         .run(key.kid, key.privateJwk, key.publicJwk, nowStamp());
     })();
