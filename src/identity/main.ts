@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { IdentityConfigError, loadIdentitySettings } from './config.js';
 import { startEmulator } from './index.js';
 import { ensureSigningKey, rotateSigningKey } from './keys.js';
@@ -27,7 +25,6 @@ try {
   fail(error instanceof IdentityConfigError ? error.message : String(error));
 }
 const { dbFile } = settings.options;
-if (dbFile !== ':memory:') mkdirSync(dirname(dbFile), { recursive: true });
 
 const [command, ...args] = process.argv.slice(2);
 if (command === 'rotate-keys') {

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomInt } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ApiError, badRequest, userNotFound } from './errors.js';
 
 export type UserStatus = 'active' | 'inactive' | 'pending';
@@ -288,6 +290,12 @@ CREATE TABLE IF NOT EXISTS one_time_codes (
 `;
 
 /** The emulator's whole state: one SQLite file shared by the HTTP server and the token CLI. */
+/** The identity service's own copy of passgraph's rule (it imports nothing from passgraph). */
+function ensureParentDir(file: string): void {
+  if (file === '' || file === ':memory:' || file.startsWith('file::memory:')) return;
+  mkdirSync(dirname(file), { recursive: true });
+}
+
 export class EmulatorStore {
   /** Shared with the Authentication API's store (`auth/store.ts`): one file, one connection. */
   readonly db: Database.Database;
@@ -321,6 +329,8 @@ export class EmulatorStore {
   }
 
   static open(file: string, opts: { mustExist?: boolean } = {}): EmulatorStore {
+    // A file that must exist is only read (the token CLI); anything else may be created here.
+    if (!opts.mustExist) ensureParentDir(file);
     return new EmulatorStore(new Database(file, { fileMustExist: opts.mustExist ?? false }));
   }
 
