@@ -35,6 +35,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
   let database: Database | undefined;
   let server: Server | undefined;
   let jwksTimer: NodeJS.Timeout | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
   try {
     database = openDatabase(config.databaseFile, { busyTimeoutMs: config.sqliteBusyTimeoutMs });
     runMigrations(database);
@@ -68,6 +69,15 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     const routes = dev && emulator && config.nodeEnv !== 'production' ? dev.devRoutes(emulator) : undefined;
     const app = await createApp({ config, log, database, passage, tokens }, { routes, metrics });
 
+    // Expired idempotency keys go in bounded batches; the timer is the process's, not the app's.
+    purgeTimer = setInterval(() => {
+      app.purgeIdempotencyKeys().then(
+        (purged) => purged > 0 && log.debug({ purged }, 'expired idempotency keys purged'),
+        (err: unknown) => log.warn({ err }, 'purging idempotency keys failed; retrying on the next run'),
+      );
+    }, config.idempotencyPurgeIntervalMs);
+    purgeTimer.unref();
+
     server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, app.handler);
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
@@ -91,6 +101,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
       refreshJwks: () => tokens.refresh(),
       async close() {
         clearInterval(jwksTimer);
+        clearInterval(purgeTimer);
         app.beginShutdown();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
@@ -103,6 +114,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     };
   } catch (err) {
     clearInterval(jwksTimer);
+    clearInterval(purgeTimer);
     server?.close();
     database?.close();
     await emulator?.close();

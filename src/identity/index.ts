@@ -56,6 +56,11 @@ export type EmulatorOptions = {
   devRoutes?: boolean;
   /** Structured log sink; default: JSON lines on stderr for warnings and errors. */
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * How many received requests `calls` keeps, oldest dropped first (default 10,000; 0 keeps
+   * none). Tests read them; a long-running emulator must not grow without bound.
+   */
+  maxRecordedCalls?: number;
 };
 
 export type SeedUserInput = {
@@ -91,7 +96,7 @@ export interface Emulator {
   handleDevSignIn(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** New kid; the old key stays in the JWKS only when keepOld. */
   rotateSigningKey(opts?: { keepOld?: boolean }): Promise<void>;
-  /** Every request received (management and JWKS), in arrival order; status is 0 until answered. */
+  /** Requests received (management and JWKS), in arrival order, the last `maxRecordedCalls` of them; status is 0 until answered. */
   readonly calls: RecordedCall[];
   clearCalls(): void;
   /** Returns a remover; the first matching rule wins. */
@@ -112,6 +117,7 @@ const defaultLog: NonNullable<EmulatorOptions['log']> = (level, message, fields)
 function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
+const DEFAULT_MAX_RECORDED_CALLS = 10_000;
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -150,7 +156,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     log: opts.log ?? defaultLog,
   });
   const mailbox = delivery instanceof Mailbox ? delivery : undefined;
-  const http = new EmulatorHttp(store, settings, opts.latencyMs ?? 0, opts.testDouble ?? true, authApi, refreshEnabled);
+  const http = new EmulatorHttp(store, settings, opts.latencyMs ?? 0, opts.maxRecordedCalls ?? DEFAULT_MAX_RECORDED_CALLS, opts.testDouble ?? true, authApi, refreshEnabled);
   const devSignIn = createDevSignIn(store);
   const server = createServer((req, res) => {
     if (opts.devRoutes && mailbox && req.url?.split('?')[0] === DEV_MAILBOX_PATH) {
