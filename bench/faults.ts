@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
-import { startEmulator, type Emulator, type FaultRule } from '../src/emulator/index.js';
+import { startEmulator, type Emulator, type FaultRule } from '../src/identity/index.js';
 import { createLogger } from '../src/logger.js';
 import { startServer } from '../src/server.js';
 

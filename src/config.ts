@@ -7,6 +7,9 @@ import { z } from 'zod';
 
 const DEFAULT_PASSAGE_API_URL = 'https://api.passage.id/v1';
 
+/** What the embedded identity service reads (validated by its own reader, src/identity/config.ts). */
+const IDENTITY_ENV = /^(IDENTITY_[A-Z_]+|SMTP_URL|EMAIL_FROM|PASSAGE_APP_ID|PASSAGE_API_KEY|NODE_ENV)$/;
+
 // An empty string in the environment means "unset": shells and .env files produce them easily.
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
@@ -68,6 +71,7 @@ const envSchema = z.object({
   GRAPHQL_INTROSPECTION: optional(booleanFlag),
   ROLES_FILE: optional(z.string()),
   EMULATOR_DB: optional(z.string()),
+  IDENTITY: optional(z.enum(['embedded'])),
   CORS_ORIGINS: optional(originList),
   MAX_BODY_BYTES: optional(int(1024, 50_000_000)),
   QUERY_MAX_DEPTH: optional(int(1, 100)),
@@ -129,6 +133,12 @@ export type Config = Readonly<{
     timeoutMs: number;
   }> | null;
   emulator: Readonly<{ dbFile: string }>;
+  /**
+   * The identity service runs inside this process: always in dev mode (no Passage app), and in
+   * any mode with IDENTITY=embedded. `env` is handed to the identity service's own settings
+   * reader (its IDENTITY_*, SMTP_URL, EMAIL_FROM, PASSAGE_APP_ID/API_KEY and NODE_ENV).
+   */
+  identity: Readonly<{ embedded: boolean; env: Readonly<Record<string, string | undefined>> }>;
   http: Readonly<{
     maxBodyBytes: number;
     /** Exact origins that may call the API from a browser, with credentials. Empty: none. */
@@ -192,9 +202,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (set('PASSAGE_APP_ID') && !set('PASSAGE_API_KEY')) {
     problems.push('PASSAGE_API_KEY: required when PASSAGE_APP_ID is set');
   }
-  if (!set('PASSAGE_APP_ID') && (env['NODE_ENV'] ?? '').trim() === 'production') {
-    // The embedded emulator mints tokens for anyone who can read its file: development only.
-    problems.push('PASSAGE_APP_ID: required in production (without it the development emulator would start)');
+  const embedded = (env['IDENTITY'] ?? '').trim() === 'embedded';
+  if (!set('PASSAGE_APP_ID') && !embedded && (env['NODE_ENV'] ?? '').trim() === 'production') {
+    // Without an app and without IDENTITY=embedded, only the development identity service could start.
+    problems.push('PASSAGE_APP_ID: required in production unless IDENTITY=embedded runs the identity service in this process');
+  }
+  if (embedded && (set('PASSAGE_API_URL') || set('PASSAGE_JWKS_URL'))) {
+    problems.push('PASSAGE_API_URL, PASSAGE_JWKS_URL: not used with IDENTITY=embedded (the embedded identity service is the Passage app)');
   }
   if (!set('PASSAGE_APP_ID') && (set('PASSAGE_API_KEY') || set('PASSAGE_API_URL') || set('PASSAGE_JWKS_URL'))) {
     problems.push('PASSAGE_APP_ID: required when PASSAGE_API_KEY, PASSAGE_API_URL or PASSAGE_JWKS_URL is set');
@@ -229,6 +243,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         })
       : null,
     emulator: Object.freeze({ dbFile: e.EMULATOR_DB ?? './data/emulator.sqlite' }),
+    identity: Object.freeze({
+      embedded: embedded || !appId,
+      env: Object.freeze(Object.fromEntries(Object.entries(env).filter(([name]) => IDENTITY_ENV.test(name)))),
+    }),
     http: Object.freeze({
       maxBodyBytes: e.MAX_BODY_BYTES ?? 1_000_000,
       corsOrigins: Object.freeze(e.CORS_ORIGINS ?? []),

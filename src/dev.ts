@@ -1,5 +1,7 @@
+import type { ServerResponse } from 'node:http';
 import type { Config } from './config.js';
-import { startEmulator, type Emulator } from './emulator/index.js';
+import { loadIdentitySettings } from './identity/config.js';
+import { DEV_MAILBOX_PATH, startEmulator, type Emulator } from './identity/index.js';
 import type { ExtraRoutes } from './http/server.js';
 import { createStaticSite } from './http/static.js';
 import type { Logger } from './logger.js';
@@ -15,28 +17,37 @@ export const DEMO_USERS = [
 ] as const;
 
 /**
- * Dev mode: with no Passage app configured, run the emulator in-process on loopback, seed the
- * demo users, and point the configuration at it. The emulator keeps its own SQLite file, so
- * users, keys and tokens survive restarts.
+ * The identity service inside this process: dev mode (no Passage app configured) or
+ * IDENTITY=embedded. It listens on loopback only; passgraph talks to it over HTTP like to any
+ * Passage app. Dev mode defaults: refresh tokens on, RP ID `localhost`, passgraph's own origin as
+ * the WebAuthn origin, demo users seeded. Its SQLite file keeps users, keys and sessions.
  */
-export async function startDevPassage(config: Config, log: Logger): Promise<{ config: Config; emulator: Emulator }> {
-  const emulator = await startEmulator({
+export async function startEmbeddedIdentity(config: Config, log: Logger): Promise<{ config: Config; emulator: Emulator }> {
+  const settings = loadIdentitySettings(config.identity.env, {
+    authOrigin: `http://localhost:${config.port}`,
     dbFile: config.emulator.dbFile,
+    port: 0,
+  });
+  const dev = config.nodeEnv !== 'production';
+  const emulator = await startEmulator({
+    ...settings.options,
+    appName: settings.options.appName ?? (dev ? 'passgraph dev' : undefined),
     host: '127.0.0.1',
     port: 0,
-    authOrigin: `http://localhost:${config.port}`,
-    appName: 'passgraph dev',
-    // Nothing in dev mode reads the call log, and npm start may run for days.
-    maxRecordedCalls: 0,
+    // The mailbox is served by passgraph itself in dev (see devRoutes), not by the identity listener.
+    devRoutes: false,
+    log: (level, message, fields) => log[level](fields ?? {}, message),
   });
   const adminIds = [...config.adminUserIds];
-  for (const demo of DEMO_USERS) {
-    const user = await emulator.seedUser({ email: demo.email, status: 'active', devices: [{ friendlyName: demo.device, type: 'passkey' }] });
-    if (demo.admin) adminIds.push(user.id);
+  if (dev) {
+    for (const demo of DEMO_USERS) {
+      const user = await emulator.seedUser({ email: demo.email, status: 'active', devices: [{ friendlyName: demo.device, type: 'passkey' }] });
+      if (demo.admin) adminIds.push(user.id);
+    }
   }
   log.info(
-    { emulator: emulator.url, appId: emulator.appId, demoUsers: DEMO_USERS.map((u) => u.email) },
-    'dev mode: Passage emulator started; get a token with `npm run -s token -- member@example.com`',
+    { identity: emulator.url, emulator: emulator.url, appId: emulator.appId, rpId: emulator.rpId, origins: emulator.origins, ...(dev ? { demoUsers: DEMO_USERS.map((u) => u.email) } : {}) },
+    dev ? 'dev mode: identity service started; get a token with `npm run -s token -- member@example.com`' : 'identity service embedded',
   );
   return {
     emulator,
@@ -48,7 +59,7 @@ export async function startDevPassage(config: Config, log: Logger): Promise<{ co
         apiKey: emulator.apiKey,
         apiUrl: emulator.apiUrl,
         jwksUrl: emulator.jwksUrl,
-        timeoutMs: 5000,
+        timeoutMs: config.passage?.timeoutMs ?? 5000,
       }),
     }),
   };
@@ -62,7 +73,18 @@ export async function startDevPassage(config: Config, log: Logger): Promise<{ co
  */
 export function devRoutes(emulator: Emulator, consoleDir: string = CONSOLE_DIR): ExtraRoutes {
   const site = createStaticSite({ prefix: CONSOLE_PATH, root: consoleDir, missingPage: CONSOLE_NOT_BUILT });
-  return loopbackOnly(async (req, res, url) => (await site(req, res, url)) || emulator.handleDevSignIn(req, res));
+  return loopbackOnly(async (req, res, url) => {
+    if (await site(req, res, url)) return true;
+    if (url.pathname === DEV_IDENTITY_PATH && req.method === 'GET') {
+      sendJson(res, { url: emulator.url, appId: emulator.appId });
+      return true;
+    }
+    if (url.pathname === DEV_MAILBOX_PATH && req.method === 'GET' && emulator.mailbox) {
+      sendJson(res, { messages: emulator.mailbox.messages });
+      return true;
+    }
+    return emulator.handleDevSignIn(req, res);
+  });
 }
 
 /**
@@ -76,6 +98,15 @@ export function loopbackOnly(routes: ExtraRoutes): ExtraRoutes {
     if (!isLoopback(req.socket.remoteAddress) || !isLoopbackHost(req.headers.host)) return false;
     return routes(req, res, url);
   };
+}
+
+/** Where tools and tests find the embedded identity service: `{ url, appId }`. */
+export const DEV_IDENTITY_PATH = '/dev/identity';
+
+function sendJson(res: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
 }
 
 export function isLoopback(address: string | undefined): boolean {

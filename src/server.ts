@@ -5,8 +5,7 @@ import { createTokenVerifier } from './auth/token.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
-import { CONSOLE_PATH, devRoutes, startDevPassage } from './dev.js';
-import type { Emulator } from './emulator/index.js';
+import type { Emulator } from './identity/index.js';
 import type { Logger } from './logger.js';
 import { PassageClient } from './passage/client.js';
 import { Metrics } from './metrics.js';
@@ -28,7 +27,9 @@ export type RunningServer = {
 export async function startServer(initial: Config, log: Logger): Promise<RunningServer> {
   let config = initial;
   let emulator: Emulator | null = null;
-  if (!config.passage) ({ config, emulator } = await startDevPassage(config, log));
+  // Loaded only when embedded, so a deployment against a separate identity service never loads it.
+  const dev = config.identity.embedded ? await import('./dev.js') : undefined;
+  if (dev) ({ config, emulator } = await dev.startEmbeddedIdentity(config, log));
   const passageConfig = config.passage!;
 
   let database: Database | undefined;
@@ -65,7 +66,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     });
     metrics.watchBreakers(() => passage.breakerStates());
     // The console and its sign-in are for trying things out; production never gets them.
-    const routes = emulator && config.nodeEnv !== 'production' ? devRoutes(emulator) : undefined;
+    const routes = dev && emulator && config.nodeEnv !== 'production' ? dev.devRoutes(emulator) : undefined;
     const app = await createApp({ config, log, database, passage, tokens }, { routes, metrics });
 
     // Expired idempotency keys go in bounded batches; the timer is the process's, not the app's.
@@ -87,7 +88,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}`;
     log.info({ url: `${url}/graphql` }, 'passgraph ready');
-    if (routes) log.info({ console: `${url}${CONSOLE_PATH}` }, 'dev mode: web console (sign in at /dev/sign-in)');
+    if (dev && routes) log.info({ console: `${url}${dev.CONSOLE_PATH}` }, 'dev mode: web console (sign in at /dev/sign-in)');
 
     // Never awaited: requests are served from what the directory holds while it syncs.
     app.directorySync.start();

@@ -39,6 +39,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true', ...app }).introspection).toBe(true);
   });
 
+  it('accepts production without a Passage app when IDENTITY=embedded runs the identity service', () => {
+    const config = loadConfig({ NODE_ENV: 'production', IDENTITY: 'embedded', SMTP_URL: 'smtp://mail.example.com', IDENTITY_RP_ID: 'example.com', PORT: '4000' });
+    expect(config.identity.embedded).toBe(true);
+    expect(config.identity.env).toEqual({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example.com', IDENTITY_RP_ID: 'example.com' });
+    expect(loadConfig({ PASSAGE_APP_ID: 'app', PASSAGE_API_KEY: 'key' }).identity.embedded).toBe(false);
+  });
+
   it('refuses production without a Passage app (the emulator is for development)', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
-import { startEmulator } from '../src/emulator/index.js';
+import { startEmulator } from '../src/identity/index.js';
 import { ensureParentDir } from '../src/files.js';
 
 describe('every file opener creates its folder first', () => {

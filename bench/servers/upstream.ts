@@ -1,4 +1,4 @@
-import { startEmulator } from '../../src/emulator/index.js';
+import { startEmulator } from '../../src/identity/index.js';
 import { serveIpc } from '../lib/ipc.js';
 
 /**

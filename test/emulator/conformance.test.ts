@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../../src/identity/index.js';
 import { apiClient, makeTempDir, responseSchema, schemaProblems, specOperations, type Reply } from './support.js';
 
 const USERS = '/apps/{app_id}/users';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../../src/identity/index.js';
 import { apiClient, makeTempDir } from './support.js';
 
 describe('fault injection, latency and recorded calls', () => {

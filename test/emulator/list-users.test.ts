@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type PassageUserWire } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator, type PassageUserWire } from '../../src/identity/index.js';
 import { apiClient } from './support.js';
 
 describe('GET /users (list, filters, paging, order)', () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Emulator } from '../../src/emulator/index.js';
+import type { Emulator } from '../../src/identity/index.js';
 
 export type Reply = { status: number; text: string; body: any; headers: Headers };
 

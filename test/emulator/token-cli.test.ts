@@ -3,14 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { startEmulator, type Emulator } from '../../src/identity/index.js';
 import { makeTempDir } from './support.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 async function runCli(dbFile: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)('npx', ['tsx', 'src/emulator/token-cli.ts', ...args], {
+    const { stdout, stderr } = await promisify(execFile)('npx', ['tsx', 'src/identity/token-cli.ts', ...args], {
       cwd: projectRoot,
       env: { ...process.env, EMULATOR_DB: dbFile },
       timeout: 15_000,

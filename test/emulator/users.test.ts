@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { EmulatorStore } from '../../src/emulator/store.js';
+import { startEmulator, type Emulator } from '../../src/identity/index.js';
+import { EmulatorStore } from '../../src/identity/store.js';
 import { apiClient, makeTempDir } from './support.js';
 
 describe('user management semantics', () => {

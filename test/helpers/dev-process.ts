@@ -25,8 +25,8 @@ export function devEnv(dir: string): NodeJS.ProcessEnv {
 export function startDevProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; logs: Array<{ level?: number; msg?: string }> }> {
   const outDir = join('dist', `test-${process.pid}-${builds++}`);
   const build = spawnSync('node_modules/.bin/esbuild', [
-    'src/main.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', '--target=node20',
-    `--outfile=${join(outDir, 'main.js')}`, '--log-level=warning',
+    'src/main.ts', '--bundle', '--splitting', '--platform=node', '--format=esm', '--packages=external', '--target=node20',
+    `--outdir=${outDir}`, '--log-level=warning',
   ], { encoding: 'utf8' });
   if (build.status !== 0) return Promise.reject(new Error(`build failed: ${build.stderr}`));
   const child = spawn(process.execPath, [join(outDir, 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -52,5 +52,5 @@ export function startDevProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildP
 
 /** `npm run -s token -- <email>` against the same EMULATOR_DB. */
 export function mintDevToken(env: NodeJS.ProcessEnv, email: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/emulator/token-cli.ts', email], { env, encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/identity/token-cli.ts', email], { env, encoding: 'utf8', timeout: 30_000 });
 }

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomInt } from 'node:crypto';
-import { ensureParentDir } from '../files.js';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ApiError, badRequest, userNotFound } from './errors.js';
 
 export type UserStatus = 'active' | 'inactive' | 'pending';
@@ -71,7 +72,7 @@ export type AppSettings = {
   createdAt: string;
 };
 
-export type SigningKeyRow = { kid: string; private_jwk: string; public_jwk: string; created_at: string; current: number };
+export type SigningKeyRow = { kid: string; private_jwk: string; public_jwk: string; created_at: string; current: number; retire_at: number | null };
 
 export type NewUser = {
   email?: string;
@@ -240,11 +241,64 @@ CREATE TABLE IF NOT EXISTS magic_links (
   created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS magic_links_user_id ON magic_links (user_id);
+-- Authentication API state. A passkey goes with its device row, so a device deleted through
+-- either API can no longer sign in.
+CREATE TABLE IF NOT EXISTS passkeys (
+  device_id TEXT PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
+  cred_id TEXT NOT NULL UNIQUE,
+  public_key BLOB NOT NULL,
+  counter INTEGER NOT NULL,
+  transports TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS handshakes (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  challenge TEXT NOT NULL,
+  user_id TEXT,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS handshakes_expires_at ON handshakes (expires_at);
+-- No foreign key to users: a deleted user's refresh must answer user_not_found, not look unknown.
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+  hash TEXT PRIMARY KEY,
+  family TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens (family);
+CREATE INDEX IF NOT EXISTS refresh_tokens_user_id ON refresh_tokens (user_id);
+CREATE TABLE IF NOT EXISTS auth_links (
+  id TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  purpose TEXT NOT NULL,
+  new_identifier TEXT NOT NULL DEFAULT '',
+  expires_at INTEGER NOT NULL,
+  activated_at INTEGER,
+  status_claimed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS one_time_codes (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  used_at INTEGER
+);
 `;
 
 /** The emulator's whole state: one SQLite file shared by the HTTP server and the token CLI. */
+/** The identity service's own copy of passgraph's rule (it imports nothing from passgraph). */
+function ensureParentDir(file: string): void {
+  if (file === '' || file === ':memory:' || file.startsWith('file::memory:')) return;
+  mkdirSync(dirname(file), { recursive: true });
+}
+
 export class EmulatorStore {
-  private readonly db: Database.Database;
+  /** Shared with the Authentication API's store (`auth/store.ts`): one file, one connection. */
+  readonly db: Database.Database;
   // Prepared once per SQL text: preparing on every call was most of the emulator's CPU per request.
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -265,6 +319,9 @@ export class EmulatorStore {
     // The dev server and the token CLI may hold the file at the same time.
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    // Files from before key retirement: add the column in place.
+    const keyColumns = db.prepare('PRAGMA table_info(signing_keys)').all() as Array<{ name: string }>;
+    if (!keyColumns.some((c) => c.name === 'retire_at')) db.exec('ALTER TABLE signing_keys ADD COLUMN retire_at INTEGER');
     // SQLite's LIKE ignores ASCII case; Passage's (Postgres-backed) filter is assumed not to.
     db.function('passage_like', { deterministic: true }, (value: unknown, pattern: unknown) =>
       this.likeRegex(String(pattern)).test(String(value)) ? 1 : 0,
@@ -343,13 +400,20 @@ export class EmulatorStore {
     return this.stmt('SELECT * FROM signing_keys WHERE current = 1').get() as SigningKeyRow | undefined;
   }
 
+  /** The current key and the previous ones still inside their grace period. */
   publishedKeys(): SigningKeyRow[] {
-    return this.stmt('SELECT * FROM signing_keys ORDER BY created_at DESC').all() as SigningKeyRow[];
+    return this.stmt('SELECT * FROM signing_keys WHERE current = 1 OR retire_at IS NULL OR retire_at > ? ORDER BY created_at DESC').all(Date.now()) as SigningKeyRow[];
   }
 
-  addKey(key: { kid: string; privateJwk: string; publicJwk: string }, keepOld: boolean): void {
+  /**
+   * A new current key. The old ones are dropped, kept (`keepOld`), or kept until `retireAfterMs`
+   * from now so tokens they signed stay verifiable until they expire.
+   */
+  addKey(key: { kid: string; privateJwk: string; publicJwk: string }, keepOld: boolean, retireAfterMs?: number): void {
     this.db.transaction(() => {
-      this.stmt(keepOld ? 'UPDATE signing_keys SET current = 0' : 'DELETE FROM signing_keys').run();
+      this.stmt("DELETE FROM signing_keys WHERE current = 0 AND retire_at IS NOT NULL AND retire_at <= ?").run(Date.now());
+      if (retireAfterMs !== undefined) this.stmt('UPDATE signing_keys SET retire_at = ? WHERE current = 1').run(Date.now() + retireAfterMs);
+      this.stmt(keepOld || retireAfterMs !== undefined ? 'UPDATE signing_keys SET current = 0' : 'DELETE FROM signing_keys').run();
       this.stmt('INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at, current) VALUES (?, ?, ?, ?, 1)')
         .run(key.kid, key.privateJwk, key.publicJwk, nowStamp());
     })();
@@ -447,12 +511,16 @@ export class EmulatorStore {
 
   /** Devices and magic links go with the user (foreign keys cascade). */
   deleteUser(id: string): void {
+    // Refresh tokens stay until they expire, so a refresh names the reason (user_not_found).
     if (this.stmt('DELETE FROM users WHERE id = ?').run(id).changes === 0) throw userNotFound();
   }
 
   revokeTokens(id: string): void {
     this.requireUserRow(id);
-    this.stmt('UPDATE users SET tokens_revoked_at = ? WHERE id = ?').run(nowStamp(), id);
+    this.db.transaction(() => {
+      this.stmt('UPDATE users SET tokens_revoked_at = ? WHERE id = ?').run(nowStamp(), id);
+      this.stmt('DELETE FROM refresh_tokens WHERE user_id = ?').run(id);
+    })();
   }
 
   tokensRevokedAt(id: string): string | undefined {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ApiError, badRequest } from './errors.js';
 import { publicJwks, rsaPublicKeyBase64 } from './keys.js';
+import type { AuthApi } from './auth/router.js';
 import { paginationLinks, parseListUsersQuery } from './list-query.js';
 import { checkPhone, normalizeEmail, type AppSettings, type EmulatorStore, type PassageUserWire } from './store.js';
 
@@ -149,6 +150,10 @@ export class EmulatorHttp {
     private readonly settings: AppSettings,
     latencyMs: number,
     private readonly maxRecordedCalls: number,
+    /** Call log and fault injection: test doubles, off in a real start. */
+    private readonly testDouble: boolean,
+    private readonly authApi?: AuthApi,
+    private readonly refreshEnabled = false,
   ) {
     this.latencyMs = latencyMs;
     this.apiKeyDigest = digest(settings.apiKey);
@@ -156,6 +161,7 @@ export class EmulatorHttp {
   }
 
   injectFault(rule: FaultRule): () => void {
+    if (!this.testDouble) throw new Error('fault injection is a test feature: start the identity service with testDouble');
     const active = { ...rule, remaining: rule.times ?? Number.POSITIVE_INFINITY };
     this.faults.push(active);
     return () => {
@@ -195,7 +201,7 @@ export class EmulatorHttp {
       status: 0,
       at: Date.now(),
     };
-    this.record(call);
+    if (this.testDouble) this.record(call);
 
     const appPrefix = `/v1/apps/${this.settings.appId}`;
     const relative = path === appPrefix || path.startsWith(`${appPrefix}/`) ? path.slice(appPrefix.length) : undefined;
@@ -212,6 +218,31 @@ export class EmulatorHttp {
     const isJwks = relative === JWKS_PATH;
     if (this.latencyMs > 0 && !isJwks) await this.sleep(this.latencyMs);
     if (this.closing) return;
+
+    const cors = this.authApi?.corsHeaders(req.headers) ?? {};
+    const claimed =
+      this.authApi !== undefined &&
+      relative !== undefined &&
+      !this.authorized(req.headers.authorization) &&
+      this.authApi.claims(method, relative, { query: url.searchParams, body: parsed.ok ? parsed.value : undefined, hasAuthorization: req.headers.authorization !== undefined });
+    if (this.authApi && claimed) {
+      const answer = await this.authApi.handle({
+        method,
+        relative,
+        query: url.searchParams,
+        headers: req.headers,
+        ip: req.socket.remoteAddress ?? 'unknown',
+        rawBytes: raw === undefined ? Number.POSITIVE_INFINITY : Buffer.byteLength(raw),
+        body: () => {
+          if (raw === undefined) throw badRequest('body: request body is too large.');
+          if (!parsed.ok) throw badRequest('body: request body must be valid JSON.');
+          return parsed.value ?? {};
+        },
+      });
+      call.status = answer.status;
+      if (!this.closing) send(res, answer);
+      return;
+    }
 
     let reply: Reply;
     try {
@@ -230,7 +261,7 @@ export class EmulatorHttp {
       reply = { status: apiError.status, body: apiError.toBody() };
     }
     call.status = reply.status;
-    send(res, reply);
+    send(res, { ...reply, headers: { ...reply.headers, ...cors } });
   }
 
   /** Keeps the last `maxRecordedCalls`; the call object is still filled in when not kept. */
@@ -265,6 +296,7 @@ export class EmulatorHttp {
     const segments = path.split('/').filter(Boolean);
     const [version, apps, appId, ...rest] = segments;
     if (version !== 'v1' || apps !== 'apps' || appId === undefined) throw new ApiError(404, 'not_found', 'Not found');
+    if (appId !== this.settings.appId) throw new ApiError(404, 'app_not_found', 'App not found');
     for (const route of this.routes) {
       if (route.method !== method || route.pattern.length !== rest.length) continue;
       const params: Record<string, string> = {};
@@ -427,7 +459,7 @@ export class EmulatorHttp {
       role: 'owner',
       rsa_public_key: rsaPublicKeyBase64(this.store),
       session_timeout_length: s.tokenTtlSeconds,
-      refresh_enabled: false,
+      refresh_enabled: this.refreshEnabled,
       refresh_absolute_lifetime: 0,
       refresh_inactivity_lifetime: 0,
       allowed_identifier: 'both',

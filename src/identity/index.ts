@@ -1,11 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { noDelivery, Mailbox, type Delivery } from './auth/delivery.js';
+import { DEFAULT_LIMITS, Limits, type LimitSettings } from './auth/limits.js';
+import { AuthApi } from './auth/router.js';
+import { AuthStore } from './auth/store.js';
 import { createDevSignIn } from './dev-sign-in.js';
 import { ensureSigningKey, mintToken, rotateSigningKey, type MintOptions } from './keys.js';
 import { EmulatorHttp, type FaultRule, type RecordedCall } from './server.js';
 import { EmulatorStore, type PassageUserWire, type UserStatus } from './store.js';
 
 export type { FaultRule, RecordedCall } from './server.js';
+export { Mailbox, SmtpDelivery, type Delivery, type Message } from './auth/delivery.js';
 export type { MintOptions } from './keys.js';
 export { AUTH_COOKIE, DEV_SIGN_IN_PATH, DEV_SIGN_OUT_PATH } from './dev-sign-in.js';
 export type { MagicLinkWire, PassageDeviceWire, PassageUserListItemWire, PassageUserWire, UserStatus } from './store.js';
@@ -30,6 +35,27 @@ export type EmulatorOptions = {
   tokenTtlSeconds?: number;
   /** Added to every management response (not JWKS), default 0. */
   latencyMs?: number;
+  /** WebAuthn relying party id; default: the host name of authOrigin. */
+  rpId?: string;
+  /** Origins allowed for ceremonies and CORS; default [authOrigin]. */
+  origins?: string[];
+  /** Refresh tokens in every auth_result (default false, as Passage's default). */
+  refreshEnabled?: boolean;
+  /** Absolute refresh-token lifetime, default 30 days. */
+  refreshLifetimeSeconds?: number;
+  /** How magic links and codes are sent; default: an in-memory mailbox (development and tests). */
+  delivery?: Delivery | 'none';
+  /** Magic-link and code lifetime, default 300 s (Passage's default). */
+  messageTtlSeconds?: number;
+  /** WebAuthn challenge lifetime, default 300 s. */
+  challengeTtlSeconds?: number;
+  limits?: LimitSettings;
+  /** Call log and fault injection; default true (the test double). A real start passes false. */
+  testDouble?: boolean;
+  /** Serve `/dev/mailbox` (loopback only). Never in production. */
+  devRoutes?: boolean;
+  /** Structured log sink; default: JSON lines on stderr for warnings and errors. */
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /**
    * How many received requests `calls` keeps, oldest dropped first (default 10,000; 0 keeps
    * none). Tests read them; a long-running emulator must not grow without bound.
@@ -55,6 +81,10 @@ export interface Emulator {
   readonly appId: string;
   readonly apiKey: string;
   readonly authOrigin: string;
+  readonly rpId: string;
+  readonly origins: readonly string[];
+  /** The dev mailbox when delivery is the in-memory one. */
+  readonly mailbox: Mailbox | undefined;
   mintToken(userId: string, opts?: MintOptions): Promise<string>;
   /** Idempotent by identifier: returns the existing user when the email or phone is known. */
   seedUser(input: SeedUserInput): Promise<PassageUserWire>;
@@ -78,6 +108,15 @@ export interface Emulator {
 }
 
 export const DEFAULT_AUTH_ORIGIN = 'http://localhost:4000';
+export const DEV_MAILBOX_PATH = '/dev/mailbox';
+
+const defaultLog: NonNullable<EmulatorOptions['log']> = (level, message, fields) => {
+  if (level !== 'info') process.stderr.write(`${JSON.stringify({ level, msg: message, ...fields })}\n`);
+};
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
 const DEFAULT_MAX_RECORDED_CALLS = 10_000;
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -100,9 +139,33 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     issuer: opts.issuer,
     tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600,
   });
-  const http = new EmulatorHttp(store, settings, opts.latencyMs ?? 0, opts.maxRecordedCalls ?? DEFAULT_MAX_RECORDED_CALLS);
+  const authOrigin = settings.authOrigin;
+  const rpId = opts.rpId ?? new URL(authOrigin).hostname;
+  const origins = opts.origins ?? [authOrigin];
+  const delivery = opts.delivery === 'none' ? noDelivery : (opts.delivery ?? new Mailbox());
+  const refreshEnabled = opts.refreshEnabled ?? false;
+  const authApi = new AuthApi({
+    store,
+    auth: new AuthStore(store),
+    settings,
+    webauthn: { rpId, origins, rpName: settings.appName, challengeTtlMs: (opts.challengeTtlSeconds ?? 300) * 1000 },
+    refresh: { enabled: refreshEnabled, lifetimeSeconds: opts.refreshLifetimeSeconds ?? 30 * 24 * 3600 },
+    delivery,
+    limits: new Limits(opts.limits ?? DEFAULT_LIMITS),
+    messageTtlSeconds: opts.messageTtlSeconds ?? 300,
+    log: opts.log ?? defaultLog,
+  });
+  const mailbox = delivery instanceof Mailbox ? delivery : undefined;
+  const http = new EmulatorHttp(store, settings, opts.latencyMs ?? 0, opts.maxRecordedCalls ?? DEFAULT_MAX_RECORDED_CALLS, opts.testDouble ?? true, authApi, refreshEnabled);
   const devSignIn = createDevSignIn(store);
   const server = createServer((req, res) => {
+    if (opts.devRoutes && mailbox && req.url?.split('?')[0] === DEV_MAILBOX_PATH) {
+      const allowed = req.method === 'GET' && isLoopback(req.socket.remoteAddress);
+      const text = allowed ? JSON.stringify({ messages: mailbox.messages }) : JSON.stringify({ code: 'not_found', error: 'Not found' });
+      res.writeHead(allowed ? 200 : 404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(text);
+      return;
+    }
     devSignIn(req, res).then(
       (handled) => {
         if (!handled) http.handle(req, res);
@@ -119,7 +182,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     throw error;
   }
 
-  const { appId, apiKey, authOrigin } = settings;
+  const { appId, apiKey } = settings;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   let closed: Promise<void> | undefined;
@@ -131,6 +194,9 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     appId,
     apiKey,
     authOrigin,
+    rpId,
+    origins,
+    mailbox,
     mintToken: (userId, mintOpts) => mintToken(store, userId, mintOpts),
     seedUser: async (input) => {
       const existing =
@@ -145,7 +211,9 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     },
     findUserByIdentifier: (identifier) => store.findUserByIdentifier(identifier),
     handleDevSignIn: devSignIn,
-    rotateSigningKey: (rotateOpts) => rotateSigningKey(store, rotateOpts?.keepOld ?? false),
+    rotateSigningKey: async (rotateOpts) => {
+      await rotateSigningKey(store, rotateOpts?.keepOld ?? false);
+    },
     get calls() {
       return http.calls;
     },

@@ -23,8 +23,10 @@ export async function ensureSigningKey(store: EmulatorStore): Promise<void> {
   if (!store.currentKey()) store.addKey(await createSigningKey(), true);
 }
 
-export async function rotateSigningKey(store: EmulatorStore, keepOld: boolean): Promise<void> {
-  store.addKey(await createSigningKey(), keepOld);
+export async function rotateSigningKey(store: EmulatorStore, keepOld: boolean, retireAfterSeconds?: number): Promise<string> {
+  const key = await createSigningKey();
+  store.addKey(key, keepOld, retireAfterSeconds === undefined ? undefined : retireAfterSeconds * 1000);
+  return key.kid;
 }
 
 export function publicJwks(store: EmulatorStore): { keys: JWK[] } {
