@@ -22,6 +22,7 @@ import { PassageReader } from './passage/cache.js';
 import { auditDenials } from './graphql/audit-denials.js';
 import { idempotency } from './graphql/idempotency.js';
 import { IdempotencyService } from './services/idempotency.js';
+import { operationRecord } from './graphql/operation-record.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -101,6 +102,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       ApolloServerPluginCacheControlDisabled(),
       ...limits.plugins,
       metrics.apolloPlugin(),
+      operationRecord(),
       auditDenials(deps.database),
       idempotency(new IdempotencyService({ database: deps.database })),
       {

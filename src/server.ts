@@ -10,6 +10,7 @@ import type { Emulator } from './emulator/index.js';
 import type { Logger } from './logger.js';
 import { PassageClient } from './passage/client.js';
 import { Metrics } from './metrics.js';
+import { startTracing } from './tracing/index.js';
 
 export type RunningServer = {
   url: string;
@@ -27,6 +28,9 @@ export type RunningServer = {
 /** Everything `npm start` does except reading the environment and handling signals. */
 export async function startServer(initial: Config, log: Logger): Promise<RunningServer> {
   let config = initial;
+  // First, so the emulator's and the app's work is traced from the start.
+  const stopTracing = config.tracing ? await startTracing(config.tracing) : async () => {};
+  if (config.tracing) log.info({ endpoint: config.tracing.endpoint }, 'tracing: exporting spans over OTLP/HTTP');
   let emulator: Emulator | null = null;
   if (!config.passage) ({ config, emulator } = await startDevPassage(config, log));
   const passageConfig = config.passage!;
@@ -98,6 +102,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
         await app.stop();
         await emulator?.close();
         db.close();
+        await stopTracing();
       },
     };
   } catch (err) {
@@ -105,6 +110,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     server?.close();
     database?.close();
     await emulator?.close();
+    await stopTracing();
     throw err;
   }
 }

@@ -7,6 +7,8 @@ import type { GraphQLContext, RequestInfo } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import { landingPageHtml } from './landing-page.js';
 import { OBSERVATION, type Observation } from '../metrics.js';
+import { logAccess, REQUEST_RECORD, type RequestRecord } from './access-log.js';
+import { traceGraphQL, traceRequest } from './trace.js';
 
 export type RequestHandlerOptions = {
   apollo: ApolloServer<GraphQLContext>;
@@ -60,17 +62,28 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
     res.once('finish', () => {
       if (observed.graphql) opts.metrics?.observeRequest(observed.observation, res.statusCode, (performance.now() - started) / 1000);
     });
-    handle(req, res, requestId, observed).catch((err: unknown) => {
-      if (err instanceof HttpError) {
-        sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] });
-        return;
-      }
-      opts.log.error({ err, requestId }, 'request failed');
-      sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    const record: RequestRecord = { errorCodes: [] };
+    const method = req.method ?? 'GET';
+    const path = pathOf(req.url);
+    // 'close' also comes when the client left early, so every request gets its line.
+    res.once('close', () => {
+      logAccess(opts.log, { requestId, method, path, status: res.statusCode, durationMs: performance.now() - started, completed: res.writableFinished, record });
     });
+    void traceRequest(req, res, { requestId, method, path }, () =>
+      handle(req, res, requestId, observed, record).catch((err: unknown) => {
+        if (err instanceof HttpError) {
+          record.errorCodes.push(err.code);
+          sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] });
+          return;
+        }
+        opts.log.error({ err, requestId }, 'request failed');
+        record.errorCodes.push('INTERNAL_SERVER_ERROR');
+        sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      }),
+    );
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, observed: Observed): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, observed: Observed, record: RequestRecord): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
 
@@ -101,14 +114,24 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
     }
     const body = method === 'POST' ? await readBody(req, res, headers.get('content-type')) : undefined;
 
-    const response = await opts.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method, headers, search: url.search, body },
-      context: async () => {
-        const context = await opts.context({ requestId, headers: { authorization: req.headers.authorization, cookie: req.headers.cookie, idempotencyKey: headerValue(req.headers['idempotency-key']) } });
-        (context as unknown as Record<symbol, Observation>)[OBSERVATION] = observed.observation;
-        return context;
-      },
-    });
+    const response = await traceGraphQL(record, () =>
+      opts.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method, headers, search: url.search, body },
+        context: async () => {
+          const context = await opts
+            .context({ requestId, headers: { authorization: req.headers.authorization, cookie: req.headers.cookie, idempotencyKey: headerValue(req.headers['idempotency-key']) } })
+            .catch((err: unknown) => {
+              // Refused before GraphQL ran (a bad token, a busy database): no plugin sees it.
+              const code = (err as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+              record.errorCodes.push(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
+              throw err;
+            });
+          (context as unknown as Record<symbol, Observation>)[OBSERVATION] = observed.observation;
+          (context as unknown as Record<symbol, RequestRecord>)[REQUEST_RECORD] = record;
+          return context;
+        },
+      }),
+    );
 
     for (const [key, value] of response.headers) {
       // Keep our Vary: Origin when Apollo varies on something too.
@@ -248,6 +271,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   }
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(body));
+}
+
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const query = raw.indexOf('?');
+  return (query === -1 ? raw : raw.slice(0, query)).slice(0, 200);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
