@@ -15,6 +15,8 @@ export type RequestRecord = {
 
 export type AccessEntry = {
   requestId: string;
+  /** Set when tracing is on. */
+  traceId: string | undefined;
   method: string;
   /** The path only: a query string may carry variables, and with them personal data. */
   path: string;
@@ -38,6 +40,7 @@ export function logAccess(log: Logger, entry: AccessEntry): void {
   const serverError = entry.status >= 500 || record.errorCodes.some((code) => SERVER_ERROR_CODES.has(code));
   const line = {
     requestId: entry.requestId,
+    ...(entry.traceId !== undefined ? { traceId: entry.traceId } : {}),
     method: entry.method,
     path: entry.path,
     status: entry.status,

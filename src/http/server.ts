@@ -65,12 +65,24 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
     const record: RequestRecord = { errorCodes: [] };
     const method = req.method ?? 'GET';
     const path = pathOf(req.url);
-    // 'close' also comes when the client left early, so every request gets its line.
+    let traceId: string | undefined;
+    // 'close' also comes when the client left early, so every request gets its line. It runs
+    // outside the request's trace context, so the trace id is handed over.
     res.once('close', () => {
-      logAccess(opts.log, { requestId, method, path, status: res.statusCode, durationMs: performance.now() - started, completed: res.writableFinished, record });
+      logAccess(opts.log, {
+        requestId,
+        traceId,
+        method,
+        path,
+        status: res.statusCode,
+        durationMs: performance.now() - started,
+        completed: res.writableFinished,
+        record,
+      });
     });
-    void traceRequest(req, res, { requestId, method, path }, () =>
-      handle(req, res, requestId, observed, record).catch((err: unknown) => {
+    void traceRequest(req, res, { requestId, method, path }, (id) => {
+      traceId = id;
+      return handle(req, res, requestId, observed, record).catch((err: unknown) => {
         if (err instanceof HttpError) {
           record.errorCodes.push(err.code);
           sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] });
@@ -79,8 +91,8 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
         opts.log.error({ err, requestId }, 'request failed');
         record.errorCodes.push('INTERNAL_SERVER_ERROR');
         sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      }),
-    );
+      });
+    });
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, observed: Observed, record: RequestRecord): Promise<void> {
@@ -119,7 +131,10 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
         httpGraphQLRequest: { method, headers, search: url.search, body },
         context: async () => {
           const context = await opts
-            .context({ requestId, headers: { authorization: req.headers.authorization, cookie: req.headers.cookie, idempotencyKey: headerValue(req.headers['idempotency-key']) } })
+            .context({
+              requestId,
+              headers: { authorization: req.headers.authorization, cookie: req.headers.cookie, idempotencyKey: headerValue(req.headers['idempotency-key']) },
+            })
             .catch((err: unknown) => {
               // Refused before GraphQL ran (a bad token, a busy database): no plugin sees it.
               const code = (err as { extensions?: { code?: unknown } } | null)?.extensions?.code;

@@ -6,12 +6,12 @@ import type { RequestRecord } from './access-log.js';
 // so a scan of random URLs cannot create unbounded span names.
 const ROUTES: ReadonlySet<string> = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
 
-/** The span of one HTTP request, with the request id; it ends when `serve` settles. */
+/** The span of one HTTP request, with the request id; it ends when `serve` settles. `serve` gets the trace id. */
 export function traceRequest(
   req: IncomingMessage,
   res: ServerResponse,
   info: { requestId: string; method: string; path: string },
-  serve: () => Promise<void>,
+  serve: (traceId: string | undefined) => Promise<void>,
 ): Promise<void> {
   const route = ROUTES.has(info.path) ? info.path : undefined;
   const attributes = {
@@ -22,7 +22,7 @@ export function traceRequest(
     'user_agent.original': req.headers['user-agent']?.slice(0, 200),
   };
   return tracing.inSpan(route ? `${info.method} ${route}` : info.method, attributes, (span) =>
-    serve().finally(() => {
+    serve(tracing.traceId()).finally(() => {
       span.setAttributes({ 'http.response.status_code': res.statusCode });
       if (res.statusCode >= 500) span.fail(`HTTP ${res.statusCode}`);
     }),
