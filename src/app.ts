@@ -23,6 +23,7 @@ import { auditDenials } from './graphql/audit-denials.js';
 import { idempotency } from './graphql/idempotency.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { operationRecord } from './graphql/operation-record.js';
+import { loadTrustedDocuments } from './http/trusted-documents.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -51,6 +52,7 @@ export type AppOptions = {
 export async function createApp(deps: AppDeps, options: AppOptions = {}): Promise<App> {
   const roles = new Roles(deps.config.rolesFile ? loadRolesFile(deps.config.rolesFile) : DEFAULT_ROLES);
   const metrics = options.metrics ?? new Metrics();
+  const trustedDocuments = deps.config.trustedDocumentsFile ? loadTrustedDocuments(deps.config.trustedDocumentsFile) : undefined;
   const { cache } = deps.config;
   const onLookup = (name: string, hit: boolean) => (hit ? metrics.cache.hit(name) : metrics.cache.miss(name));
   const reader = new PassageReader({
@@ -149,6 +151,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     corsOrigins: deps.config.http.corsOrigins,
     metrics,
     metricsEndpoint: deps.config.metrics.enabled ? { token: deps.config.metrics.token } : false,
+    trustedDocuments,
   });
 
   return {

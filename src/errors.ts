@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
+  // TRUSTED_DOCUMENTS is set and the request did not name a trusted document by its hash.
+  'PERSISTED_QUERY_REQUIRED',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 

@@ -9,6 +9,7 @@ import { landingPageHtml } from './landing-page.js';
 import { OBSERVATION, type Observation } from '../metrics.js';
 import { logAccess, REQUEST_RECORD, type RequestRecord } from './access-log.js';
 import { traceGraphQL, traceRequest } from './trace.js';
+import type { TrustedDocuments } from './trusted-documents.js';
 
 export type RequestHandlerOptions = {
   apollo: ApolloServer<GraphQLContext>;
@@ -25,6 +26,8 @@ export type RequestHandlerOptions = {
   metrics?: HttpMetrics;
   /** Serve GET /metrics; with a token, only to `Authorization: Bearer <token>`. Default off. */
   metricsEndpoint?: { token: string | undefined } | false;
+  /** Only these operations run, named by hash (TRUSTED_DOCUMENTS). Default: any operation. */
+  trustedDocuments?: TrustedDocuments;
 };
 
 export type HttpMetrics = {
@@ -124,11 +127,17 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const body = method === 'POST' ? await readBody(req, res, headers.get('content-type')) : undefined;
+    let body = method === 'POST' ? await readBody(req, res, headers.get('content-type')) : undefined;
+    let search = url.search;
+    if (opts.trustedDocuments) {
+      const trusted = opts.trustedDocuments.resolve(method, body, url.searchParams);
+      if (!trusted.ok) throw new HttpError(trusted.status, trusted.code, trusted.message);
+      ({ body, search } = trusted);
+    }
 
     const response = await traceGraphQL(record, () =>
       opts.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method, headers, search: url.search, body },
+        httpGraphQLRequest: { method, headers, search, body },
         context: async () => {
           const context = await opts
             .context({
