@@ -41,6 +41,8 @@ export type App = {
 export type AppOptions = {
   /** Extra HTTP routes beside /graphql; dev mode mounts the web console and the dev sign-in. */
   routes?: ExtraRoutes;
+  /** Dev mode: GraphiQL for a browser's GET /graphql. */
+  ide?: ExtraRoutes;
   /** The caller's registry when it also feeds it (Passage calls, process metrics); a fresh one otherwise. */
   metrics?: Metrics;
 };
@@ -147,6 +149,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
         throw toGraphQLError(err);
       }),
     routes: options.routes,
+    ide: options.ide,
     maxBodyBytes: deps.config.http.maxBodyBytes,
     corsOrigins: deps.config.http.corsOrigins,
     metrics,

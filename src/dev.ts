@@ -57,10 +57,11 @@ export async function startDevPassage(config: Config, log: Logger): Promise<{ co
  * passgraph's own origin so the cookie it sets is sent with the console's /graphql requests.
  * Never mounted when a real Passage app is configured.
  */
-export function devRoutes(emulator: Emulator, consoleDir: string = CONSOLE_DIR): ExtraRoutes {
-  const site = createStaticSite({ prefix: CONSOLE_PATH, root: consoleDir, missingPage: CONSOLE_NOT_BUILT });
+export function devRoutes(emulator: Emulator, opts: { consoleDir?: string; extra?: ExtraRoutes } = {}): ExtraRoutes {
+  const site = createStaticSite({ prefix: CONSOLE_PATH, root: opts.consoleDir ?? CONSOLE_DIR, missingPage: CONSOLE_NOT_BUILT });
   return async (req, res, url) => {
     if (await site(req, res, url)) return true;
+    if (opts.extra && (await opts.extra(req, res, url))) return true;
     // Anyone who reaches the sign-in page can become the demo admin, so with HOST=0.0.0.0 it
     // still answers only this machine.
     if (!isLoopback(req.socket.remoteAddress)) return false;

@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import { PassageClient } from './passage/client.js';
 import { Metrics } from './metrics.js';
 import { startTracing } from './tracing/index.js';
+import { createIde } from './http/ide.js';
 
 export type RunningServer = {
   url: string;
@@ -68,8 +69,9 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     });
     metrics.watchBreakers(() => passage.breakerStates());
     // The console and its sign-in are for trying things out; production never gets them.
-    const routes = emulator && config.nodeEnv !== 'production' ? devRoutes(emulator) : undefined;
-    const app = await createApp({ config, log, database, passage, tokens }, { routes, metrics });
+    const ide = emulator && config.nodeEnv !== 'production' ? createIde() : undefined;
+    const routes = emulator && ide ? devRoutes(emulator, { extra: ide.assets }) : undefined;
+    const app = await createApp({ config, log, database, passage, tokens }, { routes, metrics, ide: ide?.page });
 
     server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, app.handler);
     server.keepAliveTimeout = 5_000;
@@ -81,7 +83,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}`;
     log.info({ url: `${url}/graphql` }, 'passgraph ready');
-    if (routes) log.info({ console: `${url}${CONSOLE_PATH}` }, 'dev mode: web console (sign in at /dev/sign-in)');
+    if (routes) log.info({ console: `${url}${CONSOLE_PATH}`, graphiql: `${url}/graphql` }, 'dev mode: web console and GraphiQL (sign in at /dev/sign-in)');
 
     const srv = server;
     const db = database;

@@ -26,6 +26,8 @@ export type RequestHandlerOptions = {
   metrics?: HttpMetrics;
   /** Serve GET /metrics; with a token, only to `Authorization: Bearer <token>`. Default off. */
   metricsEndpoint?: { token: string | undefined } | false;
+  /** Dev mode: answers a browser's GET /graphql (GraphiQL); true when it answered. */
+  ide?: ExtraRoutes;
   /** Only these operations run, named by hash (TRUSTED_DOCUMENTS). Default: any operation. */
   trustedDocuments?: TrustedDocuments;
 };
@@ -116,6 +118,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
       if (opts.routes && (await opts.routes(req, res, url))) return;
       throw new HttpError(404, 'NOT_FOUND', 'Not found. GraphQL is served at /graphql.');
     }
+    if (opts.ide && method === 'GET' && (await opts.ide(req, res, url))) return;
     observed.graphql = true;
     if (cors(req, res, method)) return;
     if (method !== 'GET' && method !== 'POST') {
