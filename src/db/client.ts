@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import * as schema from './schema/index.js';
+import { ensureParentDir } from '../files.js';
 import { tracing } from '../tracing/index.js';
 
 /**
@@ -47,7 +46,7 @@ const isBusy = (err: unknown) =>
 const TRANSACTION_ATTRIBUTES = { 'db.system.name': 'sqlite', 'db.operation.name': 'BEGIN IMMEDIATE' };
 
 export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  ensureParentDir(file);
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
