@@ -120,4 +120,3 @@ function pathOf(url: string | undefined): string {
   const query = raw.indexOf('?');
   return (query === -1 ? raw : raw.slice(0, query)).slice(0, 200);
 }
-
