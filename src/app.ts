@@ -24,6 +24,7 @@ import { idempotency } from './graphql/idempotency.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { operationRecord } from './graphql/operation-record.js';
 import { loadTrustedDocuments } from './http/trusted-documents.js';
+import { responseSize } from './graphql/response-size.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -33,6 +34,8 @@ export type App = {
   services: Services;
   /** Counters for /metrics; a cache reports its hits and misses through `metrics.cache`. */
   metrics: Metrics;
+  /** Deletes one bounded batch of expired idempotency keys; the server process calls it on a timer. */
+  purgeIdempotencyKeys(): Promise<number>;
   /** Readiness turns false at once; in-flight requests finish. */
   beginShutdown(): void;
   stop(): Promise<void>;
@@ -68,7 +71,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   const memberships = new MembershipService({ database: deps.database, roles });
   const services: Services = {
     users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships }),
-    orgs: new OrgService({ database: deps.database, roles }),
+    orgs: new OrgService({ database: deps.database, roles, maxOwnedOrgs: deps.config.maxOrgsPerUser }),
     memberships,
     roles,
     reader,
@@ -81,7 +84,13 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   const verifier = cache.tokenMaxEntries > 0
     ? withTokenCache(deps.tokens, { cache: createMemoryCache(cache.tokenMaxEntries), keyPublished: deps.tokens.keyPublished, onLookup: (hit) => onLookup('verified_tokens', hit) })
     : deps.tokens;
-  const contextDeps: AppDeps = { ...deps, tokens: reportingFailures(verifier, (reason) => metrics.tokenFailure(reason)) };
+  const contextDeps: AppDeps = {
+    ...deps,
+    tokens: reportingFailures(verifier, (reason) => metrics.tokenFailure(reason)),
+    onUpstreamRefused: (reason) => metrics.budgetRefusal(reason),
+  };
+
+  const idempotencyKeys = new IdempotencyService({ database: deps.database });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -107,7 +116,9 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       metrics.apolloPlugin(),
       operationRecord(),
       auditDenials(deps.database),
-      idempotency(new IdempotencyService({ database: deps.database })),
+      // Before idempotency: an answer replaced for its size is stored replaced.
+      responseSize(),
+      idempotency(idempotencyKeys),
       {
         async requestDidStart() {
           return {
@@ -150,6 +161,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     routes: options.routes,
     ide: options.ide,
     maxBodyBytes: deps.config.http.maxBodyBytes,
+    maxResponseBytes: deps.config.maxResponseBytes,
     corsOrigins: deps.config.http.corsOrigins,
     metrics,
     metricsEndpoint: deps.config.metrics.enabled ? { token: deps.config.metrics.token } : false,
@@ -162,6 +174,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     apollo,
     services,
     metrics,
+    purgeIdempotencyKeys: () => idempotencyKeys.purgeExpired(),
     beginShutdown: () => {
       shuttingDown = true;
     },

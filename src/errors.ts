@@ -11,8 +11,11 @@ export const ERROR_CODES = [
   'BAD_USER_INPUT',
   'CONFLICT',
   'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_BUDGET_EXCEEDED',
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
+  'QUERY_TOO_COMPLEX',
+  'RESPONSE_TOO_LARGE',
   // TRUSTED_DOCUMENTS is set and the request did not name a trusted document by its hash.
   'PERSISTED_QUERY_REQUIRED',
   'INTERNAL_SERVER_ERROR',
@@ -85,12 +88,24 @@ export const upstreamUnavailable = (message = 'The identity provider is unavaila
   new AppError('UPSTREAM_UNAVAILABLE', message, reason === undefined ? {} : { reason });
 
 /**
+ * True for an input refusal made by our own validation, before any upstream call. Passage's own
+ * 400s carry `passageCode`: those requests reached Passage.
+ */
+export function refusedBeforeUpstream(err: unknown): boolean {
+  return err instanceof AppError && err.code === 'BAD_USER_INPUT' && err.details['passageCode'] === undefined;
+}
+
+/**
  * Translates a Passage failure into what the client may know: not-found and invalid input pass
  * through with their Passage code; every other failure is "Passage is unavailable".
  */
 export function fromPassageError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof PassageError) {
+    // Never sent: the request had used all the Passage calls one request may make.
+    if (err.code === 'budget_exceeded') {
+      return new AppError('UPSTREAM_BUDGET_EXCEEDED', 'This request needs more identity-provider calls than one request may make; ask for less at once.');
+    }
     if (err.status === 404) {
       return new AppError('NOT_FOUND', 'The user or device was not found in Passage.', {
         details: { passageCode: err.code },

@@ -5,7 +5,7 @@ import { createTokenVerifier } from './auth/token.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
-import { CONSOLE_PATH, devRoutes, startDevPassage } from './dev.js';
+import { CONSOLE_PATH, devRoutes, loopbackOnly, startDevPassage } from './dev.js';
 import type { Emulator } from './emulator/index.js';
 import type { Logger } from './logger.js';
 import { PassageClient } from './passage/client.js';
@@ -39,6 +39,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
   let database: Database | undefined;
   let server: Server | undefined;
   let jwksTimer: NodeJS.Timeout | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
   try {
     database = openDatabase(config.databaseFile, { busyTimeoutMs: config.sqliteBusyTimeoutMs });
     runMigrations(database);
@@ -68,10 +69,20 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
       onBreakerStateChange: (family, state) => log.warn({ family, state }, 'Passage circuit breaker changed state'),
     });
     metrics.watchBreakers(() => passage.breakerStates());
-    // The console and its sign-in are for trying things out; production never gets them.
+    // The console, GraphiQL and the sign-in are for trying things out, from this machine only;
+    // production never gets them.
     const ide = emulator && config.nodeEnv !== 'production' ? createIde() : undefined;
     const routes = emulator && ide ? devRoutes(emulator, { extra: ide.assets }) : undefined;
-    const app = await createApp({ config, log, database, passage, tokens }, { routes, metrics, ide: ide?.page });
+    const app = await createApp({ config, log, database, passage, tokens }, { routes, metrics, ide: ide ? loopbackOnly(ide.page) : undefined });
+
+    // Expired idempotency keys go in bounded batches; the timer is the process's, not the app's.
+    purgeTimer = setInterval(() => {
+      app.purgeIdempotencyKeys().then(
+        (purged) => purged > 0 && log.debug({ purged }, 'expired idempotency keys purged'),
+        (err: unknown) => log.warn({ err }, 'purging idempotency keys failed; retrying on the next run'),
+      );
+    }, config.idempotencyPurgeIntervalMs);
+    purgeTimer.unref();
 
     server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, app.handler);
     server.keepAliveTimeout = 5_000;
@@ -96,6 +107,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
       refreshJwks: () => tokens.refresh(),
       async close() {
         clearInterval(jwksTimer);
+        clearInterval(purgeTimer);
         app.beginShutdown();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
@@ -109,6 +121,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     };
   } catch (err) {
     clearInterval(jwksTimer);
+    clearInterval(purgeTimer);
     server?.close();
     database?.close();
     await emulator?.close();

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { PassageClient } from '../passage/client.js';
-import { extractToken, InvalidTokenError, JwksUnavailableError, type TokenVerifier } from '../auth/token.js';
+import { InvalidTokenError, JwksUnavailableError, tokenCandidates, verifyAny, type TokenVerifier } from '../auth/token.js';
 import DataLoader from 'dataloader';
 import type { Roles } from '../auth/roles.js';
 import type { Membership, MembershipService } from '../services/membership.js';
@@ -12,6 +12,9 @@ import type { PassageReader } from '../passage/cache.js';
 import type { AppRole, UserService } from '../services/user.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { PassageError } from '../passage/errors.js';
+import { UpstreamBudget, type BudgetRefusal } from '../passage/budget.js';
+import type { MutationOutcomes } from './idempotency.js';
+import type { ResponseBudget } from './response-size.js';
 
 /** Process-wide collaborators, built once by the caller of `createApp`. */
 export type AppDeps = {
@@ -20,6 +23,8 @@ export type AppDeps = {
   database: Database;
   passage: PassageClient;
   tokens: TokenVerifier;
+  /** Told when a request's Passage call is refused for lack of budget (metrics). */
+  onUpstreamRefused?: (reason: BudgetRefusal) => void;
 };
 
 export type Services = { users: UserService; orgs: OrgService; memberships: MembershipService; roles: Roles; reader: PassageReader };
@@ -38,9 +43,11 @@ export type GraphQLContext = {
    * Per-request facts gathered while resolving. An object, because Apollo copies the context
    * shallowly: a flag set through this reference is seen by the response plugins.
    */
-  flags: { staleData: boolean };
+  flags: { staleData: boolean; mutationOutcomes: MutationOutcomes; responseBudget: ResponseBudget };
   /** The request's `Idempotency-Key` header, when it had one. */
   idempotencyKey: string | undefined;
+  /** This request's allowance of Passage calls and its one deadline for them; services take it for their calls. */
+  upstream: UpstreamBudget;
   services: Services;
   passage: PassageClient;
   config: Config;
@@ -63,12 +70,19 @@ export type RequestInfo = {
  */
 export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
   const log = deps.log.child({ requestId: req.requestId });
-  const flags = { staleData: false };
-  const loaders = createLoaders({ ...services, onStale: () => (flags.staleData = true) });
+  const flags = { staleData: false, mutationOutcomes: [] as MutationOutcomes, responseBudget: { jsonBytes: 0, exceeded: false } };
+  // Started before the token is checked: a first-sight look-up of the viewer spends from it too.
+  const upstream = new UpstreamBudget({
+    maxCalls: deps.config.passageRequest.maxCalls,
+    deadlineMs: deps.config.passageRequest.budgetMs,
+    onRefused: deps.onUpstreamRefused,
+  });
+  const loaders = createLoaders({ ...services, budget: upstream, onStale: () => (flags.staleData = true) });
   const viewer = await resolveViewer(deps, services, req, log, loaders);
   return {
     flags,
     idempotencyKey: req.headers.idempotencyKey,
+    upstream,
     requestId: req.requestId,
     log,
     viewer,
@@ -81,11 +95,11 @@ export async function createContext(deps: AppDeps, services: Services, req: Requ
 }
 
 async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo, log: Logger, loaders: Loaders): Promise<Viewer | null> {
-  const token = extractToken(req.headers);
-  if (token === null) return null;
   let userId: string;
   try {
-    ({ userId } = await deps.tokens.verify(token));
+    const verified = await verifyAny(deps.tokens, tokenCandidates(req.headers));
+    if (verified === null) return null;
+    ({ userId } = verified);
   } catch (err) {
     if (err instanceof JwksUnavailableError) {
       log.error({ err: err.cause }, 'JWKS unavailable; cannot verify token');

@@ -24,6 +24,8 @@ export type RequestHandlerOptions = {
   landingPage: boolean;
   context: (req: RequestInfo) => Promise<GraphQLContext>;
   maxBodyBytes?: number;
+  /** Largest response body sent; a larger one is replaced by a 400 RESPONSE_TOO_LARGE. */
+  maxResponseBytes?: number;
   /** Tried before the 404 for paths other than /graphql (dev mode: console, sign-in); true when it answered. */
   routes?: ExtraRoutes;
   /** Origins a browser may call /graphql from, with credentials (the cookie). Default none. */
@@ -53,6 +55,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
     apollo: opts.apollo,
     context: opts.context,
     maxBodyBytes: opts.maxBodyBytes ?? 1_000_000,
+    maxResponseBytes: opts.maxResponseBytes,
     trustedDocuments: opts.trustedDocuments,
   });
   const metrics = opts.metricsEndpoint && opts.metrics ? metricsEndpoint(opts.metrics, opts.metricsEndpoint.token) : undefined;

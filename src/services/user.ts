@@ -2,7 +2,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { users, type UserRow } from '../db/schema/index.js';
 import { badUserInput, conflict, fromPassageError } from '../errors.js';
-import type { PassageClient } from '../passage/client.js';
+import type { CallOptions, PassageClient } from '../passage/client.js';
 import type { CreateMagicLinkInput, PassageMagicLink, PassageUser, PassageUserPage } from '../passage/types.js';
 import { audited, recordAudit, recordFailure, type AuditEntry } from './audit.js';
 import type { MembershipService } from './membership.js';
@@ -41,7 +41,9 @@ export type MagicLinkInput = {
  * Users: local rows (created just-in-time, never before Passage confirms the user exists), the
  * app-level role, and the admin operations that change Passage. Every admin operation calls
  * Passage first and writes locally only after Passage confirmed, in a short transaction with
- * its audit row; a Passage failure changes nothing here and is audited as a failure.
+ * its audit row; a Passage failure changes nothing here and is audited as a failure. Every
+ * method that calls Passage takes the calling request's budget of Passage calls and time last
+ * (`call`), so its calls spend from the same allowance as the request's reads.
  */
 export class UserService {
   readonly #database: Database;
@@ -106,6 +108,10 @@ export class UserService {
   async setAppRole(actor: Actor, id: string, role: AppRole): Promise<UserRow> {
     const entry = { actorId: actor.id, action: 'user.set_app_role', targetType: 'user', targetId: id };
     return audited(this.#database, entry, (tx) => {
+      // The configuration would keep them ADMIN whatever is stored: accepting would be a silent no-op.
+      if (role !== 'ADMIN' && this.#admins.has(id)) {
+        throw conflict('CONFIGURED_ADMIN', 'This user is an admin by configuration (ADMIN_USER_IDS); their role cannot be changed here.');
+      }
       tx.insert(users).values({ id }).onConflictDoNothing().run();
       const before = tx.select().from(users).where(eq(users.id, id)).get()!;
       const after = tx.update(users).set({ appRole: role, updatedAt: new Date() }).where(eq(users.id, id)).returning().get()!;
@@ -121,7 +127,7 @@ export class UserService {
 
   // --- Admin operations on Passage -------------------------------------------------------------
 
-  async list(opts: { first: number; after?: string | null; query?: string | null; status?: UserStatus | null }): Promise<PassageUserPage> {
+  async list(opts: { first: number; after?: string | null; query?: string | null; status?: UserStatus | null }, call: CallOptions = {}): Promise<PassageUserPage> {
     if (!Number.isInteger(opts.first) || opts.first < 1 || opts.first > 100) throw badUserInput('first', 'first must be between 1 and 100.');
     const cursor = opts.after ? decodeUsersCursor(opts.after) : { page: 0, createdBefore: undefined };
     // Passage's LIKE is case-sensitive and its identifiers are stored lower-cased; its wildcards
@@ -135,32 +141,32 @@ export class UserService {
         ...(cursor.createdBefore !== undefined ? { createdBefore: cursor.createdBefore } : {}),
         ...(query ? { identifier: `like:%${query}%` } : {}),
         ...(opts.status ? { status: opts.status } : {}),
-      }),
+      }, call),
     );
     await Promise.all(page.users.map((u) => this.#reader.putUser(u)));
     return page;
   }
 
-  async findByIdentifier(identifier: string): Promise<PassageUser | null> {
+  async findByIdentifier(identifier: string, call: CallOptions = {}): Promise<PassageUser | null> {
     const trimmed = identifier.trim();
     if (trimmed.includes('@')) validEmail(trimmed, 'identifier');
     else validPhone(trimmed, 'identifier');
     try {
-      return await this.#passage.getUserByIdentifier(trimmed);
+      return await this.#passage.getUserByIdentifier(trimmed, call);
     } catch (err) {
       if ((err as { status?: number }).status === 404) return null;
       throw fromPassageError(err);
     }
   }
 
-  async create(actor: Actor, input: UserInput): Promise<{ row: UserRow; passageUser: PassageUser }> {
+  async create(actor: Actor, input: UserInput, call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.create', targetType: 'user', targetId: input.email ?? input.phone ?? '' };
     return this.#admin(entry, async () => {
       const email = validEmail(input.email);
       const phone = validPhone(input.phone);
       const metadata = validMetadata(input.metadata);
       if (!email && !phone) throw badUserInput('email', 'email or phone is required.');
-      const passageUser = await this.#remoteWrite(() => this.#passage.createUser({ email, phone, userMetadata: metadata }));
+      const passageUser = await this.#remoteWrite(() => this.#passage.createUser({ email, phone, userMetadata: metadata }, call));
       await this.#reader.putUser(passageUser);
       const row = await audited(this.#database, { ...entry, targetId: passageUser.id }, (tx) => {
         tx.insert(users).values({ id: passageUser.id, status: passageUser.status }).onConflictDoNothing().run();
@@ -171,25 +177,25 @@ export class UserService {
     });
   }
 
-  async update(actor: Actor, id: string, input: UserInput): Promise<{ row: UserRow; passageUser: PassageUser }> {
+  async update(actor: Actor, id: string, input: UserInput, call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.update', targetType: 'user', targetId: id };
     return this.#admin(entry, async () => {
       const email = validEmail(input.email);
       const phone = validPhone(input.phone);
       const metadata = validMetadata(input.metadata);
-      const passageUser = await this.#remoteWrite(() => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }));
+      const passageUser = await this.#remoteWrite(() => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }, call));
       await this.#reader.putUser(passageUser);
       const row = await this.#afterConfirmed(entry, passageUser, { email, phone, metadata });
       return { row, passageUser };
     });
   }
 
-  async setStatus(actor: Actor, id: string, status: 'active' | 'inactive'): Promise<{ row: UserRow; passageUser: PassageUser }> {
+  async setStatus(actor: Actor, id: string, status: 'active' | 'inactive', call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const entry: AuditEntry = { actorId: actor.id, action: status === 'active' ? 'user.activate' : 'user.deactivate', targetType: 'user', targetId: id };
     return this.#admin(entry, async () => {
       if (status === 'inactive') await this.#assertRemovable(actor, id);
       const passageUser = await this.#remoteWrite(() =>
-        status === 'active' ? this.#passage.activateUser(id) : this.#passage.deactivateUser(id),
+        status === 'active' ? this.#passage.activateUser(id, call) : this.#passage.deactivateUser(id, call),
       );
       await this.#reader.putUser(passageUser);
       const row = await this.#afterConfirmed(entry, passageUser, { status: passageUser.status });
@@ -198,11 +204,11 @@ export class UserService {
   }
 
   /** Passage first; the local row and memberships (cascade) go only once Passage confirmed. */
-  async delete(actor: Actor, id: string): Promise<void> {
+  async delete(actor: Actor, id: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.delete', targetType: 'user', targetId: id };
     await this.#admin(entry, async () => {
       await this.#assertRemovable(actor, id);
-      await this.#remoteWrite(() => this.#passage.deleteUser(id));
+      await this.#remoteWrite(() => this.#passage.deleteUser(id, call));
       await this.#reader.invalidateUser(id);
       await this.#database.transaction((tx) => {
         const before = tx.select().from(users).where(eq(users.id, id)).get();
@@ -212,29 +218,29 @@ export class UserService {
     });
   }
 
-  async revokeDevice(actor: Actor, userId: string, deviceId: string): Promise<void> {
+  async revokeDevice(actor: Actor, userId: string, deviceId: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_device', targetType: 'device', targetId: deviceId, detail: null };
     await this.#admin(entry, async () => {
-      await this.#remoteWrite(() => this.#passage.deleteDevice(userId, deviceId));
+      await this.#remoteWrite(() => this.#passage.deleteDevice(userId, deviceId, call));
       await this.#reader.invalidateUser(userId);
       await this.#database.transaction((tx) => recordAudit(tx, { ...entry, before: { userId } }));
     });
   }
 
-  async revokeSessions(actor: Actor, userId: string): Promise<void> {
+  async revokeSessions(actor: Actor, userId: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_sessions', targetType: 'user', targetId: userId };
     await this.#admin(entry, async () => {
-      await this.#remoteWrite(() => this.#passage.revokeRefreshTokens(userId));
+      await this.#remoteWrite(() => this.#passage.revokeRefreshTokens(userId, call));
       await this.#database.transaction((tx) => recordAudit(tx, entry));
     });
   }
 
   /** The link's URL and secret go to the caller only: never into logs or audit rows. */
-  async createMagicLink(actor: Actor, input: MagicLinkInput): Promise<PassageMagicLink> {
+  async createMagicLink(actor: Actor, input: MagicLinkInput, call: CallOptions = {}): Promise<PassageMagicLink> {
     const entry: AuditEntry = { actorId: actor.id, action: 'magic_link.create', targetType: 'magic_link', targetId: '' };
     return this.#admin(entry, async () => {
       const request = validMagicLink(input);
-      const link = await this.#remoteWrite(() => this.#passage.createMagicLink(request));
+      const link = await this.#remoteWrite(() => this.#passage.createMagicLink(request, call));
       // A link to an unknown identifier creates the user in Passage.
       await this.#reader.invalidateUser(link.userId);
       await this.#database.transaction((tx) => {
