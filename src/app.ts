@@ -24,6 +24,8 @@ import { idempotency } from './graphql/idempotency.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { DirectoryService } from './services/directory.js';
 import { DirectorySync } from './services/directory-sync.js';
+import { operationRecord } from './graphql/operation-record.js';
+import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { responseSize } from './graphql/response-size.js';
 
 export type App = {
@@ -46,6 +48,8 @@ export type App = {
 export type AppOptions = {
   /** Extra HTTP routes beside /graphql; dev mode mounts the web console and the dev sign-in. */
   routes?: ExtraRoutes;
+  /** Dev mode: GraphiQL for a browser's GET /graphql. */
+  ide?: ExtraRoutes;
   /** The caller's registry when it also feeds it (Passage calls, process metrics); a fresh one otherwise. */
   metrics?: Metrics;
 };
@@ -57,6 +61,7 @@ export type AppOptions = {
 export async function createApp(deps: AppDeps, options: AppOptions = {}): Promise<App> {
   const roles = new Roles(deps.config.rolesFile ? loadRolesFile(deps.config.rolesFile) : DEFAULT_ROLES);
   const metrics = options.metrics ?? new Metrics();
+  const trustedDocuments = deps.config.trustedDocumentsFile ? loadTrustedDocuments(deps.config.trustedDocumentsFile) : undefined;
   const { cache } = deps.config;
   const onLookup = (name: string, hit: boolean) => (hit ? metrics.cache.hit(name) : metrics.cache.miss(name));
   const reader = new PassageReader({
@@ -125,6 +130,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       ApolloServerPluginCacheControlDisabled(),
       ...limits.plugins,
       metrics.apolloPlugin(),
+      operationRecord(),
       auditDenials(deps.database),
       // Before idempotency: an answer replaced for its size is stored replaced.
       responseSize(),
@@ -170,11 +176,13 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
         throw toGraphQLError(err);
       }),
     routes: options.routes,
+    ide: options.ide,
     maxBodyBytes: deps.config.http.maxBodyBytes,
     maxResponseBytes: deps.config.maxResponseBytes,
     corsOrigins: deps.config.http.corsOrigins,
     metrics,
     metricsEndpoint: deps.config.metrics.enabled ? { token: deps.config.metrics.token } : false,
+    trustedDocuments,
   });
 
   return {

@@ -56,6 +56,26 @@ const originList = z.string().transform((v, ctx) => {
   return [...new Set(origins)];
 });
 
+/** `key=value,key2=value2` (OpenTelemetry's format for OTEL_EXPORTER_OTLP_HEADERS), values URL-encoded. */
+const otlpHeaders = z.string().transform((v, ctx) => {
+  const headers: Record<string, string> = {};
+  for (const pair of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const key = eq > 0 ? pair.slice(0, eq).trim().toLowerCase() : '';
+    if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {
+      ctx.addIssue({ code: 'custom', message: 'must be key=value pairs separated by commas' });
+      return z.NEVER;
+    }
+    try {
+      headers[key] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `the value of "${key}" is not URL-encoded correctly` });
+      return z.NEVER;
+    }
+  }
+  return headers;
+});
+
 const envSchema = z.object({
   NODE_ENV: optional(z.enum(['development', 'production', 'test'])),
   PORT: optional(z.coerce.number().int().min(0).max(65535)),
@@ -102,6 +122,10 @@ const envSchema = z.object({
   TOKEN_CACHE_MAX: optional(int(0, 10_000_000)),
   DIRECTORY_SYNC_INTERVAL_MS: optional(int(50, 86_400_000)),
   DIRECTORY_SWEEP_INTERVAL_MS: optional(int(50, 86_400_000)),
+  TRUSTED_DOCUMENTS: optional(z.string()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(httpUrl),
+  OTEL_EXPORTER_OTLP_HEADERS: optional(otlpHeaders),
+  OTEL_SERVICE_NAME: optional(z.string().trim().min(1).max(100)),
 });
 
 /** Every variable the server reads; `.env.example` must list each (a test checks). */
@@ -172,6 +196,10 @@ export type Config = Readonly<{
     /** 0 turns the verified-token cache off. */
     tokenMaxEntries: number;
   }>;
+  /** A persisted-documents manifest: only its operations run, sent by hash. Unset: any operation. */
+  trustedDocumentsFile: string | undefined;
+  /** OpenTelemetry export; null when OTEL_EXPORTER_OTLP_ENDPOINT is unset (tracing off). */
+  tracing: Readonly<{ endpoint: string; serviceName: string; headers: Readonly<Record<string, string>> }> | null;
 }>;
 
 export class ConfigError extends Error {
@@ -292,5 +320,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       passageConcurrency: e.PASSAGE_CONCURRENCY ?? 16,
       tokenMaxEntries: e.TOKEN_CACHE_MAX ?? 10_000,
     }),
+    trustedDocumentsFile: e.TRUSTED_DOCUMENTS,
+    tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? Object.freeze({
+          endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+          serviceName: e.OTEL_SERVICE_NAME ?? 'passgraph',
+          headers: Object.freeze(e.OTEL_EXPORTER_OTLP_HEADERS ?? {}),
+        })
+      : null,
   });
 }

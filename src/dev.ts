@@ -71,10 +71,12 @@ export async function startEmbeddedIdentity(config: Config, log: Logger): Promis
  * Never mounted when a real Passage app is configured. Every one of them goes through
  * `loopbackOnly`; a dev route added later belongs inside it too.
  */
-export function devRoutes(emulator: Emulator, consoleDir: string = CONSOLE_DIR): ExtraRoutes {
-  const site = createStaticSite({ prefix: CONSOLE_PATH, root: consoleDir, missingPage: CONSOLE_NOT_BUILT });
+export function devRoutes(emulator: Emulator, opts: { consoleDir?: string; extra?: ExtraRoutes } = {}): ExtraRoutes {
+  const site = createStaticSite({ prefix: CONSOLE_PATH, root: opts.consoleDir ?? CONSOLE_DIR, missingPage: CONSOLE_NOT_BUILT });
+  const extra = opts.extra ?? (async () => false);
   return loopbackOnly(async (req, res, url) => {
     if (await site(req, res, url)) return true;
+    if (await extra(req, res, url)) return true;
     if (url.pathname === DEV_IDENTITY_PATH && req.method === 'GET') {
       sendJson(res, { url: emulator.url, appId: emulator.appId });
       return true;

@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'SERVICE_UNAVAILABLE',
   'QUERY_TOO_COMPLEX',
   'RESPONSE_TOO_LARGE',
+  // TRUSTED_DOCUMENTS is set and the request did not name a trusted document by its hash.
+  'PERSISTED_QUERY_REQUIRED',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 

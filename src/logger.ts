@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { tracing } from './tracing/index.js';
 
 export type { Logger };
 
@@ -11,6 +12,11 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       base: undefined,
+      // The trace id ties a log line to its spans; absent when tracing is off.
+      mixin: () => {
+        const traceId = tracing.traceId();
+        return traceId ? { traceId } : {};
+      },
       redact: {
         paths: [
           'authorization',

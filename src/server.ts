@@ -9,6 +9,8 @@ import type { Emulator } from './identity/index.js';
 import type { Logger } from './logger.js';
 import { PassageClient } from './passage/client.js';
 import { Metrics } from './metrics.js';
+import { startTracing } from './tracing/index.js';
+import { createIde } from './http/ide.js';
 
 export type RunningServer = {
   url: string;
@@ -26,6 +28,9 @@ export type RunningServer = {
 /** Everything `npm start` does except reading the environment and handling signals. */
 export async function startServer(initial: Config, log: Logger): Promise<RunningServer> {
   let config = initial;
+  // First, so the emulator's and the app's work is traced from the start.
+  const stopTracing = config.tracing ? await startTracing(config.tracing) : async () => {};
+  if (config.tracing) log.info({ endpoint: config.tracing.endpoint }, 'tracing: exporting spans over OTLP/HTTP');
   let emulator: Emulator | null = null;
   // Loaded only when embedded, so a deployment against a separate identity service never loads it.
   const dev = config.identity.embedded ? await import('./dev.js') : undefined;
@@ -65,9 +70,15 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
       onBreakerStateChange: (family, state) => log.warn({ family, state }, 'Passage circuit breaker changed state'),
     });
     metrics.watchBreakers(() => passage.breakerStates());
-    // The console and its sign-in are for trying things out; production never gets them.
-    const routes = dev && emulator && config.nodeEnv !== 'production' ? dev.devRoutes(emulator) : undefined;
-    const app = await createApp({ config, log, database, passage, tokens }, { routes, metrics });
+    // The console, GraphiQL and the sign-in are for trying things out, from this machine only;
+    // production never gets them.
+    const devMode = dev && emulator && config.nodeEnv !== 'production';
+    const ide = devMode ? createIde() : undefined;
+    const routes = devMode && dev && emulator ? dev.devRoutes(emulator, { extra: ide?.assets }) : undefined;
+    const app = await createApp(
+      { config, log, database, passage, tokens },
+      { routes, metrics, ide: dev && ide ? dev.loopbackOnly(ide.page) : undefined },
+    );
 
     // Expired idempotency keys go in bounded batches; the timer is the process's, not the app's.
     purgeTimer = setInterval(() => {
@@ -88,7 +99,9 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}`;
     log.info({ url: `${url}/graphql` }, 'passgraph ready');
-    if (dev && routes) log.info({ console: `${url}${dev.CONSOLE_PATH}` }, 'dev mode: web console (sign in at /dev/sign-in)');
+    if (dev && routes) {
+      log.info({ console: `${url}${dev.CONSOLE_PATH}`, graphiql: `${url}/graphql` }, 'dev mode: web console and GraphiQL (sign in at /dev/sign-in)');
+    }
 
     // Never awaited: requests are served from what the directory holds while it syncs.
     app.directorySync.start();
@@ -114,6 +127,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
         await app.stop();
         await emulator?.close();
         db.close();
+        await stopTracing();
       },
     };
   } catch (err) {
@@ -122,6 +136,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     server?.close();
     database?.close();
     await emulator?.close();
+    await stopTracing();
     throw err;
   }
 }

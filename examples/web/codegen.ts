@@ -13,7 +13,9 @@ const config: CodegenConfig = {
   generates: {
     'src/gql/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // persistedDocuments: also writes src/gql/persisted-documents.json (hash -> document), the
+      // manifest a server started with TRUSTED_DOCUMENTS runs, and gives each document its hash.
+      presetConfig: { fragmentMasking: false, persistedDocuments: true },
       config: {
         // Documents as plain strings: the console posts them with fetch, no GraphQL client needed.
         documentMode: 'string',

@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import * as schema from './schema/index.js';
 import { ensureParentDir } from '../files.js';
+import { tracing } from '../tracing/index.js';
 
 /**
  * Services see `Db` and `Database.transaction`; the better-sqlite3 handle stays in this folder so
@@ -42,6 +43,8 @@ export class DatabaseBusyError extends Error {
 const isBusy = (err: unknown) =>
   typeof (err as { code?: unknown } | null)?.code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
 
+const TRANSACTION_ATTRIBUTES = { 'db.system.name': 'sqlite', 'db.operation.name': 'BEGIN IMMEDIATE' };
+
 export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Database {
   ensureParentDir(file);
   const sqlite = new BetterSqlite3(file);
@@ -61,7 +64,7 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
     stats,
     transaction: async (fn) => {
       try {
-        return db.transaction((tx) => fn(tx as unknown as Db), { behavior: 'immediate' });
+        return tracing.inSpan('db.transaction', TRANSACTION_ATTRIBUTES, () => db.transaction((tx) => fn(tx as unknown as Db), { behavior: 'immediate' }));
       } catch (err) {
         if (isBusy(err)) throw new DatabaseBusyError({ cause: err });
         throw err;

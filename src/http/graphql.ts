@@ -4,17 +4,21 @@ import type { GraphQLContext, RequestInfo } from '../graphql/context.js';
 import { OBSERVATION, type Observation } from '../metrics.js';
 import { readBody } from './body.js';
 import { HttpError } from './respond.js';
+import { REQUEST_RECORD, type RequestRecord } from './access-log.js';
+import { traceGraphQL } from './trace.js';
+import type { TrustedDocuments } from './trusted-documents.js';
 
 export type GraphQLEndpointOptions = {
   apollo: ApolloServer<GraphQLContext>;
   context: (req: RequestInfo) => Promise<GraphQLContext>;
   maxBodyBytes: number;
+  trustedDocuments?: TrustedDocuments | undefined;
   maxResponseBytes?: number | undefined;
 };
 
 /** /graphql after CORS: hands the request to Apollo and writes its answer. */
 export function graphqlEndpoint(opts: GraphQLEndpointOptions) {
-  return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, observation: Observation): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, observation: Observation, record: RequestRecord): Promise<void> => {
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'POST') {
       res.setHeader('allow', 'GET, POST');
@@ -25,16 +29,35 @@ export function graphqlEndpoint(opts: GraphQLEndpointOptions) {
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const body = method === 'POST' ? await readBody(req, res, headers.get('content-type'), opts.maxBodyBytes) : undefined;
+    let body = method === 'POST' ? await readBody(req, res, headers.get('content-type'), opts.maxBodyBytes) : undefined;
+    let search = url.search;
+    if (opts.trustedDocuments) {
+      // Before Apollo: a request that names no trusted document is never parsed.
+      const trusted = opts.trustedDocuments.resolve(method, body, url.searchParams);
+      if (!trusted.ok) throw new HttpError(trusted.status, trusted.code, trusted.message);
+      ({ body, search } = trusted);
+    }
 
-    const response = await opts.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method, headers, search: url.search, body },
-      context: async () => {
-        const context = await opts.context({ requestId, headers: { authorization: req.headers.authorization, cookie: req.headers.cookie, idempotencyKey: headerValue(req.headers['idempotency-key']) } });
-        (context as unknown as Record<symbol, Observation>)[OBSERVATION] = observation;
-        return context;
-      },
-    });
+    const response = await traceGraphQL(record, () =>
+      opts.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method, headers, search, body },
+        context: async () => {
+          const info = {
+            requestId,
+            headers: { authorization: req.headers.authorization, cookie: req.headers.cookie, idempotencyKey: headerValue(req.headers['idempotency-key']) },
+          };
+          const context = await opts.context(info).catch((err: unknown) => {
+            // Refused before GraphQL ran (a bad token, a busy database): no plugin sees it.
+            const code = (err as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+            record.errorCodes.push(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
+            throw err;
+          });
+          (context as unknown as Record<symbol, Observation>)[OBSERVATION] = observation;
+          (context as unknown as Record<symbol, RequestRecord>)[REQUEST_RECORD] = record;
+          return context;
+        },
+      }),
+    );
 
     for (const [key, value] of response.headers) {
       // Keep our Vary: Origin when Apollo varies on something too.

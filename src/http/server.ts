@@ -10,6 +10,9 @@ import { graphqlEndpoint } from './graphql.js';
 import { landingPageHtml } from './landing-page.js';
 import { metricsEndpoint, readiness, type HttpMetrics } from './operations.js';
 import { HttpError, sendError, sendJson } from './respond.js';
+import { logAccess, type RequestRecord } from './access-log.js';
+import { traceRequest } from './trace.js';
+import type { TrustedDocuments } from './trusted-documents.js';
 
 export type { HttpMetrics } from './operations.js';
 
@@ -32,6 +35,10 @@ export type RequestHandlerOptions = {
   metrics?: HttpMetrics;
   /** Serve GET /metrics; with a token, only to `Authorization: Bearer <token>`. Default off. */
   metricsEndpoint?: { token: string | undefined } | false;
+  /** Dev mode: answers a browser's GET /graphql (GraphiQL); true when it answered. */
+  ide?: ExtraRoutes;
+  /** Only these operations run, named by hash (TRUSTED_DOCUMENTS). Default: any operation. */
+  trustedDocuments?: TrustedDocuments;
 };
 
 export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -46,7 +53,13 @@ type Observed = { graphql: boolean; observation: Observation };
  */
 export function createRequestHandler(opts: RequestHandlerOptions): RequestListener {
   const cors = createCors(opts.corsOrigins ?? []);
-  const graphql = graphqlEndpoint({ apollo: opts.apollo, context: opts.context, maxBodyBytes: opts.maxBodyBytes ?? 1_000_000, maxResponseBytes: opts.maxResponseBytes });
+  const graphql = graphqlEndpoint({
+    apollo: opts.apollo,
+    context: opts.context,
+    maxBodyBytes: opts.maxBodyBytes ?? 1_000_000,
+    maxResponseBytes: opts.maxResponseBytes,
+    trustedDocuments: opts.trustedDocuments,
+  });
   const metrics = opts.metricsEndpoint && opts.metrics ? metricsEndpoint(opts.metrics, opts.metricsEndpoint.token) : undefined;
 
   return (req, res) => {
@@ -58,17 +71,32 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
     res.once('finish', () => {
       if (observed.graphql) opts.metrics?.observeRequest(observed.observation, res.statusCode, (performance.now() - started) / 1000);
     });
-    route(req, res, requestId, observed).catch((err: unknown) => {
-      if (err instanceof HttpError) {
-        sendError(res, err.status, err.code, err.message);
-        return;
-      }
-      opts.log.error({ err, requestId }, 'request failed');
-      sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    const record: RequestRecord = { errorCodes: [] };
+    const method = req.method ?? 'GET';
+    const path = pathOf(req.url);
+    let traceId: string | undefined;
+    // 'close' also comes when the client left early, so every request gets its line. It runs
+    // outside the request's trace context, so the trace id is handed over.
+    res.once('close', () => {
+      const durationMs = performance.now() - started;
+      logAccess(opts.log, { requestId, traceId, method, path, status: res.statusCode, durationMs, completed: res.writableFinished, record });
+    });
+    void traceRequest(req, res, { requestId, method, path }, (id) => {
+      traceId = id;
+      return route(req, res, requestId, observed, record).catch((err: unknown) => {
+        if (err instanceof HttpError) {
+          record.errorCodes.push(err.code);
+          sendError(res, err.status, err.code, err.message);
+          return;
+        }
+        opts.log.error({ err, requestId }, 'request failed');
+        record.errorCodes.push('INTERNAL_SERVER_ERROR');
+        sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      });
     });
   };
 
-  async function route(req: IncomingMessage, res: ServerResponse, requestId: string, observed: Observed): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, requestId: string, observed: Observed, record: RequestRecord): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
 
@@ -84,9 +112,16 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
       if (opts.routes && (await opts.routes(req, res, url))) return;
       throw new HttpError(404, 'NOT_FOUND', 'Not found. GraphQL is served at /graphql.');
     }
+    if (opts.ide && method === 'GET' && (await opts.ide(req, res, url))) return;
     observed.graphql = true;
     if (cors(req, res, method)) return;
-    return graphql(req, res, url, requestId, observed.observation);
+    return graphql(req, res, url, requestId, observed.observation, record);
   }
 }
 
+/** The path without the query string, which may carry variables (and with them personal data). */
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const query = raw.indexOf('?');
+  return (query === -1 ? raw : raw.slice(0, query)).slice(0, 200);
+}

@@ -21,6 +21,7 @@ import {
   type PassageUserPage,
   type UpdateUserInput,
 } from './types.js';
+import { tracing } from '../tracing/index.js';
 
 export type PassageCallInfo = {
   method: string;
@@ -232,7 +233,7 @@ export class PassageClient {
       let outcome: CallOutcome = 'throttled';
       const allotted = Math.min(this.#timeoutMs, deadline - started, budget ? budget.remainingMs() : Infinity);
       try {
-        const res = await this.#send(method, url, path, payload, allotted);
+        const res = await traceAttempt({ method, family, attempt }, () => this.#send(method, url, path, payload, allotted));
         const data = schema ? parseBody(schema, res.status, res.text) : (undefined as T);
         outcome = 'success';
         this.#report({ method, path, family, status: res.status, durationMs: performance.now() - started, attempt });
@@ -377,4 +378,27 @@ function parseRetryAfter(header: string | null): number | undefined {
   if (/^\d+$/.test(value)) return Number(value);
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+/**
+ * One span per attempt, so retries show as siblings. Named by endpoint family, not path: paths
+ * carry user ids.
+ */
+function traceAttempt<T extends { status: number }>(call: { method: string; family: EndpointFamily; attempt: number }, send: () => Promise<T>): Promise<T> {
+  const attributes = { 'passage.operation': `${call.method} ${call.family}`, 'http.request.method': call.method, 'passage.attempt': call.attempt, 'passage.retry': call.attempt > 0 };
+  return tracing.inSpan(`passage ${call.method} ${call.family}`, attributes, (span) =>
+    send().then(
+      (res) => {
+        span.setAttributes({ 'http.response.status_code': res.status });
+        return res;
+      },
+      (err: unknown) => {
+        if (err instanceof PassageError) {
+          span.setAttributes({ 'http.response.status_code': err.status || undefined, 'passage.error': err.code });
+          span.fail(err.code);
+        }
+        throw err;
+      },
+    ),
+  );
 }

@@ -1,0 +1,2 @@
+// esbuild bundles CSS imports into main.css; to TypeScript they are plain side effects.
+declare module '*.css';
