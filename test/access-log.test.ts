@@ -88,7 +88,7 @@ describe('access log: one line per request', () => {
   it('logs a server-side failure at error with its code', async () => {
     const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: `/users/${member.id}` }, status: 500 });
     try {
-      const result = await h.gql('query Devices { me { email } }', { token: member.token, headers: { 'x-request-id': 'access-5' } });
+      const result = await h.gql('query Devices { me { devices { id } } }', { token: member.token, headers: { 'x-request-id': 'access-5' } });
       expect(result.body.errors?.map((e) => e.extensions?.['code'])).toContain('UPSTREAM_UNAVAILABLE');
     } finally {
       remove();
