@@ -3,3 +3,4 @@ export * from './membership.js';
 export * from './org.js';
 export * from './user.js';
 export * from './idempotency.js';
+export * from './intent.js';
