@@ -22,6 +22,7 @@ import { PassageReader } from './passage/cache.js';
 import { auditDenials } from './graphql/audit-denials.js';
 import { idempotency } from './graphql/idempotency.js';
 import { IdempotencyService } from './services/idempotency.js';
+import { IntentService } from './services/intent.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -61,8 +62,18 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     onLookup,
   });
   const memberships = new MembershipService({ database: deps.database, roles });
+  const intents = new IntentService({
+    database: deps.database,
+    passage: deps.passage,
+    reader,
+    log: deps.log,
+    // A Passage call is abandoned after twice its timeout; twice that again covers a late landing.
+    settleMs: 4 * (deps.config.passage?.timeoutMs ?? 5000),
+    testPause: deps.config.intents.testPause,
+  });
   const services: Services = {
-    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships }),
+    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships, intents }),
+    intents,
     orgs: new OrgService({ database: deps.database, roles }),
     memberships,
     roles,

@@ -90,6 +90,8 @@ const envSchema = z.object({
   PASSAGE_CACHE_MAX: optional(int(1, 10_000_000)),
   PASSAGE_CONCURRENCY: optional(int(1, 1000)),
   TOKEN_CACHE_MAX: optional(int(0, 10_000_000)),
+  INTENT_RECONCILE_INTERVAL_MS: optional(int(100, 86_400_000)),
+  INTENT_TEST_PAUSE: optional(z.enum(['before_passage', 'after_passage'])),
 });
 
 /** Every variable the server reads; `.env.example` must list each (a test checks). */
@@ -143,6 +145,12 @@ export type Config = Readonly<{
     /** 0 turns the verified-token cache off. */
     tokenMaxEntries: number;
   }>;
+  intents: Readonly<{
+    /** How often pending Passage writes are settled in the background (also once at start-up). */
+    reconcileIntervalMs: number;
+    /** Test-only: every Passage write waits forever at this step, so a test can kill the process there. */
+    testPause: 'before_passage' | 'after_passage' | undefined;
+  }>;
 }>;
 
 export class ConfigError extends Error {
@@ -186,6 +194,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .filter(Boolean);
   for (const id of adminUserIds) {
     if (!/^[A-Za-z0-9_-]+$/.test(id)) problems.push(`ADMIN_USER_IDS: "${id}" is not a Passage user id`);
+  }
+  if (set('INTENT_TEST_PAUSE') && (env['NODE_ENV'] ?? '').trim() !== 'test') {
+    // It stops every admin write forever: never in a real deployment.
+    problems.push('INTENT_TEST_PAUSE: only allowed with NODE_ENV=test');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -242,6 +254,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       passageMaxEntries: e.PASSAGE_CACHE_MAX ?? 10_000,
       passageConcurrency: e.PASSAGE_CONCURRENCY ?? 16,
       tokenMaxEntries: e.TOKEN_CACHE_MAX ?? 10_000,
+    }),
+    intents: Object.freeze({
+      reconcileIntervalMs: e.INTENT_RECONCILE_INTERVAL_MS ?? 15_000,
+      testPause: e.INTENT_TEST_PAUSE,
     }),
   });
 }

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
+  'OUTCOME_UNKNOWN',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 
@@ -81,6 +82,16 @@ export const serviceUnavailable = (
 
 export const upstreamUnavailable = (message = 'The identity provider is unavailable; retry later.', reason?: string) =>
   new AppError('UPSTREAM_UNAVAILABLE', message, reason === undefined ? {} : { reason });
+
+/**
+ * Passage may or may not have made the change (no answer, or an answer we could not read). The
+ * change is recorded as pending: access is decided as if it happened until the reconciler has
+ * read Passage, and the same request may be retried safely (with the same Idempotency-Key).
+ */
+export const outcomeUnknown = (
+  message = 'The identity provider did not confirm the change; it may or may not have been made. It is being checked; retrying the same request is safe.',
+  details: Record<string, unknown> = {},
+) => new AppError('OUTCOME_UNKNOWN', message, { details });
 
 /**
  * Translates a Passage failure into what the client may know: not-found and invalid input pass

@@ -34,6 +34,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
   let database: Database | undefined;
   let server: Server | undefined;
   let jwksTimer: NodeJS.Timeout | undefined;
+  let intentTimer: NodeJS.Timeout | undefined;
   try {
     database = openDatabase(config.databaseFile, { busyTimeoutMs: config.sqliteBusyTimeoutMs });
     runMigrations(database);
@@ -67,6 +68,17 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     const routes = emulator && config.nodeEnv !== 'production' ? devRoutes(emulator) : undefined;
     const app = await createApp({ config, log, database, passage, tokens }, { routes, metrics });
 
+    // Passage writes a previous process left half-done are settled before the first request is
+    // served; pending ones already refuse their users' tokens meanwhile. Start-up waits a bounded
+    // time for it (Passage may be down); the run goes on in the background.
+    const { intents } = app.services;
+    const firstRun = intents.reconcile().catch((err: unknown) => log.warn({ err }, 'intent reconciliation failed at start-up'));
+    await Promise.race([firstRun, new Promise((resolve) => setTimeout(resolve, 4 * passageConfig.timeoutMs).unref())]);
+    intentTimer = setInterval(() => {
+      void intents.reconcile().catch((err: unknown) => log.warn({ err }, 'intent reconciliation failed'));
+    }, config.intents.reconcileIntervalMs);
+    intentTimer.unref();
+
     server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, app.handler);
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
@@ -90,6 +102,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
       refreshJwks: () => tokens.refresh(),
       async close() {
         clearInterval(jwksTimer);
+        clearInterval(intentTimer);
         app.beginShutdown();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
@@ -102,6 +115,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     };
   } catch (err) {
     clearInterval(jwksTimer);
+    clearInterval(intentTimer);
     server?.close();
     database?.close();
     await emulator?.close();

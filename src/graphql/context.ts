@@ -10,6 +10,7 @@ import type { Membership, MembershipService } from '../services/membership.js';
 import type { OrgService } from '../services/org.js';
 import type { PassageReader } from '../passage/cache.js';
 import type { AppRole, UserService } from '../services/user.js';
+import type { IntentService } from '../services/intent.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { PassageError } from '../passage/errors.js';
 
@@ -22,7 +23,14 @@ export type AppDeps = {
   tokens: TokenVerifier;
 };
 
-export type Services = { users: UserService; orgs: OrgService; memberships: MembershipService; roles: Roles; reader: PassageReader };
+export type Services = {
+  users: UserService;
+  orgs: OrgService;
+  memberships: MembershipService;
+  roles: Roles;
+  reader: PassageReader;
+  intents: IntentService;
+};
 
 export type Viewer = { id: string; appRole: AppRole };
 
@@ -97,6 +105,14 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
     log.info({ reason }, 'token refused');
     throw new GraphQLError('The auth token is invalid or expired; sign in again.', {
       extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID', http: { status: 401 } },
+    });
+  }
+  // A deletion or deactivation sent to Passage and not yet settled counts as done: a crash
+  // between Passage's answer and our commit must not leave the token working.
+  const blocked = services.intents.blocksAccess(userId);
+  if (blocked) {
+    throw new GraphQLError(blocked === 'USER_DELETED' ? 'This account no longer exists.' : 'This account is deactivated.', {
+      extensions: { code: 'UNAUTHENTICATED', reason: blocked, http: { status: 401 } },
     });
   }
   const row = (await services.users.findById(userId)) ?? (await firstSight(services, loaders, userId, log));

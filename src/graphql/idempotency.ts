@@ -6,8 +6,9 @@ import type { GraphQLContext } from './context.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
-// Errors after which nothing was changed: the reservation is dropped so a retry runs again.
-const RETRYABLE = new Set(['UPSTREAM_UNAVAILABLE', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR']);
+// Errors after which a retry must run again: nothing was changed, or (OUTCOME_UNKNOWN) the change
+// may have been made and repeating the same request settles it (the intent is taken over).
+const RETRYABLE = new Set(['UPSTREAM_UNAVAILABLE', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR', 'OUTCOME_UNKNOWN']);
 
 // Its response carries a one-time sign-in credential, which is never stored.
 const NOT_REPLAYABLE = new Set(['createMagicLink']);

@@ -4,6 +4,7 @@ import type { Database, Db } from '../db/client.js';
 import { orgMemberships, orgs, users, type MembershipRow } from '../db/schema/index.js';
 import { badUserInput, conflict, forbidden, notFound } from '../errors.js';
 import { audited, recordAudit } from './audit.js';
+import { deletionPending, pendingChange, usersBeingRemoved } from './intent.js';
 
 /** A membership with what its roles grant. */
 export type Membership = MembershipRow & RoleSummary;
@@ -117,6 +118,7 @@ export class MembershipService {
       const granted = this.#roles.summarize(change.role, additionalRoles).rank;
       if (granted > actorRank) throw forbidden('INSUFFICIENT_ROLE', 'You cannot grant a role ranked above your own.');
       if (this.#find(tx, change.orgId, change.userId)) throw conflict('ALREADY_MEMBER', 'The user is already a member of this organization.');
+      if (deletionPending(tx, change.userId)) throw pendingChange();
       tx.insert(users).values({ id: change.userId }).onConflictDoNothing().run();
       const row = tx
         .insert(orgMemberships)
@@ -140,11 +142,10 @@ export class MembershipService {
       const next = this.#roles.summarize(change.role, additionalRoles).rank;
       if (current > actorRank) throw forbidden('INSUFFICIENT_ROLE', 'You cannot change the role of someone ranked above you.');
       if (next > actorRank) throw forbidden('INSUFFICIENT_ROLE', 'You cannot grant a role ranked above your own.');
+      if (deletionPending(tx, change.userId)) throw pendingChange();
       const owner = this.#roles.ownerRole;
       const staysOwner = change.role === owner || additionalRoles.includes(owner);
-      if (isOwner(before, owner) && !staysOwner && this.#ownerCount(tx, change.orgId) <= 1) {
-        throw conflict('LAST_OWNER', `An organization must keep at least one ${owner}; appoint another first.`);
-      }
+      if (isOwner(before, owner) && !staysOwner) this.#assertOtherOwner(tx, change.orgId, change.userId);
       const after = tx
         .update(orgMemberships)
         .set({ role: change.role, additionalRoles, updatedAt: new Date() })
@@ -166,22 +167,21 @@ export class MembershipService {
         const target = this.#roles.summarize(before.role, before.additionalRoles).rank;
         if (target > this.#rankOf(tx, actor, orgId)) throw forbidden('INSUFFICIENT_ROLE', 'You cannot remove someone ranked above you.');
       }
-      const owner = this.#roles.ownerRole;
-      if (isOwner(before, owner) && this.#ownerCount(tx, orgId) <= 1) {
-        throw conflict('LAST_OWNER', `An organization must keep at least one ${owner}; appoint another first.`);
-      }
+      if (isOwner(before, this.#roles.ownerRole)) this.#assertOtherOwner(tx, orgId, userId);
       tx.delete(orgMemberships).where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, userId))).run();
       recordAudit(tx, { ...entry, before });
       return before;
     });
   }
 
-  /** Orgs in which the user is the only owner (deleting or deactivating them would orphan the org). */
-  async orgsSolelyOwnedBy(userId: string): Promise<string[]> {
+  /**
+   * Inside the transaction that records a user's deletion or deactivation: every org they own
+   * must keep another owner who is not being removed too.
+   */
+  assertNotSoleOwner(tx: Db, userId: string): void {
     const owner = this.#roles.ownerRole;
-    const { db } = this.#database;
-    const mine = db.select().from(orgMemberships).where(eq(orgMemberships.userId, userId)).all().filter((m) => isOwner(m, owner));
-    return mine.filter((m) => this.#ownerCount(db, m.orgId) <= 1).map((m) => m.orgId);
+    const owned = tx.select().from(orgMemberships).where(eq(orgMemberships.userId, userId)).all().filter((m) => isOwner(m, owner));
+    for (const m of owned) this.#assertOtherOwner(tx, m.orgId, userId, 'The user is the last owner of an organization; transfer ownership first.');
   }
 
   #validRoles(change: RoleChange): string[] {
@@ -212,7 +212,7 @@ export class MembershipService {
     return row ? this.#roles.summarize(row.role, row.additionalRoles).rank : 0;
   }
 
-  #ownerCount(tx: Db, orgId: string): number {
+  #owners(tx: Db, orgId: string): string[] {
     const owner = this.#roles.ownerRole;
     // LIKE narrows the JSON column portably; the exact check runs on the parsed rows.
     return tx
@@ -220,7 +220,22 @@ export class MembershipService {
       .from(orgMemberships)
       .where(and(eq(orgMemberships.orgId, orgId), or(eq(orgMemberships.role, owner), like(orgMemberships.additionalRoles, `%${JSON.stringify(owner)}%`))))
       .all()
-      .filter((m) => isOwner(m, owner)).length;
+      .filter((m) => isOwner(m, owner))
+      .map((m) => m.userId);
+  }
+
+  /**
+   * The org keeps an owner once `leaving` stops being one. An owner whose deletion or
+   * deactivation is pending at Passage does not count: if only they would remain, the change
+   * waits (`PENDING_CHANGE`) instead of risking an org with no owner.
+   */
+  #assertOtherOwner(tx: Db, orgId: string, leaving: string, message?: string): void {
+    const others = this.#owners(tx, orgId).filter((id) => id !== leaving);
+    if (others.length === 0) {
+      throw conflict('LAST_OWNER', message ?? `An organization must keep at least one ${this.#roles.ownerRole}; appoint another first.`);
+    }
+    const removed = usersBeingRemoved(tx, others);
+    if (others.every((id) => removed.has(id))) throw pendingChange();
   }
 }
 

@@ -1,11 +1,14 @@
 import { eq, inArray, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import type { Database, Db } from '../db/client.js';
 import { users, type UserRow } from '../db/schema/index.js';
 import { badUserInput, conflict, fromPassageError } from '../errors.js';
 import type { PassageClient } from '../passage/client.js';
+import { isPassageNotFound, PassageError } from '../passage/errors.js';
 import type { CreateMagicLinkInput, PassageMagicLink, PassageUser, PassageUserPage } from '../passage/types.js';
 import { audited, recordAudit, recordFailure, type AuditEntry } from './audit.js';
+import { deletionPending, pendingChange, type IntentService, type IntentSpec } from './intent.js';
 import type { MembershipService } from './membership.js';
+import { applyPassageTruth } from './passage-truth.js';
 import type { PassageReader } from '../passage/cache.js';
 import { MAGIC_LINK_LANGUAGES, validEmail, validMetadata, validPhone, validUrlOrPath } from './validation.js';
 
@@ -20,6 +23,8 @@ export type UserServiceOptions = {
   /** The cross-request cache of Passage reads: every confirmed write updates it. */
   reader: PassageReader;
   memberships: MembershipService;
+  /** Every change to Passage goes through an intent (see IntentService). */
+  intents: IntentService;
 };
 
 export type UserInput = { email?: string | null; phone?: string | null; metadata?: unknown };
@@ -49,6 +54,7 @@ export class UserService {
   readonly #passage: PassageClient;
   readonly #reader: PassageReader;
   readonly #memberships: MembershipService;
+  readonly #intents: IntentService;
   readonly #byId;
 
   constructor(opts: UserServiceOptions) {
@@ -57,6 +63,7 @@ export class UserService {
     this.#passage = opts.passage;
     this.#reader = opts.reader;
     this.#memberships = opts.memberships;
+    this.#intents = opts.intents;
     const { db } = opts.database;
     // Built once: drizzle query building costs more than the SQLite lookup itself.
     this.#byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
@@ -106,6 +113,7 @@ export class UserService {
   async setAppRole(actor: Actor, id: string, role: AppRole): Promise<UserRow> {
     const entry = { actorId: actor.id, action: 'user.set_app_role', targetType: 'user', targetId: id };
     return audited(this.#database, entry, (tx) => {
+      if (deletionPending(tx, id)) throw pendingChange();
       tx.insert(users).values({ id }).onConflictDoNothing().run();
       const before = tx.select().from(users).where(eq(users.id, id)).get()!;
       const after = tx.update(users).set({ appRole: role, updatedAt: new Date() }).where(eq(users.id, id)).returning().get()!;
@@ -127,7 +135,7 @@ export class UserService {
     // Passage's LIKE is case-sensitive and its identifiers are stored lower-cased; its wildcards
     // in the search text are dropped rather than passed through.
     const query = opts.query?.trim().toLowerCase().replace(/[%_]/g, '');
-    const page = await this.#remoteRead(() =>
+    const page = await this.#remote(() =>
       this.#passage.listUsers({
         page: cursor.page + 1,
         limit: opts.first,
@@ -155,78 +163,135 @@ export class UserService {
 
   async create(actor: Actor, input: UserInput): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.create', targetType: 'user', targetId: input.email ?? input.phone ?? '' };
-    return this.#admin(entry, async () => {
+    const result = await this.#admin(entry, async () => {
       const email = validEmail(input.email);
       const phone = validPhone(input.phone);
       const metadata = validMetadata(input.metadata);
       if (!email && !phone) throw badUserInput('email', 'email or phone is required.');
-      const passageUser = await this.#remoteWrite(() => this.#passage.createUser({ email, phone, userMetadata: metadata }));
-      await this.#reader.putUser(passageUser);
-      const row = await audited(this.#database, { ...entry, targetId: passageUser.id }, (tx) => {
-        tx.insert(users).values({ id: passageUser.id, status: passageUser.status }).onConflictDoNothing().run();
-        recordAudit(tx, { ...entry, targetId: passageUser.id, after: { email: passageUser.email, phone: passageUser.phone, status: passageUser.status } });
-        return tx.select().from(users).where(eq(users.id, passageUser.id)).get()!;
+      const identifier = (email ?? phone)!.toLowerCase();
+      return this.#write({
+        kind: 'create_user',
+        identifier,
+        actorId: actor.id,
+        input: { email, phone, metadata },
+        call: async (intent) => {
+          try {
+            return await this.#passage.createUser({ email, phone, userMetadata: metadata });
+          } catch (err) {
+            // The retry of a create Passage already carried out answers with that user.
+            if (isAlreadyExists(err) && this.#intents.earlierAttempt(intent)) return this.#passage.getUserByIdentifier(identifier);
+            throw err;
+          }
+        },
+        complete: (tx, passageUser) => {
+          const row = applyPassageTruth(tx, passageUser.id, passageUser)!;
+          recordAudit(tx, { ...entry, targetId: passageUser.id, after: { email: passageUser.email, phone: passageUser.phone, status: passageUser.status } });
+          return { row, passageUser };
+        },
+        confirmed: (passageUser) => ({ row: this.#rowOr(passageUser), passageUser }),
       });
-      return { row, passageUser };
     });
+    await this.#reader.putUser(result.passageUser);
+    return result;
   }
 
   async update(actor: Actor, id: string, input: UserInput): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.update', targetType: 'user', targetId: id };
-    return this.#admin(entry, async () => {
+    const result = await this.#admin(entry, async () => {
       const email = validEmail(input.email);
       const phone = validPhone(input.phone);
       const metadata = validMetadata(input.metadata);
-      const passageUser = await this.#remoteWrite(() => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }));
-      await this.#reader.putUser(passageUser);
-      const row = await this.#afterConfirmed(entry, passageUser, { email, phone, metadata });
-      return { row, passageUser };
+      return this.#write({
+        kind: 'update_user',
+        userId: id,
+        actorId: actor.id,
+        input: { email, phone, metadata },
+        call: () => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }),
+        complete: (tx, passageUser) => this.#completeWithUser(tx, entry, passageUser, { email, phone, metadata }),
+        confirmed: (passageUser) => ({ row: this.#rowOr(passageUser), passageUser }),
+      });
     });
+    await this.#reader.putUser(result.passageUser);
+    return result;
   }
 
   async setStatus(actor: Actor, id: string, status: 'active' | 'inactive'): Promise<{ row: UserRow; passageUser: PassageUser }> {
-    const entry: AuditEntry = { actorId: actor.id, action: status === 'active' ? 'user.activate' : 'user.deactivate', targetType: 'user', targetId: id };
-    return this.#admin(entry, async () => {
-      if (status === 'inactive') await this.#assertRemovable(actor, id);
-      const passageUser = await this.#remoteWrite(() =>
-        status === 'active' ? this.#passage.activateUser(id) : this.#passage.deactivateUser(id),
-      );
-      await this.#reader.putUser(passageUser);
-      const row = await this.#afterConfirmed(entry, passageUser, { status: passageUser.status });
-      return { row, passageUser };
-    });
+    const activate = status === 'active';
+    const entry: AuditEntry = { actorId: actor.id, action: activate ? 'user.activate' : 'user.deactivate', targetType: 'user', targetId: id };
+    const result = await this.#admin(entry, () =>
+      this.#write({
+        kind: activate ? 'activate_user' : 'deactivate_user',
+        userId: id,
+        actorId: actor.id,
+        input: {},
+        check: activate ? undefined : (tx) => this.#assertRemovable(tx, actor, id),
+        call: () => (activate ? this.#passage.activateUser(id) : this.#passage.deactivateUser(id)),
+        complete: (tx, passageUser) => this.#completeWithUser(tx, entry, passageUser, { status: passageUser.status }),
+        confirmed: (passageUser) => ({ row: this.#rowOr(passageUser), passageUser }),
+      }),
+    );
+    await this.#reader.putUser(result.passageUser);
+    return result;
   }
 
-  /** Passage first; the local row and memberships (cascade) go only once Passage confirmed. */
+  /** The local row and memberships (cascade) go once Passage confirmed; until then the user's token is refused. */
   async delete(actor: Actor, id: string): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.delete', targetType: 'user', targetId: id };
-    await this.#admin(entry, async () => {
-      await this.#assertRemovable(actor, id);
-      await this.#remoteWrite(() => this.#passage.deleteUser(id));
-      await this.#reader.invalidateUser(id);
-      await this.#database.transaction((tx) => {
-        const before = tx.select().from(users).where(eq(users.id, id)).get();
-        tx.delete(users).where(eq(users.id, id)).run();
-        recordAudit(tx, { ...entry, before: before ?? null });
-      });
-    });
+    await this.#admin(entry, () =>
+      this.#write({
+        kind: 'delete_user',
+        userId: id,
+        actorId: actor.id,
+        input: {},
+        check: (tx) => this.#assertRemovable(tx, actor, id),
+        call: async (intent) => {
+          try {
+            await this.#passage.deleteUser(id);
+          } catch (err) {
+            // A retry of a deletion Passage already carried out: the user is gone, as asked.
+            if (!(isPassageNotFound(err) && this.#intents.earlierAttempt(intent))) throw err;
+          }
+        },
+        complete: (tx) => {
+          const before = tx.select().from(users).where(eq(users.id, id)).get();
+          applyPassageTruth(tx, id, 'deleted');
+          recordAudit(tx, { ...entry, before: before ?? null });
+        },
+        confirmed: () => undefined,
+      }),
+    );
+    await this.#reader.invalidateUser(id);
   }
 
   async revokeDevice(actor: Actor, userId: string, deviceId: string): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_device', targetType: 'device', targetId: deviceId, detail: null };
-    await this.#admin(entry, async () => {
-      await this.#remoteWrite(() => this.#passage.deleteDevice(userId, deviceId));
-      await this.#reader.invalidateUser(userId);
-      await this.#database.transaction((tx) => recordAudit(tx, { ...entry, before: { userId } }));
-    });
+    await this.#admin(entry, () =>
+      this.#write({
+        kind: 'revoke_device',
+        userId,
+        actorId: actor.id,
+        input: { deviceId },
+        call: () => this.#passage.deleteDevice(userId, deviceId),
+        complete: (tx) => recordAudit(tx, { ...entry, before: { userId } }),
+        confirmed: () => undefined,
+      }),
+    );
+    await this.#reader.invalidateUser(userId);
   }
 
   async revokeSessions(actor: Actor, userId: string): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_sessions', targetType: 'user', targetId: userId };
-    await this.#admin(entry, async () => {
-      await this.#remoteWrite(() => this.#passage.revokeRefreshTokens(userId));
-      await this.#database.transaction((tx) => recordAudit(tx, entry));
-    });
+    await this.#admin(entry, () =>
+      this.#write({
+        kind: 'revoke_sessions',
+        userId,
+        actorId: actor.id,
+        input: {},
+        call: () => this.#passage.revokeRefreshTokens(userId),
+        complete: (tx) => recordAudit(tx, entry),
+        confirmed: () => undefined,
+      }),
+    );
   }
 
   /** The link's URL and secret go to the caller only: never into logs or audit rows. */
@@ -234,7 +299,7 @@ export class UserService {
     const entry: AuditEntry = { actorId: actor.id, action: 'magic_link.create', targetType: 'magic_link', targetId: '' };
     return this.#admin(entry, async () => {
       const request = validMagicLink(input);
-      const link = await this.#remoteWrite(() => this.#passage.createMagicLink(request));
+      const link = await this.#remote(() => this.#passage.createMagicLink(request));
       // A link to an unknown identifier creates the user in Passage.
       await this.#reader.invalidateUser(link.userId);
       await this.#database.transaction((tx) => {
@@ -255,45 +320,48 @@ export class UserService {
     }
   }
 
-  async #afterConfirmed(entry: AuditEntry, passageUser: PassageUser, change: Record<string, unknown>): Promise<UserRow> {
-    return this.#database.transaction((tx) => {
-      tx.insert(users).values({ id: passageUser.id, status: passageUser.status }).onConflictDoNothing().run();
-      const before = tx.select().from(users).where(eq(users.id, passageUser.id)).get()!;
-      const row = tx.update(users).set({ status: passageUser.status, updatedAt: new Date() }).where(eq(users.id, passageUser.id)).returning().get()!;
-      recordAudit(tx, { ...entry, before: { status: before.status }, after: change });
-      return row;
-    });
+  #completeWithUser(tx: Db, entry: AuditEntry, passageUser: PassageUser, change: Record<string, unknown>): { row: UserRow; passageUser: PassageUser } {
+    const before = tx.select().from(users).where(eq(users.id, passageUser.id)).get();
+    const row = applyPassageTruth(tx, passageUser.id, passageUser)!;
+    recordAudit(tx, { ...entry, before: { status: before?.status ?? null }, after: change });
+    return { row, passageUser };
   }
 
-  /** Checked before Passage is called: an admin cannot lock themself out or orphan an org. */
-  async #assertRemovable(actor: Actor, id: string): Promise<void> {
+  /** The answer's row when the local completion is still to come: what we hold, with Passage's status. */
+  #rowOr(passageUser: PassageUser): UserRow {
+    const row = this.#byId.get({ id: passageUser.id }) ?? this.transient(passageUser.id);
+    return { ...row, status: passageUser.status };
+  }
+
+  /** Checked in the transaction that records the intent: an admin cannot lock themself out or orphan an org. */
+  #assertRemovable(tx: Db, actor: Actor, id: string): void {
     if (actor.id === id) throw conflict('SELF', 'You cannot deactivate or delete yourself.');
-    const orphaned = await this.#memberships.orgsSolelyOwnedBy(id);
-    if (orphaned.length > 0) {
-      throw conflict('LAST_OWNER', 'The user is the last owner of an organization; transfer ownership first.');
+    this.#memberships.assertNotSoleOwner(tx, id);
+  }
+
+  /** Records the intent, calls Passage, completes locally; Passage's refusals become our codes. */
+  async #write<T, R>(spec: IntentSpec<T, R>): Promise<R> {
+    try {
+      return await this.#intents.run(spec);
+    } catch (err) {
+      if (!(err instanceof PassageError)) throw err;
+      if (isAlreadyExists(err)) throw conflict('ALREADY_EXISTS', 'A user with this email or phone already exists.');
+      throw fromPassageError(err);
     }
   }
 
-  async #remoteRead<T>(call: () => Promise<T>): Promise<T> {
+  async #remote<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
       throw fromPassageError(err);
     }
   }
+}
 
-  /** A duplicate identifier is Passage's 400 "already exists": a conflict for our clients. */
-  async #remoteWrite<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (err) {
-      const mapped = fromPassageError(err);
-      if (mapped.code === 'BAD_USER_INPUT' && /already exists/i.test(mapped.message)) {
-        throw conflict('ALREADY_EXISTS', 'A user with this email or phone already exists.');
-      }
-      throw mapped;
-    }
-  }
+/** A duplicate identifier is Passage's 400 "already exists": a conflict for our clients. */
+function isAlreadyExists(err: unknown): boolean {
+  return err instanceof PassageError && err.status === 400 && /already exists/i.test(err.message);
 }
 
 function validMagicLink(input: MagicLinkInput): CreateMagicLinkInput {
