@@ -18,10 +18,9 @@ export function applyPassageTruth(tx: Db, userId: string, truth: PassageTruth): 
     tx.delete(users).where(eq(users.id, userId)).run();
     return null;
   }
-  return tx
-    .insert(users)
-    .values({ id: userId, status: truth.status })
-    .onConflictDoUpdate({ target: users.id, set: { status: truth.status, updatedAt: new Date() } })
-    .returning()
-    .get()!;
+  const current = tx.select().from(users).where(eq(users.id, userId)).get();
+  // Unchanged facts leave the row alone: a reconciler run that learns nothing new writes nothing.
+  if (current?.status === truth.status) return current;
+  if (current) return tx.update(users).set({ status: truth.status, updatedAt: new Date() }).where(eq(users.id, userId)).returning().get()!;
+  return tx.insert(users).values({ id: userId, status: truth.status }).returning().get()!;
 }
