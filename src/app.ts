@@ -95,7 +95,6 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: production,
     stopOnTerminationSignals: false,
-    status400ForVariableCoercionErrors: true,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     parseOptions: limits.parseOptions,

@@ -14,11 +14,13 @@ describe('dev mode (npm start without PASSAGE_APP_ID)', () => {
   let child: ChildProcess;
   let url: string;
   let env: NodeJS.ProcessEnv;
+  let logs: Array<{ level?: number; msg?: string }>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'passgraph-dev-'));
-    env = devEnv(dir);
-    ({ child, url } = await startDevProcess(env));
+    // Like a fresh clone: the folder both SQLite files live in does not exist yet.
+    env = { ...devEnv(dir), DATABASE_URL: join(dir, 'data', 'passgraph.sqlite'), EMULATOR_DB: join(dir, 'data', 'emulator.sqlite') };
+    ({ child, url, logs } = await startDevProcess(env));
   });
 
   afterAll(() => {
@@ -27,6 +29,10 @@ describe('dev mode (npm start without PASSAGE_APP_ID)', () => {
   });
 
   const token = (email: string) => mintDevToken(env, email);
+
+  it('starts without a warning (pino level 40 and above)', () => {
+    expect(logs.filter((entry) => (entry.level ?? 0) >= 40)).toEqual([]);
+  });
 
   it('prints a token for a seeded demo user that the running server accepts', async () => {
     for (const [email, appRole] of [['admin@example.com', 'ADMIN'], ['member@example.com', 'USER']] as const) {

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { ensureParentDir } from '../../src/files.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer } from '../../src/server.js';
@@ -36,6 +37,7 @@ serveIpc(
       const { profile } = await session.post('Profiler.stop');
       session.disconnect();
       session = undefined;
+      ensureParentDir(file as string);
       writeFileSync(file as string, JSON.stringify(profile));
       return file;
     },

@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import * as schema from './schema/index.js';
+import { ensureParentDir } from '../files.js';
 
 /**
  * Services see `Db` and `Database.transaction`; the better-sqlite3 handle stays in this folder so
@@ -44,7 +43,7 @@ const isBusy = (err: unknown) =>
   typeof (err as { code?: unknown } | null)?.code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
 
 export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  ensureParentDir(file);
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');

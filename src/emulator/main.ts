@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { startEmulator } from './index.js';
 
 /** Standalone emulator for local development: `npm run emulator`. */
@@ -11,7 +9,6 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.stderr.write(`EMULATOR_PORT must be a port number, got ${JSON.stringify(env('EMULATOR_PORT'))}\n`);
   process.exit(1);
 }
-if (dbFile !== ':memory:') mkdirSync(dirname(dbFile), { recursive: true });
 
 const emulator = await startEmulator({
   dbFile,

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomInt } from 'node:crypto';
+import { ensureParentDir } from '../files.js';
 import { ApiError, badRequest, userNotFound } from './errors.js';
 
 export type UserStatus = 'active' | 'inactive' | 'pending';
@@ -271,6 +272,8 @@ export class EmulatorStore {
   }
 
   static open(file: string, opts: { mustExist?: boolean } = {}): EmulatorStore {
+    // A file that must exist is only read (the token CLI); anything else may be created here.
+    if (!opts.mustExist) ensureParentDir(file);
     return new EmulatorStore(new Database(file, { fileMustExist: opts.mustExist ?? false }));
   }
 

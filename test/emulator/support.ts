@@ -49,7 +49,7 @@ type Spec = {
   components: { schemas: Record<string, Schema>; responses: Record<string, { content?: { 'application/json'?: { schema: Schema } } }> };
 };
 
-export const spec: Spec = JSON.parse(readFileSync(new URL('../../../shared/reference/passage-openapi.json', import.meta.url), 'utf8'));
+export const spec: Spec = JSON.parse(readFileSync(new URL('../fixtures/passage-openapi.json', import.meta.url), 'utf8'));
 
 /** Every (METHOD, path template) the spec declares, e.g. "GET /apps/{app_id}/users". */
 export const specOperations: string[] = Object.entries(spec.paths).flatMap(([path, item]) =>

@@ -20,9 +20,9 @@ export function devEnv(dir: string): NodeJS.ProcessEnv {
  * What `npm start` runs: the esbuild bundle of src/main.ts on plain node, as its own process
  * (dev mode unless the env names a Passage app). Each call bundles into its own folder under
  * dist/, so test files running in parallel never read a half-written bundle. Resolves once the
- * "passgraph ready" log line gives the GraphQL URL.
+ * "passgraph ready" log line gives the GraphQL URL; `logs` holds every log line so far (and keeps growing).
  */
-export function startDevProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+export function startDevProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; logs: Array<{ level?: number; msg?: string }> }> {
   const outDir = join('dist', `test-${process.pid}-${builds++}`);
   const build = spawnSync('node_modules/.bin/esbuild', [
     'src/main.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', '--target=node20',
@@ -31,15 +31,17 @@ export function startDevProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildP
   if (build.status !== 0) return Promise.reject(new Error(`build failed: ${build.stderr}`));
   const child = spawn(process.execPath, [join(outDir, 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
+  const logs: Array<{ level?: number; msg?: string }> = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not become ready in 20 s')), 20_000);
     child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        const entry = JSON.parse(line) as { level?: number; msg?: string; url?: string };
+        logs.push(entry);
         if (entry.msg === 'passgraph ready' && entry.url) {
           clearTimeout(timer);
-          resolve({ child, url: entry.url });
+          resolve({ child, url: entry.url, logs });
         }
       } catch {
         // not a log line
