@@ -216,6 +216,19 @@ describe('Passage writes that never half-happen', () => {
       expect(audit).toEqual({ outcome: 'failure', detail: 'NOT_APPLIED' });
     });
 
+    it('answers a retried deleteUser whose first attempt Passage carried out late with the deletion, not NOT_FOUND', async () => {
+      const doomed = await signedInMember('late-delete@example.com');
+      h.emulator.injectFault({ match: { method: 'DELETE' }, delayMs: 1300, times: 1 });
+      const first = await h.gql(`mutation($id: ID!) { deleteUser(id: $id) { deletedUserId } }`, { token: admin.token, variables: { id: doomed.id } });
+      expect(codes(first)).toEqual(['OUTCOME_UNKNOWN']);
+      await eventually(() => h.emulator.findUserByIdentifier('late-delete@example.com') === undefined);
+      const retry = await h.gql(`mutation($id: ID!) { deleteUser(id: $id) { deletedUserId } }`, { token: admin.token, variables: { id: doomed.id } });
+      expect(retry.body).toEqual({ data: { deleteUser: { deletedUserId: doomed.id } } });
+      expect(localUser(doomed.id)).toBeNull();
+      expect(memberships(doomed.id)).toBe(0);
+      expect(pending()).toEqual([]);
+    });
+
     it('lets the same request be retried (it takes the pending intent over) while a different change waits', async () => {
       const target = await signedInMember('retry@example.com');
       h.emulator.injectFault({ match: { method: 'PATCH' }, status: 500, times: 1 });

@@ -160,8 +160,16 @@ export class IntentService {
 
   async run<T, R>(spec: IntentSpec<T, R>): Promise<R> {
     await this.#settleOrphans(spec);
-    const intent = await this.#record(spec);
-    this.#inFlight.add(intent.id);
+    // In flight before it is committed, so no reconciler run can take it for an orphan.
+    const id = randomUUID();
+    this.#inFlight.add(id);
+    let intent: IntentRow;
+    try {
+      intent = await this.#record(spec, id);
+    } catch (err) {
+      this.#inFlight.delete(id);
+      throw err;
+    }
     try {
       await this.#pause('before_passage', intent);
       let result: T;
@@ -185,10 +193,13 @@ export class IntentService {
         this.#untrack(intent);
         return answer;
       } catch (err) {
-        // Passage made the change: the answer says so. The pending intent keeps access decisions
-        // on the safe side until the reconciler writes the local rows.
-        if (!(err instanceof DatabaseBusyError)) throw err;
-        this.#log.warn({ intentId: intent.id, kind: intent.kind }, 'Passage confirmed a change the database was too busy to record; left to the reconciler');
+        // Passage made the change: the answer says so, whatever stopped the local write. The
+        // pending intent keeps access decisions on the safe side until the reconciler writes it.
+        if (err instanceof DatabaseBusyError) {
+          this.#log.warn({ intentId: intent.id, kind: intent.kind }, 'Passage confirmed a change the database was too busy to record; left to the reconciler');
+        } else {
+          this.#log.error({ err, intentId: intent.id, kind: intent.kind }, 'could not record a change Passage confirmed; left to the reconciler');
+        }
         return spec.confirmed(result);
       }
     } finally {
@@ -269,13 +280,13 @@ export class IntentService {
     }
   }
 
-  async #record(spec: IntentKey & { check?: ((tx: Db) => void) | undefined }): Promise<IntentRow> {
+  async #record(spec: IntentKey & { check?: ((tx: Db) => void) | undefined }, id: string): Promise<IntentRow> {
     const superseded: IntentRow[] = [];
     const intent = await this.#database.transaction((tx) => {
       for (const other of this.#pendingFor(tx, spec)) {
         // The same request again (a client retry after OUTCOME_UNKNOWN) takes over: repeating
         // these Passage calls is harmless. Anything else waits for the first to settle.
-        if (this.#inFlight.has(other.id) || !sameRequest(other, spec)) throw pendingChange();
+        if ((other.id !== id && this.#inFlight.has(other.id)) || !sameRequest(other, spec)) throw pendingChange();
         this.#resolve(tx, other.id, 'superseded');
         superseded.push(other);
       }
@@ -284,7 +295,7 @@ export class IntentService {
       return tx
         .insert(passageIntents)
         .values({
-          id: randomUUID(),
+          id,
           kind: spec.kind,
           userId: spec.userId ?? null,
           identifier: spec.identifier ?? null,
