@@ -44,9 +44,9 @@ export type MagicLinkInput = {
 
 /**
  * Users: local rows (created just-in-time, never before Passage confirms the user exists), the
- * app-level role, and the admin operations that change Passage. Every admin operation calls
- * Passage first and writes locally only after Passage confirmed, in a short transaction with
- * its audit row; a Passage failure changes nothing here and is audited as a failure.
+ * app-level role, and the admin operations that change Passage. Each of those is an intent
+ * (IntentService): recorded with its local checks, sent to Passage, then completed locally with
+ * its audit row, so none half-happens; a refusal or failure is audited as a failure.
  */
 export class UserService {
   readonly #database: Database;
