@@ -1,6 +1,7 @@
 import type { IntentRow } from '../db/schema/index.js';
 import { isPassageNotFound } from '../passage/errors.js';
 import type { PassageClient } from '../passage/client.js';
+import type { PassageUser } from '../passage/types.js';
 import type { PassageTruth } from './passage-truth.js';
 
 /**
@@ -16,8 +17,9 @@ export type Observation = { reached: boolean; truth: PassageTruth | null; userId
  */
 export async function observeIntent(passage: PassageClient, intent: IntentRow): Promise<Observation> {
   const input = intent.input;
+  const userId = intent.userId!;
   switch (intent.kind) {
-    case 'create_user': {
+    case 'create_user':
       try {
         const user = await passage.getUserByIdentifier(intent.identifier ?? '');
         return { reached: true, truth: user, userId: user.id };
@@ -25,40 +27,47 @@ export async function observeIntent(passage: PassageClient, intent: IntentRow): 
         if (isPassageNotFound(err)) return { reached: false, truth: null };
         throw err;
       }
-    }
     case 'revoke_sessions':
       // Sessions cannot be read back; revoking again is harmless and makes the outcome certain.
-      await passage.revokeRefreshTokens(intent.userId!);
+      await passage.revokeRefreshTokens(userId);
       return { reached: true, truth: null };
-    case 'revoke_device': {
+    case 'revoke_device':
       try {
-        const devices = await passage.listDevices(intent.userId!);
+        const devices = await passage.listDevices(userId);
         return { reached: !devices.some((d) => d.id === input['deviceId']), truth: null };
       } catch (err) {
         if (isPassageNotFound(err)) return { reached: true, truth: 'deleted' };
         throw err;
       }
-    }
-    default: {
-      let user;
-      try {
-        user = await passage.getUser(intent.userId!);
-      } catch (err) {
-        if (isPassageNotFound(err)) return { reached: intent.kind === 'delete_user', truth: 'deleted' };
-        throw err;
+    case 'update_user':
+      if (typeof input['email'] !== 'string' && typeof input['phone'] !== 'string') {
+        // Metadata is merged by Passage, so reading it back cannot show whether this update
+        // landed; sending the same update again is harmless and makes the outcome certain.
+        return readUser(() => passage.updateUser(userId, { userMetadata: input['metadata'] as Record<string, unknown> | undefined }), () => true);
       }
-      const reached =
-        intent.kind === 'activate_user' ? user.status === 'active'
-        : intent.kind === 'deactivate_user' ? user.status === 'inactive'
-        : intent.kind === 'update_user' ? matchesUpdate(user, input)
-        : false;
-      return { reached, truth: user };
-    }
+      return readUser(() => passage.getUser(userId), (user) => matchesUpdate(user, input));
+    case 'activate_user':
+      return readUser(() => passage.getUser(userId), (user) => user.status === 'active');
+    case 'deactivate_user':
+      return readUser(() => passage.getUser(userId), (user) => user.status === 'inactive');
+    case 'delete_user':
+      return readUser(() => passage.getUser(userId), () => false, true);
   }
 }
 
-/** Metadata is merged by Passage, so only the identifiers can show that an update landed. */
-function matchesUpdate(user: { email: string; phone: string }, input: Record<string, unknown>): boolean {
+/** One user call: its answer is the truth; "not found" is a deletion (the goal of a delete intent). */
+async function readUser(call: () => Promise<PassageUser>, reached: (user: PassageUser) => boolean, deleting = false): Promise<Observation> {
+  try {
+    const user = await call();
+    return { reached: reached(user), truth: user };
+  } catch (err) {
+    if (isPassageNotFound(err)) return { reached: deleting, truth: 'deleted' };
+    throw err;
+  }
+}
+
+/** Only the identifiers can show that an update landed (metadata is merged). */
+function matchesUpdate(user: PassageUser, input: Record<string, unknown>): boolean {
   if (typeof input['email'] === 'string' && user.email.toLowerCase() !== input['email'].toLowerCase()) return false;
   if (typeof input['phone'] === 'string' && user.phone !== input['phone']) return false;
   return true;
