@@ -8,6 +8,9 @@ import { eventually } from './hardening/support.js';
  * Issue 11 item 4: every change to Passage is recorded as an intent first, so it never
  * half-happens. These are the issue's reproductions, in process against the emulator.
  */
+const SLOW = 1500;
+const LOST = 3300;
+
 describe('Passage writes that never half-happen', () => {
   let h: Harness;
   let admin: { id: string; token: string };
@@ -20,8 +23,10 @@ describe('Passage writes that never half-happen', () => {
   const reasonOf = (res: GqlResult<unknown>) => res.body.errors?.[0]?.extensions?.['reason'];
 
   beforeAll(async () => {
-    // A short busy timeout: a write under another connection's lock fails fast.
-    h = await startHarness({ adminEmails: ['root@example.com'], env: { SQLITE_BUSY_TIMEOUT_MS: '100', RATE_LIMIT_CREATE_USER: 'off' } });
+    // A short busy timeout: a write under another connection's lock fails fast. A slow Passage
+    // answers in 1.5 s, well inside the 3 s deadline (wide margins: test machines are busy); a
+    // lost answer comes after it.
+    h = await startHarness({ adminEmails: ['root@example.com'], env: { SQLITE_BUSY_TIMEOUT_MS: '100', RATE_LIMIT_CREATE_USER: 'off', PASSAGE_TIMEOUT_MS: '3000' } });
     admin = await h.user('root@example.com');
     await h.gql('{ me { id } }', { token: admin.token });
   });
@@ -50,7 +55,7 @@ describe('Passage writes that never half-happen', () => {
    * the local completion cannot get the lock.
    */
   async function withCompletionLocked<T>(method: string, pathPart: string, run: () => Promise<GqlResult<T>>): Promise<GqlResult<T>> {
-    h.emulator.injectFault({ match: { method }, delayMs: 300, times: 1 });
+    h.emulator.injectFault({ match: { method }, delayMs: SLOW, times: 1 });
     const calls = h.emulator.calls.length;
     const pendingRes = run();
     await eventually(() => h.emulator.calls.slice(calls).some((c) => c.method === method && c.path.includes(pathPart)));
@@ -144,7 +149,7 @@ describe('Passage writes that never half-happen', () => {
       });
       expect(added.body.errors).toBeUndefined();
 
-      h.emulator.injectFault({ match: { method: 'DELETE' }, delayMs: 400, times: 1 });
+      h.emulator.injectFault({ match: { method: 'DELETE' }, delayMs: SLOW, times: 1 });
       const calls = h.emulator.calls.length;
       const deleting = h.gql(`mutation($id: ID!) { deleteUser(id: $id) { deletedUserId } }`, { token: admin.token, variables: { id: a.id } });
       await eventually(() => h.emulator.calls.slice(calls).some((c) => c.method === 'DELETE'));
@@ -172,7 +177,7 @@ describe('Passage writes that never half-happen', () => {
 
     it('refuses the token of a user whose deactivation is still at Passage', async () => {
       const target = await signedInMember('in-flight@example.com');
-      h.emulator.injectFault({ match: { method: 'PATCH' }, delayMs: 400, times: 1 });
+      h.emulator.injectFault({ match: { method: 'PATCH' }, delayMs: SLOW, times: 1 });
       const calls = h.emulator.calls.length;
       const deactivating = h.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { token: admin.token, variables: { id: target.id } });
       await eventually(() => h.emulator.calls.slice(calls).some((c) => c.method === 'PATCH'));
@@ -187,7 +192,7 @@ describe('Passage writes that never half-happen', () => {
     it('is OUTCOME_UNKNOWN; the user stays refused until the reconciler read Passage, then gets what Passage says', async () => {
       const target = await signedInMember('unknown@example.com');
       // Passage deactivates the user only after our deadline: the answer is lost, the change is not.
-      h.emulator.injectFault({ match: { method: 'PATCH' }, delayMs: 1300, times: 1 });
+      h.emulator.injectFault({ match: { method: 'PATCH' }, delayMs: LOST, times: 1 });
       const res = await h.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { token: admin.token, variables: { id: target.id } });
       expect(codes(res)).toEqual(['OUTCOME_UNKNOWN']);
       expect(reasonOf(await h.gql('{ me { id } }', { token: target.token }))).toBe('USER_DEACTIVATED');
@@ -218,7 +223,7 @@ describe('Passage writes that never half-happen', () => {
 
     it('answers a retried deleteUser whose first attempt Passage carried out late with the deletion, not NOT_FOUND', async () => {
       const doomed = await signedInMember('late-delete@example.com');
-      h.emulator.injectFault({ match: { method: 'DELETE' }, delayMs: 1300, times: 1 });
+      h.emulator.injectFault({ match: { method: 'DELETE' }, delayMs: LOST, times: 1 });
       const first = await h.gql(`mutation($id: ID!) { deleteUser(id: $id) { deletedUserId } }`, { token: admin.token, variables: { id: doomed.id } });
       expect(codes(first)).toEqual(['OUTCOME_UNKNOWN']);
       await eventually(() => h.emulator.findUserByIdentifier('late-delete@example.com') === undefined);
