@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
 import { DatabaseBusyError, type Database, type Db } from '../db/client.js';
 import { auditLog, passageIntents, type IntentKind, type IntentRow } from '../db/schema/index.js';
 import { conflict, outcomeUnknown } from '../errors.js';
@@ -154,6 +154,9 @@ export class IntentService {
       .select()
       .from(passageIntents)
       .where(and(eq(passageIntents.kind, intent.kind), target, ne(passageIntents.id, intent.id), inArray(passageIntents.state, ['done', 'superseded'])))
+      // The latest attempts are the ones a client retries; older ones are not worth the rows.
+      .orderBy(desc(passageIntents.createdAt))
+      .limit(20)
       .all()
       .some((other) => sameRequest(other, intent));
   }
