@@ -71,6 +71,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     settleMs: 4 * (deps.config.passage?.timeoutMs ?? 5000),
     testPause: deps.config.intents.testPause,
   });
+  metrics.watchIntents(() => intents.pendingCount());
   const services: Services = {
     users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships, intents }),
     intents,

@@ -43,6 +43,7 @@ export class Metrics {
   readonly #operations = new Set<string>();
   readonly #maxOperations: number;
   #breakerStates: () => Partial<Record<string, BreakerState>> = () => ({});
+  #pendingIntents: () => number = () => 0;
 
   constructor(opts: MetricsOptions = {}) {
     this.#maxOperations = opts.maxOperationNames ?? 100;
@@ -83,6 +84,15 @@ export class Metrics {
         for (const [family, state] of Object.entries(states())) if (state) this.set({ family }, BREAKER_VALUE[state]);
       },
     });
+    const pendingIntents = () => this.#pendingIntents();
+    new Gauge({
+      name: 'passgraph_passage_intents_pending',
+      help: 'Passage writes recorded but not yet settled (in flight, or waiting for the reconciler).',
+      registers,
+      collect() {
+        this.set(pendingIntents());
+      },
+    });
     this.#tokenFailures = new Counter({
       name: 'passgraph_token_verification_failures_total',
       help: 'Auth tokens refused (or not verifiable), by reason.',
@@ -110,6 +120,11 @@ export class Metrics {
   /** Where the breaker gauge reads its states from, at scrape time. */
   watchBreakers(read: () => Partial<Record<string, BreakerState>>): void {
     this.#breakerStates = read;
+  }
+
+  /** Where the pending-intents gauge reads its count from, at scrape time. */
+  watchIntents(read: () => number): void {
+    this.#pendingIntents = read;
   }
 
   /** For PassageClient's `onCall`: one report per attempt, and one per call refused by an open breaker. */

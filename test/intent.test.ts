@@ -198,9 +198,12 @@ describe('Passage writes that never half-happen', () => {
       expect(reasonOf(await h.gql('{ me { id } }', { token: target.token }))).toBe('USER_DEACTIVATED');
       expect(pending()).toEqual([{ kind: 'deactivate_user', userId: target.id }]);
 
+      const gauge = async () => (await h.server.app.metrics.registry.getSingleMetric('passgraph_passage_intents_pending')!.get()).values[0]?.value;
+      expect(await gauge()).toBe(1);
       await eventually(() => h.emulator.findUserByIdentifier('unknown@example.com')?.status === 'inactive');
       await h.server.app.services.intents.reconcile();
       expect(pending()).toEqual([]);
+      expect(await gauge()).toBe(0);
       expect(localUser(target.id)).toEqual({ id: target.id, status: 'inactive' });
       expect(reasonOf(await h.gql('{ me { id } }', { token: target.token }))).toBe('USER_DEACTIVATED');
     });

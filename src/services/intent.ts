@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lt, ne, or, type SQL } from 'drizzle-orm';
 import { DatabaseBusyError, type Database, type Db } from '../db/client.js';
 import { auditLog, passageIntents, type IntentKind, type IntentRow } from '../db/schema/index.js';
 import { conflict, outcomeUnknown } from '../errors.js';
@@ -136,6 +136,11 @@ export class IntentService {
     // Pending intents survive restarts: their users stay refused until the reconciler read Passage.
     const pending = opts.database.db.select().from(passageIntents).where(eq(passageIntents.state, 'pending')).all();
     for (const intent of pending) this.#track(intent);
+  }
+
+  /** Intents not yet settled, for the metrics gauge (an indexed count, read at scrape time). */
+  pendingCount(): number {
+    return this.#database.db.select({ n: count() }).from(passageIntents).where(eq(passageIntents.state, 'pending')).get()!.n;
   }
 
   /** Why this user's token must be refused now, if a pending intent removes them. In memory: no query per request. */
