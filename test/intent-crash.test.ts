@@ -143,7 +143,8 @@ describe('SIGKILL at each step of a Passage write', () => {
         }
         await eventually(() => pendingIntents() === 0, 10_000, 100);
         await kill(second.proc);
-      });
+        // Two process starts and, for a call never sent, its settle time: generous on a busy machine.
+      }, 60_000);
     }
   }
 });
