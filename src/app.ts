@@ -88,7 +88,11 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   const verifier = cache.tokenMaxEntries > 0
     ? withTokenCache(deps.tokens, { cache: createMemoryCache(cache.tokenMaxEntries), keyPublished: deps.tokens.keyPublished, onLookup: (hit) => onLookup('verified_tokens', hit) })
     : deps.tokens;
-  const contextDeps: AppDeps = { ...deps, tokens: reportingFailures(verifier, (reason) => metrics.tokenFailure(reason)) };
+  const contextDeps: AppDeps = {
+    ...deps,
+    tokens: reportingFailures(verifier, (reason) => metrics.tokenFailure(reason)),
+    onUpstreamRefused: (reason) => metrics.budgetRefusal(reason),
+  };
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,

@@ -89,6 +89,8 @@ const envSchema = z.object({
   PASSAGE_CACHE_MAX_STALE: optional(int(0, 86_400)),
   PASSAGE_CACHE_MAX: optional(int(1, 10_000_000)),
   PASSAGE_CONCURRENCY: optional(int(1, 1000)),
+  PASSAGE_MAX_CALLS_PER_REQUEST: optional(int(1, 100_000)),
+  PASSAGE_REQUEST_BUDGET_MS: optional(int(50, 600_000)),
   TOKEN_CACHE_MAX: optional(int(0, 10_000_000)),
   INTENT_RECONCILE_INTERVAL_MS: optional(int(100, 86_400_000)),
   INTENT_TEST_PAUSE: optional(z.enum(['before_passage', 'after_passage'])),
@@ -136,6 +138,8 @@ export type Config = Readonly<{
   /** One breaker per Passage endpoint family. */
   passageBreaker: Readonly<{ failurePercent: number; minimumCalls: number; windowMs: number; openMs: number }>;
   jwksRefreshIntervalMs: number;
+  /** What one GraphQL request may spend on Passage: calls (retries included) and one deadline for all of them. */
+  passageRequest: Readonly<{ maxCalls: number; budgetMs: number }>;
   cache: Readonly<{
     /** 0 turns the cross-request Passage cache off (every read asks Passage). */
     passageTtlMs: number;
@@ -248,6 +252,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       openMs: e.PASSAGE_BREAKER_OPEN_MS ?? 30_000,
     }),
     jwksRefreshIntervalMs: e.JWKS_REFRESH_INTERVAL_MS ?? 600_000,
+    passageRequest: Object.freeze({
+      maxCalls: e.PASSAGE_MAX_CALLS_PER_REQUEST ?? 200,
+      budgetMs: e.PASSAGE_REQUEST_BUDGET_MS ?? 2500,
+    }),
     cache: Object.freeze({
       passageTtlMs: (e.PASSAGE_CACHE_TTL ?? 30) * 1000,
       passageMaxStaleMs: (e.PASSAGE_CACHE_MAX_STALE ?? 300) * 1000,

@@ -26,6 +26,8 @@ export async function startDevPassage(config: Config, log: Logger): Promise<{ co
     port: 0,
     authOrigin: `http://localhost:${config.port}`,
     appName: 'passgraph dev',
+    // Nothing in dev mode reads the call log, and npm start may run for days.
+    maxRecordedCalls: 0,
   });
   const adminIds = [...config.adminUserIds];
   for (const demo of DEMO_USERS) {
@@ -55,16 +57,24 @@ export async function startDevPassage(config: Config, log: Logger): Promise<{ co
 /**
  * Dev mode's extra routes: the built web console, and the emulator's sign-in page mounted on
  * passgraph's own origin so the cookie it sets is sent with the console's /graphql requests.
- * Never mounted when a real Passage app is configured.
+ * Never mounted when a real Passage app is configured. Every one of them goes through
+ * `loopbackOnly`; a dev route added later belongs inside it too.
  */
 export function devRoutes(emulator: Emulator, consoleDir: string = CONSOLE_DIR): ExtraRoutes {
   const site = createStaticSite({ prefix: CONSOLE_PATH, root: consoleDir, missingPage: CONSOLE_NOT_BUILT });
+  return loopbackOnly(async (req, res, url) => (await site(req, res, url)) || emulator.handleDevSignIn(req, res));
+}
+
+/**
+ * Anyone who reaches the dev sign-in can become the demo admin. So dev routes answer only a
+ * request from this machine (with HOST=0.0.0.0 others can connect) that names this machine in
+ * its Host header: a DNS-rebinding page reaches the port from the developer's own browser, but
+ * under its own host name. Anything else falls through to the ordinary 404.
+ */
+export function loopbackOnly(routes: ExtraRoutes): ExtraRoutes {
   return async (req, res, url) => {
-    if (await site(req, res, url)) return true;
-    // Anyone who reaches the sign-in page can become the demo admin, so with HOST=0.0.0.0 it
-    // still answers only this machine.
-    if (!isLoopback(req.socket.remoteAddress)) return false;
-    return emulator.handleDevSignIn(req, res);
+    if (!isLoopback(req.socket.remoteAddress) || !isLoopbackHost(req.headers.host)) return false;
+    return routes(req, res, url);
   };
 }
 
@@ -72,6 +82,14 @@ export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
   return v4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/** `localhost`, `127.0.0.1` or `[::1]`, with an optional port; written exactly so, case aside. */
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
+/** A Host header naming this machine. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  return host !== undefined && LOOPBACK_HOST.test(host);
 }
 
 const CONSOLE_NOT_BUILT = `<!doctype html>

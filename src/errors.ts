@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'BAD_USER_INPUT',
   'CONFLICT',
   'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_BUDGET_EXCEEDED',
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
   'OUTCOME_UNKNOWN',
@@ -100,6 +101,10 @@ export const outcomeUnknown = (
 export function fromPassageError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof PassageError) {
+    // Never sent: the request had used all the Passage calls one request may make.
+    if (err.code === 'budget_exceeded') {
+      return new AppError('UPSTREAM_BUDGET_EXCEEDED', 'This request needs more identity-provider calls than one request may make; ask for less at once.');
+    }
     if (err.status === 404) {
       return new AppError('NOT_FOUND', 'The user or device was not found in Passage.', {
         details: { passageCode: err.code },

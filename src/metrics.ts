@@ -40,6 +40,7 @@ export class Metrics {
   readonly #upstreamDuration: Histogram<'family'>;
   readonly #tokenFailures: Counter<'reason'>;
   readonly #databaseBusy: Counter;
+  readonly #budgetRefusals: Counter<'reason'>;
   readonly #operations = new Set<string>();
   readonly #maxOperations: number;
   #breakerStates: () => Partial<Record<string, BreakerState>> = () => ({});
@@ -104,6 +105,12 @@ export class Metrics {
       help: 'Writes refused because another connection held the SQLite write lock beyond busy_timeout.',
       registers,
     });
+    this.#budgetRefusals = new Counter({
+      name: 'passgraph_passage_budget_refusals_total',
+      help: 'Passage calls never sent because their request had used its calls (calls) or its time (deadline).',
+      labelNames: ['reason'],
+      registers,
+    });
     const hits = new Counter({ name: 'passgraph_cache_hits_total', help: 'Cache look-ups answered from the cache, by cache.', labelNames: ['cache'], registers });
     const misses = new Counter({ name: 'passgraph_cache_misses_total', help: 'Cache look-ups that had to load, by cache.', labelNames: ['cache'], registers });
     this.cache = { hit: (cache) => hits.inc({ cache }), miss: (cache) => misses.inc({ cache }) };
@@ -147,6 +154,11 @@ export class Metrics {
 
   databaseBusy(): void {
     this.#databaseBusy.inc();
+  }
+
+  /** A request's Passage call refused for lack of budget: `calls` or `deadline`. */
+  budgetRefusal(reason: string): void {
+    this.#budgetRefusals.inc({ reason });
   }
 
   /** Notes each request's operation name and whether it had errors, for `observeRequest`. */

@@ -101,6 +101,35 @@ describe('token verification', () => {
     expect(bad.status).toBe(401);
   });
 
+  // A sibling subdomain can plant psg_auth_token for the parent domain; the browser sends both.
+  it('uses the valid psg_auth_token when another cookie of that name is garbage, in either order', async () => {
+    for (const cookie of [`psg_auth_token=garbage; psg_auth_token=${member.token}`, `psg_auth_token=${member.token}; psg_auth_token=garbage`]) {
+      const res = await h.gql(ME, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      expect(res.body.data).toEqual({ me: { id: member.id } });
+    }
+  });
+
+  it('passes over a planted expired token too', async () => {
+    const expired = await h.emulator.mintToken(member.id, { iat: Math.floor(Date.now() / 1000) - 7200, ttlSeconds: 3600 });
+    const res = await h.gql(ME, { headers: { cookie: `psg_auth_token=${expired}; theme=dark; psg_auth_token=${member.token}` } });
+    expect(res.body.data).toEqual({ me: { id: member.id } });
+  });
+
+  it('is 401 when no psg_auth_token cookie is valid', async () => {
+    const res = await h.gql(ME, { headers: { cookie: 'psg_auth_token=garbage; psg_auth_token=rubbish' } });
+    expect(res.status).toBe(401);
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('verifies at most three psg_auth_token cookies', async () => {
+    const planted = ['a', 'b', 'c'].map((v) => `psg_auth_token=garbage-${v}`).join('; ');
+    expect((await h.gql(ME, { headers: { cookie: `${planted}; psg_auth_token=${member.token}` } })).status).toBe(401);
+    // Repeats of one value count once.
+    const repeated = 'psg_auth_token=x; psg_auth_token=x; psg_auth_token=x';
+    expect((await h.gql(ME, { headers: { cookie: `${repeated}; psg_auth_token=${member.token}` } })).body.data).toEqual({ me: { id: member.id } });
+  });
+
 });
 
 describe('JWKS outages', () => {

@@ -139,24 +139,54 @@ function classify(err: unknown): TokenFailureReason {
   return 'MALFORMED';
 }
 
-/** Header first (API clients), then the cookie the Passage elements set (browsers). */
-export function extractToken(headers: { authorization?: string | undefined; cookie?: string | undefined }): string | null {
+/**
+ * How many `psg_auth_token` cookies are tried. A sibling subdomain can plant a second cookie of
+ * that name for the parent domain (the browser then sends both, in an order we do not choose), so
+ * the first one is not trusted to be ours; a few verifications bound the work of a stuffed header.
+ */
+export const MAX_COOKIE_TOKENS = 3;
+
+/**
+ * The tokens a request offers, in the order they are tried: the Authorization header alone when
+ * present (API clients), else the `psg_auth_token` cookies (browsers), distinct, at most
+ * MAX_COOKIE_TOKENS. Empty when the request is anonymous.
+ */
+export function tokenCandidates(headers: { authorization?: string | undefined; cookie?: string | undefined }): string[] {
   const auth = headers.authorization;
   if (auth !== undefined && auth !== '') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     // A malformed Authorization header is a client bug worth surfacing, not an anonymous request.
-    return match ? match[1]! : auth;
+    return [match ? match[1]! : auth];
   }
-  const cookie = headers.cookie;
-  if (!cookie) return null;
-  for (const part of cookie.split(';')) {
+  const tokens: string[] = [];
+  for (const part of (headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq === -1) continue;
-    if (part.slice(0, eq).trim() === 'psg_auth_token') {
-      const value = part.slice(eq + 1).trim();
-      return value === '' ? null : decodeURIComponentSafe(value);
+    if (eq === -1 || part.slice(0, eq).trim() !== 'psg_auth_token') continue;
+    const value = decodeURIComponentSafe(part.slice(eq + 1).trim());
+    if (value !== '' && !tokens.includes(value)) tokens.push(value);
+    if (tokens.length === MAX_COOKIE_TOKENS) break;
+  }
+  return tokens;
+}
+
+/**
+ * The first candidate that verifies; null when there is none. When all fail, the error says
+ * why: "cannot verify now" if any failed for want of keys (it may be the valid one), else the
+ * first refusal.
+ */
+export async function verifyAny(verifier: TokenVerifier, candidates: readonly string[]): Promise<VerifiedToken | null> {
+  let refusal: unknown;
+  let keysUnavailable: JwksUnavailableError | undefined;
+  for (const token of candidates) {
+    try {
+      return await verifier.verify(token);
+    } catch (err) {
+      if (err instanceof JwksUnavailableError) keysUnavailable ??= err;
+      else refusal ??= err;
     }
   }
+  if (keysUnavailable) throw keysUnavailable;
+  if (refusal !== undefined) throw refusal;
   return null;
 }
 

@@ -30,6 +30,11 @@ export type EmulatorOptions = {
   tokenTtlSeconds?: number;
   /** Added to every management response (not JWKS), default 0. */
   latencyMs?: number;
+  /**
+   * How many received requests `calls` keeps, oldest dropped first (default 10,000; 0 keeps
+   * none). Tests read them; a long-running emulator must not grow without bound.
+   */
+  maxRecordedCalls?: number;
 };
 
 export type SeedUserInput = {
@@ -61,7 +66,7 @@ export interface Emulator {
   handleDevSignIn(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** New kid; the old key stays in the JWKS only when keepOld. */
   rotateSigningKey(opts?: { keepOld?: boolean }): Promise<void>;
-  /** Every request received (management and JWKS), in arrival order; status is 0 until answered. */
+  /** Requests received (management and JWKS), in arrival order, the last `maxRecordedCalls` of them; status is 0 until answered. */
   readonly calls: RecordedCall[];
   clearCalls(): void;
   /** Returns a remover; the first matching rule wins. */
@@ -73,6 +78,7 @@ export interface Emulator {
 }
 
 export const DEFAULT_AUTH_ORIGIN = 'http://localhost:4000';
+const DEFAULT_MAX_RECORDED_CALLS = 10_000;
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -94,7 +100,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     issuer: opts.issuer,
     tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600,
   });
-  const http = new EmulatorHttp(store, settings, opts.latencyMs ?? 0);
+  const http = new EmulatorHttp(store, settings, opts.latencyMs ?? 0, opts.maxRecordedCalls ?? DEFAULT_MAX_RECORDED_CALLS);
   const devSignIn = createDevSignIn(store);
   const server = createServer((req, res) => {
     devSignIn(req, res).then(

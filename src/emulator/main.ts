@@ -17,6 +17,8 @@ const emulator = await startEmulator({
   appId: env('PASSAGE_APP_ID'),
   apiKey: env('PASSAGE_API_KEY'),
   authOrigin: env('EMULATOR_AUTH_ORIGIN'),
+  // The call log is only readable in-process (by tests); this long-running process keeps none.
+  maxRecordedCalls: 0,
 }).catch((error: unknown) => {
   process.stderr.write(`emulator failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

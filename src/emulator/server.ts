@@ -37,8 +37,13 @@ const MAX_MAGIC_LINK_TTL_MINUTES = 24 * 60;
 
 const internalError = () => new ApiError(500, 'internal_server_error', 'Internal server error');
 
-const metadataField = z.record(z.string(), z.unknown()).nullish();
-const createUserBody = z.object({ email: z.string().nullish(), phone: z.string().nullish(), user_metadata: metadataField });
+// The spec types these as string and object, not nullable: a null is refused (Prism agrees),
+// never read as "absent" or, for user_metadata, as "wipe it".
+const createUserBody = z.object({
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  user_metadata: z.record(z.string(), z.unknown()).optional(),
+});
 const updateUserBody = createUserBody;
 const magicLinkBody = z.object({
   email: z.string().optional(),
@@ -116,6 +121,10 @@ function safeDecode(segment: string): string {
   }
 }
 
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType.trim());
+}
+
 function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
   if (raw.trim() === '') return { ok: true, value: undefined };
   try {
@@ -139,6 +148,7 @@ export class EmulatorHttp {
     private readonly store: EmulatorStore,
     private readonly settings: AppSettings,
     latencyMs: number,
+    private readonly maxRecordedCalls: number,
   ) {
     this.latencyMs = latencyMs;
     this.apiKeyDigest = digest(settings.apiKey);
@@ -185,7 +195,7 @@ export class EmulatorHttp {
       status: 0,
       at: Date.now(),
     };
-    this.calls.push(call);
+    this.record(call);
 
     const appPrefix = `/v1/apps/${this.settings.appId}`;
     const relative = path === appPrefix || path.startsWith(`${appPrefix}/`) ? path.slice(appPrefix.length) : undefined;
@@ -206,9 +216,12 @@ export class EmulatorHttp {
     let reply: Reply;
     try {
       reply = this.route(method, path, url.searchParams, req.headers.authorization, () => {
+        // Every operation with a body declares it required and application/json only.
         if (raw === undefined) throw badRequest('body: request body is too large.');
+        if (!isJson(req.headers['content-type'])) throw badRequest('body: must be sent as application/json.');
         if (!parsed.ok) throw badRequest('body: request body must be valid JSON.');
-        return parsed.value ?? {};
+        if (parsed.value === undefined) throw badRequest('body: is required.');
+        return parsed.value;
       });
     } catch (error) {
       // Only the message: request bodies and responses may carry secrets.
@@ -218,6 +231,13 @@ export class EmulatorHttp {
     }
     call.status = reply.status;
     send(res, reply);
+  }
+
+  /** Keeps the last `maxRecordedCalls`; the call object is still filled in when not kept. */
+  private record(call: RecordedCall): void {
+    if (this.maxRecordedCalls <= 0) return;
+    if (this.calls.length >= this.maxRecordedCalls) this.calls.splice(0, this.calls.length - this.maxRecordedCalls + 1);
+    this.calls.push(call);
   }
 
   private takeFault(method: string, path: string, relative: string | undefined): FaultRule | undefined {
@@ -297,11 +317,7 @@ export class EmulatorHttp {
         pattern: ['users'],
         handle: ({ body }) => {
           const input = parseBody(createUserBody, body());
-          const created = store.createUser({
-            email: input.email ?? undefined,
-            phone: input.phone ?? undefined,
-            userMetadata: input.user_metadata,
-          });
+          const created = store.createUser({ email: input.email, phone: input.phone, userMetadata: input.user_metadata });
           return { status: 201, body: { user: created } };
         },
       },
@@ -312,13 +328,7 @@ export class EmulatorHttp {
         handle: ({ params, body }) => {
           store.requireUser(params.user!);
           const input = parseBody(updateUserBody, body());
-          return user(
-            store.updateUser(params.user!, {
-              email: input.email ?? undefined,
-              phone: input.phone ?? undefined,
-              userMetadata: input.user_metadata,
-            }),
-          );
+          return user(store.updateUser(params.user!, { email: input.email, phone: input.phone, userMetadata: input.user_metadata }));
         },
       },
       {

@@ -419,13 +419,12 @@ export class EmulatorStore {
    * Present fields are validated even when blank (the real API rejects a blank email or phone on
    * update). Metadata is merged shallowly; a null value removes the key.
    */
-  updateUser(id: string, patch: { email?: string; phone?: string; userMetadata?: Record<string, unknown> | null }): PassageUserWire {
+  updateUser(id: string, patch: { email?: string; phone?: string; userMetadata?: Record<string, unknown> }): PassageUserWire {
     const row = this.requireUserRow(id);
     const email = patch.email === undefined ? row.email : normalizeEmail(patch.email);
     const phone = patch.phone === undefined ? row.phone : checkPhone(patch.phone);
     this.assertIdentifiersFree(email, phone, id);
-    let metadata = row.user_metadata ? (JSON.parse(row.user_metadata) as Record<string, unknown>) : {};
-    if (patch.userMetadata === null) metadata = {};
+    const metadata = row.user_metadata ? (JSON.parse(row.user_metadata) as Record<string, unknown>) : {};
     for (const [key, value] of Object.entries(patch.userMetadata ?? {})) {
       if (value === null) delete metadata[key];
       else metadata[key] = value;

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { PassageClient } from '../passage/client.js';
-import { extractToken, InvalidTokenError, JwksUnavailableError, type TokenVerifier } from '../auth/token.js';
+import { InvalidTokenError, JwksUnavailableError, tokenCandidates, verifyAny, type TokenVerifier } from '../auth/token.js';
 import DataLoader from 'dataloader';
 import type { Roles } from '../auth/roles.js';
 import type { Membership, MembershipService } from '../services/membership.js';
@@ -13,6 +13,7 @@ import type { AppRole, UserService } from '../services/user.js';
 import type { IntentService } from '../services/intent.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { PassageError } from '../passage/errors.js';
+import { UpstreamBudget, type BudgetRefusal } from '../passage/budget.js';
 
 /** Process-wide collaborators, built once by the caller of `createApp`. */
 export type AppDeps = {
@@ -21,6 +22,8 @@ export type AppDeps = {
   database: Database;
   passage: PassageClient;
   tokens: TokenVerifier;
+  /** Told when a request's Passage call is refused for lack of budget (metrics). */
+  onUpstreamRefused?: (reason: BudgetRefusal) => void;
 };
 
 export type Services = {
@@ -49,6 +52,8 @@ export type GraphQLContext = {
   flags: { staleData: boolean };
   /** The request's `Idempotency-Key` header, when it had one. */
   idempotencyKey: string | undefined;
+  /** This request's allowance of Passage calls and its one deadline for them; services take it for their calls. */
+  upstream: UpstreamBudget;
   services: Services;
   passage: PassageClient;
   config: Config;
@@ -72,11 +77,18 @@ export type RequestInfo = {
 export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
   const log = deps.log.child({ requestId: req.requestId });
   const flags = { staleData: false };
-  const loaders = createLoaders({ ...services, onStale: () => (flags.staleData = true) });
+  // Started before the token is checked: a first-sight look-up of the viewer spends from it too.
+  const upstream = new UpstreamBudget({
+    maxCalls: deps.config.passageRequest.maxCalls,
+    deadlineMs: deps.config.passageRequest.budgetMs,
+    onRefused: deps.onUpstreamRefused,
+  });
+  const loaders = createLoaders({ ...services, budget: upstream, onStale: () => (flags.staleData = true) });
   const viewer = await resolveViewer(deps, services, req, log, loaders);
   return {
     flags,
     idempotencyKey: req.headers.idempotencyKey,
+    upstream,
     requestId: req.requestId,
     log,
     viewer,
@@ -89,11 +101,11 @@ export async function createContext(deps: AppDeps, services: Services, req: Requ
 }
 
 async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo, log: Logger, loaders: Loaders): Promise<Viewer | null> {
-  const token = extractToken(req.headers);
-  if (token === null) return null;
   let userId: string;
   try {
-    ({ userId } = await deps.tokens.verify(token));
+    const verified = await verifyAny(deps.tokens, tokenCandidates(req.headers));
+    if (verified === null) return null;
+    ({ userId } = verified);
   } catch (err) {
     if (err instanceof JwksUnavailableError) {
       log.error({ err: err.cause }, 'JWKS unavailable; cannot verify token');

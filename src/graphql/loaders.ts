@@ -3,6 +3,7 @@ import type { MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
 import type { MembershipService } from '../services/membership.js';
 import type { OrgService } from '../services/org.js';
 import type { PassageReader, Read } from '../passage/cache.js';
+import type { UpstreamBudget } from '../passage/budget.js';
 import type { PassageApp, PassageDevice, PassageUser } from '../passage/types.js';
 import type { UserService } from '../services/user.js';
 
@@ -20,6 +21,8 @@ export function createLoaders(deps: {
   orgs: OrgService;
   memberships: MembershipService;
   reader: PassageReader;
+  /** The request's allowance of Passage calls and time; every Passage read spends from it. */
+  budget: UpstreamBudget;
   /** Called when a value had to be served from an expired cache entry. */
   onStale: () => void;
 }) {
@@ -51,14 +54,14 @@ export function createLoaders(deps: {
       { maxBatchSize: MAX_BATCH },
     ),
     passageUser: new DataLoader<string, PassageUser>(
-      (ids) => settle(ids.map(async (id) => fresh(await deps.reader.getUser(id)))),
+      (ids) => settle(ids.map(async (id) => fresh(await deps.reader.getUser(id, deps.budget)))),
       { maxBatchSize: MAX_BATCH },
     ),
     passageDevices: new DataLoader<string, PassageDevice[]>(
-      (ids) => settle(ids.map(async (id) => fresh(await deps.reader.listDevices(id)))),
+      (ids) => settle(ids.map(async (id) => fresh(await deps.reader.listDevices(id, deps.budget)))),
       { maxBatchSize: MAX_BATCH },
     ),
-    app: new DataLoader<string, PassageApp>((ids) => settle(ids.map(async () => fresh(await deps.reader.getApp())))),
+    app: new DataLoader<string, PassageApp>((ids) => settle(ids.map(async () => fresh(await deps.reader.getApp(deps.budget))))),
   };
 }
 

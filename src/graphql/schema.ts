@@ -8,6 +8,7 @@ import { createGuards } from './guards.js';
 import { MemoryRateLimiter, type RateLimiter } from '../rate-limit.js';
 import { RATE_LIMIT_DIRECTIVE, rateLimitGuard } from './rate-limit.js';
 import { mapDomainErrors } from './errors.js';
+import { checkPassageIds } from './passage-ids.js';
 import { DEFAULT_RATE_LIMITS } from '../config.js';
 import { fromRoot } from '../paths.js';
 
@@ -45,5 +46,6 @@ export function createSchema(opts: SchemaOptions = {}): GraphQLSchema {
   // @rateLimit is applied like a guard but kept out of the check above: a limit grants nothing.
   // Listed last, it runs after the access rules.
   const limited = { ...guards, [RATE_LIMIT_DIRECTIVE]: rateLimitGuard(opts.rateLimiter ?? defaultRateLimiter()) };
-  return mapDomainErrors(applyAuthDirectives(schema, limited));
+  // Id checks wrap everything else, so a malformed Passage id is refused before any rule runs.
+  return mapDomainErrors(checkPassageIds(applyAuthDirectives(schema, limited)));
 }

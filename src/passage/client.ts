@@ -3,6 +3,8 @@ import { createHttpTransport, type PassageFetch } from './http-transport.js';
 import { z } from 'zod';
 import { CircuitBreaker, ENDPOINT_FAMILIES, endpointFamily, type BreakerOptions, type BreakerState, type CallOutcome, type EndpointFamily } from './breaker.js';
 import { PassageError } from './errors.js';
+import { isPassageId } from './ids.js';
+import type { UpstreamBudget } from './budget.js';
 import {
   appResponseSchema,
   devicesResponseSchema,
@@ -56,10 +58,18 @@ const DEFAULT_BREAKER = { failurePercent: 50, minimumCalls: 10, windowMs: 10_000
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 type Params = Record<string, unknown>;
 
+/** Per-call options: the calling request's budget of Passage calls and time, when it has one. */
+export type CallOptions = { budget?: UpstreamBudget | undefined };
+
 // A longer Retry-After would hold an interactive request too long; the caller gets the 429 instead.
 const MAX_RETRY_AFTER_MS = 2000;
 // The longest Retry-After we keep a family quiet for; a bogus header must not silence us for a day.
 const MAX_HONOURED_RETRY_AFTER_MS = 5 * 60_000;
+
+// A write needs at least this much of its request's time left to be sent at all.
+const MIN_WRITE_ALLOTMENT_MS = 1000;
+// Below this, a timed-out attempt (cut short by its request's deadline) is not held against Passage.
+const MIN_JUDGED_ATTEMPT_MS = 100;
 
 const apiErrorSchema = z.object({ code: z.string(), error: z.string() });
 
@@ -105,63 +115,63 @@ export class PassageClient {
     return Object.fromEntries([...this.#breakers].map(([family, b]) => [family, b.state]));
   }
 
-  getApp(): Promise<PassageApp> {
-    return this.#request('GET', [], appResponseSchema);
+  getApp(opts: CallOptions = {}): Promise<PassageApp> {
+    return this.#request('GET', [], appResponseSchema, opts);
   }
 
-  listUsers(params: ListUsersParams = {}): Promise<PassageUserPage> {
-    return this.#request('GET', ['users'], userPageSchema, { query: params });
+  listUsers(params: ListUsersParams = {}, opts: CallOptions = {}): Promise<PassageUserPage> {
+    return this.#request('GET', ['users'], userPageSchema, { ...opts, query: params });
   }
 
-  getUser(userId: string): Promise<PassageUser> {
-    return this.#request('GET', ['users', userId], userResponseSchema);
+  getUser(userId: string, opts: CallOptions = {}): Promise<PassageUser> {
+    return this.#request('GET', ['users', userId], userResponseSchema, opts);
   }
 
   /**
    * Not an endpoint: list + get, as every Passage SDK does it. Matching is case-insensitive only
    * because we lower-case.
    */
-  async getUserByIdentifier(identifier: string): Promise<PassageUser> {
-    const page = await this.listUsers({ limit: 1, identifier: identifier.toLowerCase() });
+  async getUserByIdentifier(identifier: string, opts: CallOptions = {}): Promise<PassageUser> {
+    const page = await this.listUsers({ limit: 1, identifier: identifier.toLowerCase() }, opts);
     const first = page.users[0];
     if (!first) throw new PassageError(404, 'user_not_found', 'User not found.');
-    return this.getUser(first.id);
+    return this.getUser(first.id, opts);
   }
 
-  createUser(input: CreateUserInput): Promise<PassageUser> {
-    return this.#request('POST', ['users'], userResponseSchema, { body: input });
+  createUser(input: CreateUserInput, opts: CallOptions = {}): Promise<PassageUser> {
+    return this.#request('POST', ['users'], userResponseSchema, { ...opts, body: input });
   }
 
-  updateUser(userId: string, input: UpdateUserInput): Promise<PassageUser> {
-    return this.#request('PATCH', ['users', userId], userResponseSchema, { body: input });
+  updateUser(userId: string, input: UpdateUserInput, opts: CallOptions = {}): Promise<PassageUser> {
+    return this.#request('PATCH', ['users', userId], userResponseSchema, { ...opts, body: input });
   }
 
-  deleteUser(userId: string): Promise<void> {
-    return this.#request('DELETE', ['users', userId]);
+  deleteUser(userId: string, opts: CallOptions = {}): Promise<void> {
+    return this.#request('DELETE', ['users', userId], undefined, opts);
   }
 
-  activateUser(userId: string): Promise<PassageUser> {
-    return this.#request('PATCH', ['users', userId, 'activate'], userResponseSchema);
+  activateUser(userId: string, opts: CallOptions = {}): Promise<PassageUser> {
+    return this.#request('PATCH', ['users', userId, 'activate'], userResponseSchema, opts);
   }
 
-  deactivateUser(userId: string): Promise<PassageUser> {
-    return this.#request('PATCH', ['users', userId, 'deactivate'], userResponseSchema);
+  deactivateUser(userId: string, opts: CallOptions = {}): Promise<PassageUser> {
+    return this.#request('PATCH', ['users', userId, 'deactivate'], userResponseSchema, opts);
   }
 
-  listDevices(userId: string): Promise<PassageDevice[]> {
-    return this.#request('GET', ['users', userId, 'devices'], devicesResponseSchema);
+  listDevices(userId: string, opts: CallOptions = {}): Promise<PassageDevice[]> {
+    return this.#request('GET', ['users', userId, 'devices'], devicesResponseSchema, opts);
   }
 
-  deleteDevice(userId: string, deviceId: string): Promise<void> {
-    return this.#request('DELETE', ['users', userId, 'devices', deviceId]);
+  deleteDevice(userId: string, deviceId: string, opts: CallOptions = {}): Promise<void> {
+    return this.#request('DELETE', ['users', userId, 'devices', deviceId], undefined, opts);
   }
 
-  revokeRefreshTokens(userId: string): Promise<void> {
-    return this.#request('DELETE', ['users', userId, 'tokens']);
+  revokeRefreshTokens(userId: string, opts: CallOptions = {}): Promise<void> {
+    return this.#request('DELETE', ['users', userId, 'tokens'], undefined, opts);
   }
 
-  createMagicLink(input: CreateMagicLinkInput): Promise<PassageMagicLink> {
-    return this.#request('POST', ['magic-links'], magicLinkResponseSchema, { body: input });
+  createMagicLink(input: CreateMagicLinkInput, opts: CallOptions = {}): Promise<PassageMagicLink> {
+    return this.#request('POST', ['magic-links'], magicLinkResponseSchema, { ...opts, body: input });
   }
 
   /**
@@ -170,8 +180,10 @@ export class PassageClient {
    */
   #url(segments: string[], query?: Params): { path: string; url: string } {
     for (const s of segments) {
-      // An empty id would silently address a different route (`/users/` is the list endpoint).
-      if (s === '') throw new TypeError('Passage ids must be non-empty strings');
+      // Defence in depth behind input validation: `""`, `.` or `..` would address a different
+      // route (`/users/` is the list endpoint, `/users/..` the app itself). Refused before any
+      // call, so it costs no upstream request and never counts against a breaker.
+      if (!isPassageId(s)) throw new PassageError(400, 'invalid_id', 'Not a Passage id; no call was made.');
     }
     const path = `/${['apps', this.appId, ...segments].map(encodeURIComponent).join('/')}`;
     const qs = new URLSearchParams();
@@ -187,7 +199,7 @@ export class PassageClient {
     method: Method,
     segments: string[],
     schema?: z.ZodType<T>,
-    { query, body }: { query?: Params; body?: Params } = {},
+    { query, body, budget }: CallOptions & { query?: Params; body?: Params } = {},
   ): Promise<T> {
     const { path, url } = this.#url(segments, query);
     const payload = body === undefined ? undefined : JSON.stringify(snakeKeys(body));
@@ -206,6 +218,10 @@ export class PassageClient {
         this.#report({ method, path, family, status: 429, durationMs: 0, attempt, error });
         throw error;
       }
+      // Counted before the breaker: a request out of calls or time sends nothing and asks nothing.
+      // A write is not started in the last moments of the request's time: refused unsent, nothing
+      // changed, rather than sent and cut off with its outcome unknown.
+      budget?.take(method === 'GET' ? 0 : Math.min(MIN_WRITE_ALLOTMENT_MS, this.#timeoutMs));
       const release = breaker ? breaker.acquire() : () => {};
       if (release === null) {
         const error = new PassageError(0, 'breaker_open', `Passage ${family} calls are failing; not calling ${method} ${path} for now`);
@@ -214,8 +230,9 @@ export class PassageClient {
       }
       // Unexpected errors (bugs, not Passage) must neither open the breaker nor leave a probe out forever.
       let outcome: CallOutcome = 'throttled';
+      const allotted = Math.min(this.#timeoutMs, deadline - started, budget ? budget.remainingMs() : Infinity);
       try {
-        const res = await this.#send(method, url, path, payload, Math.min(this.#timeoutMs, deadline - started));
+        const res = await this.#send(method, url, path, payload, allotted);
         const data = schema ? parseBody(schema, res.status, res.text) : (undefined as T);
         outcome = 'success';
         this.#report({ method, path, family, status: res.status, durationMs: performance.now() - started, attempt });
@@ -223,6 +240,8 @@ export class PassageClient {
       } catch (error) {
         if (!(error instanceof PassageError)) throw error;
         outcome = outcomeOf(error);
+        // An attempt the request's own deadline gave only a moment cannot judge Passage's health.
+        if (error.code === 'timeout' && allotted < MIN_JUDGED_ATTEMPT_MS && allotted < this.#timeoutMs) outcome = 'throttled';
         this.#report({ method, path, family, status: error.status, durationMs: performance.now() - started, attempt, error });
         if (error.status === 429 && error.retryAfterSeconds) {
           const until = Date.now() + Math.min(error.retryAfterSeconds * 1000, MAX_HONOURED_RETRY_AFTER_MS);
@@ -232,6 +251,8 @@ export class PassageClient {
         const delay = method === 'GET' && attempt < this.#maxRetries ? this.#retryDelay(error, attempt) : undefined;
         // A retry that cannot start before the call's deadline would only make the caller wait longer.
         if (delay === undefined || performance.now() + delay >= deadline) throw error;
+        // Nor one the request has no calls or time left for.
+        if (budget && (!budget.canCall() || budget.remainingMs() <= delay)) throw error;
         waitedAsAsked = error.status === 429;
         release(outcome);
         await sleep(delay);
@@ -307,10 +328,16 @@ export class PassageClient {
   }
 }
 
-/** Only Passage's own trouble counts against its breaker; our bad requests (4xx) say it is up. */
+/**
+ * Only Passage's own trouble (no answer in time, no connection, a 5xx) counts against its
+ * breaker. A 4xx is Passage judging our request, so it says Passage is up. A 2xx of an
+ * unexpected shape is not counted as a failure either: Passage answered, and the shape of an
+ * answer depends on what was asked, so counting it would let one caller's odd requests open the
+ * breaker for everyone (`GET /users/..` once did). The field still fails; the log has the cause.
+ */
 function outcomeOf(error: PassageError): CallOutcome {
   if (error.status === 429) return 'throttled';
-  if (error.status === 0 || error.status >= 500 || error.code === 'invalid_response') return 'failure';
+  if (error.status === 0 || error.status >= 500) return 'failure';
   return 'success';
 }
 

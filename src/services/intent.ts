@@ -372,10 +372,13 @@ export class IntentService {
   }
 }
 
+/** Refusals on our side: the call was never sent. */
+const NEVER_SENT = new Set(['breaker_open', 'retry_after', 'budget_exceeded', 'deadline_exceeded']);
+
 /** Passage answered with a refusal, or the call was never sent: it did not act. */
 function surelyNotApplied(err: unknown): boolean {
   if (!(err instanceof PassageError)) return false;
-  if (err.code === 'breaker_open' || err.code === 'retry_after') return true;
+  if (NEVER_SENT.has(err.code)) return true;
   return err.status >= 400 && err.status < 500 && err.status !== 408;
 }
 

@@ -2,7 +2,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.js';
 import { users, type UserRow } from '../db/schema/index.js';
 import { badUserInput, conflict, fromPassageError } from '../errors.js';
-import type { PassageClient } from '../passage/client.js';
+import type { CallOptions, PassageClient } from '../passage/client.js';
 import { isPassageNotFound, PassageError } from '../passage/errors.js';
 import type { CreateMagicLinkInput, PassageMagicLink, PassageUser, PassageUserPage } from '../passage/types.js';
 import { audited, recordAudit, recordFailure, type AuditEntry } from './audit.js';
@@ -46,7 +46,9 @@ export type MagicLinkInput = {
  * Users: local rows (created just-in-time, never before Passage confirms the user exists), the
  * app-level role, and the admin operations that change Passage. Each of those is an intent
  * (IntentService): recorded with its local checks, sent to Passage, then completed locally with
- * its audit row, so none half-happens; a refusal or failure is audited as a failure.
+ * its audit row, so none half-happens; a refusal or failure is audited as a failure. Every
+ * method that calls Passage takes the calling request's budget of Passage calls and time last
+ * (`call`), so its calls spend from the same allowance as the request's reads.
  */
 export class UserService {
   readonly #database: Database;
@@ -129,7 +131,7 @@ export class UserService {
 
   // --- Admin operations on Passage -------------------------------------------------------------
 
-  async list(opts: { first: number; after?: string | null; query?: string | null; status?: UserStatus | null }): Promise<PassageUserPage> {
+  async list(opts: { first: number; after?: string | null; query?: string | null; status?: UserStatus | null }, call: CallOptions = {}): Promise<PassageUserPage> {
     if (!Number.isInteger(opts.first) || opts.first < 1 || opts.first > 100) throw badUserInput('first', 'first must be between 1 and 100.');
     const cursor = opts.after ? decodeUsersCursor(opts.after) : { page: 0, createdBefore: undefined };
     // Passage's LIKE is case-sensitive and its identifiers are stored lower-cased; its wildcards
@@ -143,25 +145,25 @@ export class UserService {
         ...(cursor.createdBefore !== undefined ? { createdBefore: cursor.createdBefore } : {}),
         ...(query ? { identifier: `like:%${query}%` } : {}),
         ...(opts.status ? { status: opts.status } : {}),
-      }),
+      }, call),
     );
     await Promise.all(page.users.map((u) => this.#reader.putUser(u)));
     return page;
   }
 
-  async findByIdentifier(identifier: string): Promise<PassageUser | null> {
+  async findByIdentifier(identifier: string, call: CallOptions = {}): Promise<PassageUser | null> {
     const trimmed = identifier.trim();
     if (trimmed.includes('@')) validEmail(trimmed, 'identifier');
     else validPhone(trimmed, 'identifier');
     try {
-      return await this.#passage.getUserByIdentifier(trimmed);
+      return await this.#passage.getUserByIdentifier(trimmed, call);
     } catch (err) {
       if ((err as { status?: number }).status === 404) return null;
       throw fromPassageError(err);
     }
   }
 
-  async create(actor: Actor, input: UserInput): Promise<{ row: UserRow; passageUser: PassageUser }> {
+  async create(actor: Actor, input: UserInput, call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.create', targetType: 'user', targetId: input.email ?? input.phone ?? '' };
     const result = await this.#admin(entry, async () => {
       const email = validEmail(input.email);
@@ -176,10 +178,10 @@ export class UserService {
         input: { email, phone, metadata },
         call: async (intent) => {
           try {
-            return await this.#passage.createUser({ email, phone, userMetadata: metadata });
+            return await this.#passage.createUser({ email, phone, userMetadata: metadata }, call);
           } catch (err) {
             // The retry of a create Passage already carried out answers with that user.
-            if (isAlreadyExists(err) && this.#intents.earlierAttempt(intent)) return this.#passage.getUserByIdentifier(identifier);
+            if (isAlreadyExists(err) && this.#intents.earlierAttempt(intent)) return this.#passage.getUserByIdentifier(identifier, call);
             throw err;
           }
         },
@@ -195,7 +197,7 @@ export class UserService {
     return result;
   }
 
-  async update(actor: Actor, id: string, input: UserInput): Promise<{ row: UserRow; passageUser: PassageUser }> {
+  async update(actor: Actor, id: string, input: UserInput, call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.update', targetType: 'user', targetId: id };
     const result = await this.#admin(entry, async () => {
       const email = validEmail(input.email);
@@ -206,7 +208,7 @@ export class UserService {
         userId: id,
         actorId: actor.id,
         input: { email, phone, metadata },
-        call: () => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }),
+        call: () => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }, call),
         complete: (tx, passageUser) => this.#completeWithUser(tx, entry, passageUser, { email, phone, metadata }),
         confirmed: (passageUser) => ({ row: this.#rowOr(passageUser), passageUser }),
       });
@@ -215,7 +217,7 @@ export class UserService {
     return result;
   }
 
-  async setStatus(actor: Actor, id: string, status: 'active' | 'inactive'): Promise<{ row: UserRow; passageUser: PassageUser }> {
+  async setStatus(actor: Actor, id: string, status: 'active' | 'inactive', call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const activate = status === 'active';
     const entry: AuditEntry = { actorId: actor.id, action: activate ? 'user.activate' : 'user.deactivate', targetType: 'user', targetId: id };
     const result = await this.#admin(entry, () =>
@@ -225,7 +227,7 @@ export class UserService {
         actorId: actor.id,
         input: {},
         check: activate ? undefined : (tx) => this.#assertRemovable(tx, actor, id),
-        call: () => (activate ? this.#passage.activateUser(id) : this.#passage.deactivateUser(id)),
+        call: () => (activate ? this.#passage.activateUser(id, call) : this.#passage.deactivateUser(id, call)),
         complete: (tx, passageUser) => this.#completeWithUser(tx, entry, passageUser, { status: passageUser.status }),
         confirmed: (passageUser) => ({ row: this.#rowOr(passageUser), passageUser }),
       }),
@@ -235,7 +237,7 @@ export class UserService {
   }
 
   /** The local row and memberships (cascade) go once Passage confirmed; until then the user's token is refused. */
-  async delete(actor: Actor, id: string): Promise<void> {
+  async delete(actor: Actor, id: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.delete', targetType: 'user', targetId: id };
     await this.#admin(entry, () =>
       this.#write({
@@ -246,7 +248,7 @@ export class UserService {
         check: (tx) => this.#assertRemovable(tx, actor, id),
         call: async (intent) => {
           try {
-            await this.#passage.deleteUser(id);
+            await this.#passage.deleteUser(id, call);
           } catch (err) {
             // A retry of a deletion Passage already carried out: the user is gone, as asked.
             if (!(isPassageNotFound(err) && this.#intents.earlierAttempt(intent))) throw err;
@@ -263,7 +265,7 @@ export class UserService {
     await this.#reader.invalidateUser(id);
   }
 
-  async revokeDevice(actor: Actor, userId: string, deviceId: string): Promise<void> {
+  async revokeDevice(actor: Actor, userId: string, deviceId: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_device', targetType: 'device', targetId: deviceId, detail: null };
     await this.#admin(entry, () =>
       this.#write({
@@ -271,7 +273,7 @@ export class UserService {
         userId,
         actorId: actor.id,
         input: { deviceId },
-        call: () => this.#passage.deleteDevice(userId, deviceId),
+        call: () => this.#passage.deleteDevice(userId, deviceId, call),
         complete: (tx) => recordAudit(tx, { ...entry, before: { userId } }),
         confirmed: () => undefined,
       }),
@@ -279,7 +281,7 @@ export class UserService {
     await this.#reader.invalidateUser(userId);
   }
 
-  async revokeSessions(actor: Actor, userId: string): Promise<void> {
+  async revokeSessions(actor: Actor, userId: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_sessions', targetType: 'user', targetId: userId };
     await this.#admin(entry, () =>
       this.#write({
@@ -287,7 +289,7 @@ export class UserService {
         userId,
         actorId: actor.id,
         input: {},
-        call: () => this.#passage.revokeRefreshTokens(userId),
+        call: () => this.#passage.revokeRefreshTokens(userId, call),
         complete: (tx) => recordAudit(tx, entry),
         confirmed: () => undefined,
       }),
@@ -295,11 +297,11 @@ export class UserService {
   }
 
   /** The link's URL and secret go to the caller only: never into logs or audit rows. */
-  async createMagicLink(actor: Actor, input: MagicLinkInput): Promise<PassageMagicLink> {
+  async createMagicLink(actor: Actor, input: MagicLinkInput, call: CallOptions = {}): Promise<PassageMagicLink> {
     const entry: AuditEntry = { actorId: actor.id, action: 'magic_link.create', targetType: 'magic_link', targetId: '' };
     return this.#admin(entry, async () => {
       const request = validMagicLink(input);
-      const link = await this.#remote(() => this.#passage.createMagicLink(request));
+      const link = await this.#remote(() => this.#passage.createMagicLink(request, call));
       // A link to an unknown identifier creates the user in Passage.
       await this.#reader.invalidateUser(link.userId);
       await this.#database.transaction((tx) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { badUserInput } from '../errors.js';
+import { isPassageId } from '../passage/ids.js';
 
 /**
  * Input checks that run before Passage is called, so a bad request costs no upstream call and
@@ -41,4 +42,13 @@ export function validUrlOrPath(value: string | null | undefined, field: string):
     // fall through
   }
   throw badUserInput(field, `${field} must be an http(s) URL or a path starting with /.`);
+}
+
+/**
+ * The one check for an id that names a Passage object (user, device, magic link): such ids end
+ * up in Passage URL paths, where `.` or `..` would address another endpoint.
+ */
+export function validPassageId(value: unknown, field: string): string {
+  if (!isPassageId(value)) throw badUserInput(field, `${field} is not a Passage id (1 to 128 letters, digits, _ or -).`);
+  return value;
 }

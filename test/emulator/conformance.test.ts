@@ -177,6 +177,57 @@ describe('emulator conformance with the Passage OpenAPI spec', () => {
     expect((await api('GET', `/users/${user.id}`)).body.user).toMatchObject({ email: 'taken@example.com', phone: '+15550001111' });
   });
 
+  /** A request with exactly this body and content type (apiClient always sends JSON). */
+  const sendAs = async (method: string, path: string, body: string | undefined, contentType: string | undefined): Promise<Reply> => {
+    const headers: Record<string, string> = { authorization: `Bearer ${emulator.apiKey}` };
+    if (contentType !== undefined) headers['content-type'] = contentType;
+    const res = await fetch(`${emulator.apiUrl}/apps/${emulator.appId}${path}`, { method, headers, body });
+    const text = await res.text();
+    return { status: res.status, text, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  };
+
+  // Issue 10 replayed these through Prism against the spec: each was accepted here and refused there.
+  it('refuses what the spec refuses: nulls, a missing body, bodies that are not application/json', async () => {
+    const user = await emulator.seedUser({ email: 'strict@example.com', phone: '+15550002222', userMetadata: { plan: 'pro' } });
+    const before = (await api('GET', `/users/${user.id}`)).body.user;
+    const MAGIC = '/apps/{app_id}/magic-links';
+    const cases: Array<[string, string, string | undefined, string | undefined, string]> = [
+      ['POST', '/users', '{"email":null,"phone":"+15550003333"}', 'application/json', USERS],
+      ['POST', '/users', '{"email":"n1@example.com","phone":null}', 'application/json', USERS],
+      ['POST', '/users', '{"email":"n2@example.com","user_metadata":null}', 'application/json', USERS],
+      ['PATCH', `/users/${user.id}`, '{"email":null}', 'application/json', USER],
+      ['PATCH', `/users/${user.id}`, '{"phone":null}', 'application/json', USER],
+      ['PATCH', `/users/${user.id}`, '{"user_metadata":null}', 'application/json', USER],
+      ['PATCH', `/users/${user.id}`, '{"user_metadata":[1]}', 'application/json', USER],
+      ['PATCH', `/users/${user.id}`, undefined, undefined, USER],
+      ['PATCH', `/users/${user.id}`, '', 'application/json', USER],
+      ['POST', '/users', undefined, undefined, USERS],
+      ['POST', '/users', '{"email":"t1@example.com"}', 'text/plain', USERS],
+      ['POST', '/users', 'email=f1%40example.com', 'application/x-www-form-urlencoded', USERS],
+      ['PATCH', `/users/${user.id}`, '{"phone":"+15550004444"}', 'text/plain;charset=UTF-8', USER],
+      ['PATCH', `/users/${user.id}`, 'phone=%2B15550004444', 'application/x-www-form-urlencoded', USER],
+      ['POST', '/magic-links', '{"email":"strict@example.com"}', 'text/plain', MAGIC],
+      ['POST', '/magic-links', undefined, undefined, MAGIC],
+    ];
+    for (const [method, path, body, contentType, template] of cases) {
+      const reply = await sendAs(method, path, body, contentType);
+      const label = `${method} ${path} ${contentType} ${body}`;
+      expect(reply.status, label).toBe(400);
+      expectConforms(reply, method, template, 400);
+      expect(reply.body.code, label).toBe('invalid_request');
+    }
+    // Nothing was created or changed; in particular the metadata was not wiped.
+    expect((await api('GET', `/users/${user.id}`)).body.user).toEqual(before);
+    for (const email of ['n1@example.com', 'n2@example.com', 't1@example.com', 'f1@example.com']) {
+      expect(emulator.findUserByIdentifier(email), email).toBeUndefined();
+    }
+    expect(emulator.findUserByIdentifier('+15550003333')).toBeUndefined();
+    // The same bodies as JSON without the nulls are accepted, with a charset parameter too.
+    const ok = await sendAs('PATCH', `/users/${user.id}`, '{"user_metadata":{"team":"a"}}', 'application/json; charset=utf-8');
+    expectConforms(ok, 'PATCH', USER, 200);
+    expect(ok.body.user.user_metadata).toEqual({ plan: 'pro', team: 'a' });
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     for (const path of ['/nope', '/users/a/b/c/d', '/users/x/activate/now']) {
       const reply = await api('GET', path);

@@ -106,6 +106,32 @@ describe('fault injection, latency and recorded calls', () => {
   });
 });
 
+describe('the call log is bounded', () => {
+  const tmp = makeTempDir();
+  afterAll(() => tmp.remove());
+
+  it('keeps the last maxRecordedCalls requests, oldest dropped first', async () => {
+    const emulator = await startEmulator({ dbFile: tmp.file('bounded.sqlite'), maxRecordedCalls: 3 });
+    try {
+      for (let i = 0; i < 5; i++) await fetch(`${emulator.apiUrl}/apps/${emulator.appId}?n=${i}`);
+      expect(emulator.calls.map((c) => c.query['n'])).toEqual(['2', '3', '4']);
+      expect(emulator.calls.every((c) => c.status === 200)).toBe(true);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('keeps none with 0', async () => {
+    const emulator = await startEmulator({ dbFile: tmp.file('none.sqlite'), maxRecordedCalls: 0 });
+    try {
+      expect((await fetch(emulator.jwksUrl)).status).toBe(200);
+      expect(emulator.calls).toEqual([]);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
 describe('hung requests and close', () => {
   it('never answers a hung request, and close() still returns promptly', async () => {
     const emulator = await startEmulator({ dbFile: ':memory:' });

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { codes, startHarness, type Harness } from '../helpers/harness.js';
 import { raw, snapshot } from './support.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -217,5 +220,71 @@ describe('unknown methods', () => {
     const res = await raw(h.url, { method: 'OPTIONS' });
     expect(res.status).toBe(405);
     expect(codes({ status: res.status, headers: new Headers(), body: JSON.parse(res.body) })).toEqual(['METHOD_NOT_ALLOWED']);
+  });
+});
+
+/**
+ * Runs test/helpers/upload-client.mjs: a plain Node client in a process of its own, since the
+ * lost answer depends on the client's timing, which an in-process client shares with the server.
+ */
+function uploads(url: string, size: number, times: number, framing: 'content-length' | 'chunked'): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [UPLOAD_CLIENT, `${url}/graphql`, String(size), String(times), framing], { timeout: 60_000 }, (err, stdout) => {
+      if (err) reject(err);
+      else resolve(stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown));
+    });
+  });
+}
+
+const UPLOAD_CLIENT = fileURLToPath(new URL('../helpers/upload-client.mjs', import.meta.url));
+
+/** Headers only, then silence (or `partial` bytes of the body): what the server answers, or the socket error. */
+function stalledUpload(url: string, declared: number, partial: number): Promise<{ status?: number; connection?: string; error?: string }> {
+  return new Promise((resolve) => {
+    const req = request(`${url}/graphql`, { method: 'POST', headers: { ...json, 'content-length': String(declared) } }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        resolve({ status: res.statusCode, connection: res.headers.connection });
+        req.destroy();
+      });
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+    req.flushHeaders();
+    if (partial > 0) req.write(Buffer.alloc(partial, 'x'));
+  });
+}
+
+describe('HTTP edge: the 413 reaches a client that is still uploading', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h?.close());
+
+  const TWO_MB = 2 * 1024 * 1024;
+  const TOO_LARGE = { status: 413, code: 'PAYLOAD_TOO_LARGE' };
+
+  // Before the fix about one upload in ten lost its answer to EPIPE; twenty make that a failure.
+  it('every streamed 2 MB body with Content-Length gets its 413, never EPIPE', async () => {
+    expect(await uploads(h.url, TWO_MB, 20, 'content-length')).toEqual(Array(20).fill(TOO_LARGE));
+  });
+
+  it('every streamed 2 MB chunked body gets its 413', async () => {
+    expect(await uploads(h.url, TWO_MB, 10, 'chunked')).toEqual(Array(10).fill(TOO_LARGE));
+  });
+
+  it('a body declared past the 16 MB discard bound is refused at once and the connection closed', async () => {
+    expect(await stalledUpload(h.url, 17 * 1024 * 1024, 0)).toEqual({ status: 413, connection: 'close' });
+  });
+
+  it('a body that stops arriving is discarded for 5 s at most, then refused and the connection closed', async () => {
+    expect(await stalledUpload(h.url, TWO_MB, 1_500_000)).toEqual({ status: 413, connection: 'close' });
+  }, 15_000);
+
+  it('a fully read oversized body leaves the connection usable', async () => {
+    const res = await raw(h.url, { headers: json, body: 'x'.repeat(TWO_MB) });
+    expect(res.status).toBe(413);
+    expect(res.headers['connection']).not.toBe('close');
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
   });
 });

@@ -252,3 +252,60 @@ describe('row 48: circuit breaker per endpoint family', () => {
     }
   });
 });
+
+describe('issue 10 item 6: only failures of Passage itself open the breaker', () => {
+  let h: Harness;
+  let admin: { id: string; token: string };
+  let victim: { id: string; token: string };
+  let bystander: { id: string; token: string };
+  beforeAll(async () => {
+    h = await startHarness({
+      adminEmails: ['item6-admin@example.com'],
+      env: { PASSAGE_BREAKER_MIN_CALLS: '6', PASSAGE_BREAKER_FAILURE_PERCENT: '50', PASSAGE_BREAKER_WINDOW_MS: '60000', ...NO_PASSAGE_CACHE },
+    });
+    admin = await h.user('item6-admin@example.com');
+    victim = await h.user('item6-victim@example.com');
+    bystander = await h.user('item6-bystander@example.com');
+    for (const p of [admin, victim, bystander]) await h.gql('{ me { id } }', { token: p.token });
+  });
+  afterAll(() => h?.close());
+
+  it('answers of an unexpected shape, 4xx answers and refused ids leave every other user served', async () => {
+    // A 2xx of the wrong shape (what `GET /users/..` used to get back) fails that field, but Passage answered.
+    const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: `/users/${victim.id}` }, status: 200, body: { users: [] } });
+    try {
+      for (let i = 0; i < 12; i++) {
+        const res = await h.gql<Profile>('{ me { id email } }', { token: victim.token });
+        expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+      }
+    } finally {
+      remove();
+    }
+    // Passage's 404 for ids it does not know, and ids we refuse without calling.
+    for (let i = 0; i < 12; i++) {
+      const res = await h.gql('query($id: ID!) { user(id: $id) { id } }', { token: admin.token, variables: { id: `nosuchuser${i}` } });
+      expect(codes(res)).toEqual(['NOT_FOUND']);
+      const refused = await h.gql('query($id: ID!) { user(id: $id) { id } }', { token: admin.token, variables: { id: '..' } });
+      expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+    }
+    const before = userGets(h, bystander.id);
+    const res = await h.gql<Profile>('{ me { id email } }', { token: bystander.token });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.me?.email).toBe('item6-bystander@example.com');
+    expect(userGets(h, bystander.id) - before).toBe(1);
+  });
+
+  it('5xx answers still open it (the contrast)', async () => {
+    const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: `/users/${victim.id}` }, status: 502 });
+    try {
+      // Three attempts each: enough failures to outweigh every answer counted above.
+      for (let i = 0; i < 20; i++) await h.gql('{ me { id email } }', { token: victim.token });
+    } finally {
+      remove();
+    }
+    const before = userGets(h, bystander.id);
+    const res = await h.gql<Profile>('{ me { id email } }', { token: bystander.token });
+    expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(userGets(h, bystander.id) - before).toBe(0);
+  });
+});

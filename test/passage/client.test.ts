@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { UpstreamBudget } from '../../src/passage/budget.js';
 import {
   PassageClient,
   PassageError,
@@ -270,10 +271,11 @@ const operations: OperationCase[] = [
     },
   },
   {
-    name: 'getUser (id is URL-encoded)',
-    call: (c) => c.getUser('user/1 ü?x'),
+    // Ids that are not plain (`user/1`, `..`) are refused before any call; see "refuses a segment".
+    name: 'getUser',
+    call: (c) => c.getUser('user_1-A'),
     method: 'GET',
-    path: `/v1/apps/${APP_ID}/users/user%2F1%20%C3%BC%3Fx`,
+    path: `/v1/apps/${APP_ID}/users/user_1-A`,
     reply: { json: { user: wireUser() } },
     result: user(),
   },
@@ -425,10 +427,16 @@ describe('PassageClient operations', () => {
     );
   });
 
-  it('refuses an empty id instead of addressing another route', async () => {
+  it('refuses a segment that is not a plain id instead of addressing another route, without a call', async () => {
     const passage = await startPassage(() => ({ json: {} }));
-    await expect(clientFor(passage.url).deleteUser('')).rejects.toBeInstanceOf(TypeError);
+    const client = clientFor(passage.url);
+    for (const id of ['', '.', '..', 'a/b', '%2e%2e', 'a?b', 'a b', 'x'.repeat(129)]) {
+      await expect(client.deleteUser(id)).rejects.toMatchObject({ name: 'PassageError', status: 400, code: 'invalid_id' });
+      await expect(client.getUser(id)).rejects.toMatchObject({ code: 'invalid_id' });
+      await expect(client.deleteDevice('user_1', id)).rejects.toMatchObject({ code: 'invalid_id' });
+    }
     expect(passage.requests).toHaveLength(0);
+    expect(client.breakerStates().users_read).toBe('closed');
   });
 });
 
@@ -693,5 +701,43 @@ describe('PassageClient and the API key', () => {
     const client = clientFor('http://127.0.0.1:9/v1');
     expect(inspect(client, { depth: 10 })).not.toContain(API_KEY);
     expect(JSON.stringify(client)).not.toContain(API_KEY);
+  });
+});
+
+describe('PassageClient and a request budget (issue 10 items 9 and 11)', () => {
+  it('sends no call once the budget has no calls left', async () => {
+    const passage = await startPassage(() => ({ json: { user: wireUser() } }));
+    const budget = new UpstreamBudget({ maxCalls: 1, deadlineMs: 10_000 });
+    await clientFor(passage.url).getUser('user_1', { budget });
+    const e = await failure(clientFor(passage.url).getUser('user_2', { budget }));
+    expect(e.code).toBe('budget_exceeded');
+    expect(isPassageUnavailable(e)).toBe(false);
+    expect(passage.requests).toHaveLength(1);
+  });
+
+  it('does not retry past the budget: the last allowed attempt\'s error is the answer', async () => {
+    const passage = await startPassage(() => ({ status: 500, json: { code: 'boom', error: 'boom' } }));
+    const budget = new UpstreamBudget({ maxCalls: 2, deadlineMs: 10_000 });
+    const e = await failure(clientFor(passage.url).getUser('user_1', { budget }));
+    expect([e.status, e.code]).toEqual([500, 'boom']);
+    expect(passage.requests).toHaveLength(2);
+  });
+
+  it('cuts an attempt at the request deadline rather than at the per-attempt timeout, and counts it as a timeout', async () => {
+    const passage = await startPassage(() => 'hang');
+    const client = clientFor(passage.url, { timeoutMs: 5000, breaker: { failurePercent: 50, minimumCalls: 1, windowMs: 60_000, openMs: 60_000 } });
+    const started = performance.now();
+    const e = await failure(client.getUser('user_1', { budget: new UpstreamBudget({ maxCalls: 10, deadlineMs: 300 }) }));
+    expect(e.code).toBe('timeout');
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(passage.requests).toHaveLength(1);
+    expect(client.breakerStates().users_read).toBe('open');
+  });
+
+  it('does not start a write in the last moments of the request: refused unsent rather than cut off', async () => {
+    const passage = await startPassage(() => ({ json: {} }));
+    const e = await failure(clientFor(passage.url).deleteUser('user_1', { budget: new UpstreamBudget({ maxCalls: 10, deadlineMs: 500 }) }));
+    expect(e.code).toBe('deadline_exceeded');
+    expect(passage.requests).toHaveLength(0);
   });
 });

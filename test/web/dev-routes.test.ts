@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLoopback } from '../../src/dev.js';
+import { isLoopback, isLoopbackHost } from '../../src/dev.js';
 import { createStaticSite } from '../../src/http/static.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { startDevServer, type DevServer } from './support.js';
@@ -211,10 +211,81 @@ describe('dev sign-in on the passgraph origin (dev mode only)', () => {
     expect((await fetch(`${dev.url}/dev/sign-out`)).status).toBe(405);
   });
 
+  it('keeps no emulator call log: npm start may run for days', async () => {
+    expect((await meWithCookie('garbage')).status).toBe(401);
+    expect(dev.server.emulator!.calls).toEqual([]);
+  });
+
   it('serves the console at /console/ (or a build hint while it is not built)', async () => {
     const res = await fetch(`${dev.url}/console/`);
     expect([200, 503]).toContain(res.status);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  });
+});
+
+describe('dev routes answer only loopback host names (DNS rebinding)', () => {
+  let dev: DevServer;
+  beforeAll(async () => {
+    dev = await startDevServer();
+  });
+  afterAll(() => dev?.close());
+
+  /** Node's client sends the Host header it is given; fetch would not. */
+  const send = (path: string, host: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) => {
+    const { hostname, port } = new URL(dev.url);
+    return new Promise<{ status: number; setCookie: unknown; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: hostname, port, path, method: opts.method ?? 'GET', headers: { host, ...opts.headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookie: res.headers['set-cookie'], body: Buffer.concat(chunks).toString('utf8') }));
+      });
+      req.on('error', reject);
+      req.end(opts.body);
+    });
+  };
+  const signIn = (host: string) =>
+    send('/dev/sign-in', host, {
+      method: 'POST',
+      // What a rebinding page's form sends: its Origin matches the Host it used.
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `http://${host}` },
+      body: 'email=admin%40example.com',
+    });
+
+  it('refuses the sign-in, and sets no cookie, for a foreign host name with a matching Origin', async () => {
+    const port = new URL(dev.url).port;
+    for (const host of [`evil.test:${port}`, `localhost.evil.test:${port}`, `127.0.0.1.nip.io:${port}`, `localhost:${port}@evil.test`]) {
+      const res = await signIn(host);
+      expect(res.status, host).toBe(404);
+      expect(res.setCookie, host).toBeUndefined();
+      expect((await send('/dev/sign-in', host)).status, host).toBe(404);
+      expect((await send('/console/', host)).status, host).toBe(404);
+    }
+  });
+
+  it('answers localhost, 127.0.0.1 and [::1], with or without a port', async () => {
+    const port = new URL(dev.url).port;
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'localhost', 'LOCALHOST:4000']) {
+      expect((await send('/dev/sign-in', host)).status, host).toBe(200);
+      expect([200, 503], host).toContain((await send('/console/', host)).status);
+    }
+    const res = await signIn(`localhost:${port}`);
+    expect(res.status).toBe(303);
+    expect(String(res.setCookie)).toMatch(/^psg_auth_token=/);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each([
+    ['localhost:4000', true],
+    ['127.0.0.1', true],
+    ['[::1]:4000', true],
+    ['evil.test:4000', false],
+    ['127.1:4000', false],
+    ['localhost.:4000', false],
+    ['[::ffff:7f00:1]:4000', false],
+    [undefined, false],
+  ])('%s -> %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
   });
 });
 

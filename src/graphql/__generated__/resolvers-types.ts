@@ -56,7 +56,7 @@ export type CreateMagicLinkInput = {
   ttl?: InputMaybe<Scalars['Int']['input']>;
   /** What the link does; `LOGIN` by default. */
   type?: InputMaybe<MagicLinkType>;
-  /** Send to this existing user. */
+  /** Send to this existing user (a Passage user id). */
   userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -749,6 +749,10 @@ export type AuthenticatedDirectiveArgs = { };
 
 export type AuthenticatedDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = AuthenticatedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type PassageIdDirectiveArgs = { };
+
+export type PassageIdDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = PassageIdDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type PublicDirectiveArgs = { };
 
 export type PublicDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = PublicDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
@@ -964,6 +968,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
 
 export type DirectiveResolvers<ContextType = GraphQLContext> = ResolversObject<{
   authenticated?: AuthenticatedDirectiveResolver<any, any, ContextType>;
+  passageId?: PassageIdDirectiveResolver<any, any, ContextType>;
   public?: PublicDirectiveResolver<any, any, ContextType>;
   rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;
   requireAppRole?: RequireAppRoleDirectiveResolver<any, any, ContextType>;

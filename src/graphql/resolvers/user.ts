@@ -26,7 +26,7 @@ export const Query: QueryResolvers = {
     return rowFor(ctx, id, passageUser.status);
   },
   users: async (_parent, { first, after, query, status }, ctx) => {
-    const page = await ctx.services.users.list({ first: first ?? 20, after, query, status: status ? LOCAL_STATUS[status] : null });
+    const page = await ctx.services.users.list({ first: first ?? 20, after, query, status: status ? LOCAL_STATUS[status] : null }, { budget: ctx.upstream });
     // List rows carry everything but devices; priming saves one Passage call per listed user.
     for (const item of page.users) ctx.loaders.passageUser.prime(item.id, item);
     const nodes = await Promise.all(page.users.map((u) => rowFor(ctx, u.id, u.status)));
@@ -40,7 +40,7 @@ export const Query: QueryResolvers = {
     };
   },
   userByIdentifier: async (_parent, { identifier }, ctx) => {
-    const passageUser = await ctx.services.users.findByIdentifier(identifier);
+    const passageUser = await ctx.services.users.findByIdentifier(identifier, { budget: ctx.upstream });
     if (!passageUser) return null;
     remember(ctx, passageUser);
     return rowFor(ctx, passageUser.id, passageUser.status);
@@ -68,44 +68,44 @@ export const Mutation: MutationResolvers = {
     return row;
   },
   createUser: async (_parent, { input }, ctx) => {
-    const { row, passageUser } = await ctx.services.users.create(ctx.viewer!, input);
+    const { row, passageUser } = await ctx.services.users.create(ctx.viewer!, input, { budget: ctx.upstream });
     remember(ctx, passageUser);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
   updateUser: async (_parent, { id, input }, ctx) => {
-    const { row, passageUser } = await ctx.services.users.update(ctx.viewer!, id, input);
+    const { row, passageUser } = await ctx.services.users.update(ctx.viewer!, id, input, { budget: ctx.upstream });
     remember(ctx, passageUser);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
   activateUser: async (_parent, { id }, ctx) => {
-    const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'active');
+    const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'active', { budget: ctx.upstream });
     remember(ctx, passageUser);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
   deactivateUser: async (_parent, { id }, ctx) => {
-    const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'inactive');
+    const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'inactive', { budget: ctx.upstream });
     remember(ctx, passageUser);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
   deleteUser: async (_parent, { id }, ctx) => {
-    await ctx.services.users.delete(ctx.viewer!, id);
+    await ctx.services.users.delete(ctx.viewer!, id, { budget: ctx.upstream });
     ctx.loaders.user.clear(id);
     ctx.loaders.passageUser.clear(id);
     ctx.loaders.membershipsOfUser.clear(id);
     return { deletedUserId: id };
   },
   revokeDevice: async (_parent, { userId, deviceId }, ctx) => {
-    await ctx.services.users.revokeDevice(ctx.viewer!, userId, deviceId);
+    await ctx.services.users.revokeDevice(ctx.viewer!, userId, deviceId, { budget: ctx.upstream });
     ctx.loaders.passageUser.clear(userId);
     ctx.loaders.passageDevices.clear(userId);
     return true;
   },
   revokeSessions: async (_parent, { userId }, ctx) => {
-    await ctx.services.users.revokeSessions(ctx.viewer!, userId);
+    await ctx.services.users.revokeSessions(ctx.viewer!, userId, { budget: ctx.upstream });
     return true;
   },
   createMagicLink: async (_parent, { input }, ctx) =>
@@ -113,7 +113,7 @@ export const Mutation: MutationResolvers = {
       ...input,
       channel: input.channel === 'EMAIL' ? 'email' : input.channel === 'PHONE' ? 'phone' : null,
       type: input.type === 'VERIFY_IDENTIFIER' ? 'verify_identifier' : 'login',
-    }),
+    }, { budget: ctx.upstream }),
 };
 
 export const User: UserResolvers = {
