@@ -23,6 +23,7 @@ import { auditDenials } from './graphql/audit-denials.js';
 import { idempotency } from './graphql/idempotency.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { IntentService } from './services/intent.js';
+import { responseSize } from './graphql/response-size.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -32,6 +33,8 @@ export type App = {
   services: Services;
   /** Counters for /metrics; a cache reports its hits and misses through `metrics.cache`. */
   metrics: Metrics;
+  /** Deletes one bounded batch of expired idempotency keys; the server process calls it on a timer. */
+  purgeIdempotencyKeys(): Promise<number>;
   /** Readiness turns false at once; in-flight requests finish. */
   beginShutdown(): void;
   stop(): Promise<void>;
@@ -75,7 +78,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   const services: Services = {
     users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships, intents }),
     intents,
-    orgs: new OrgService({ database: deps.database, roles }),
+    orgs: new OrgService({ database: deps.database, roles, maxOwnedOrgs: deps.config.maxOrgsPerUser }),
     memberships,
     roles,
     reader,
@@ -93,6 +96,8 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     tokens: reportingFailures(verifier, (reason) => metrics.tokenFailure(reason)),
     onUpstreamRefused: (reason) => metrics.budgetRefusal(reason),
   };
+
+  const idempotencyKeys = new IdempotencyService({ database: deps.database });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -117,7 +122,9 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       ...limits.plugins,
       metrics.apolloPlugin(),
       auditDenials(deps.database),
-      idempotency(new IdempotencyService({ database: deps.database })),
+      // Before idempotency: an answer replaced for its size is stored replaced.
+      responseSize(),
+      idempotency(idempotencyKeys),
       {
         async requestDidStart() {
           return {
@@ -159,6 +166,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       }),
     routes: options.routes,
     maxBodyBytes: deps.config.http.maxBodyBytes,
+    maxResponseBytes: deps.config.maxResponseBytes,
     corsOrigins: deps.config.http.corsOrigins,
     metrics,
     metricsEndpoint: deps.config.metrics.enabled ? { token: deps.config.metrics.token } : false,
@@ -170,6 +178,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     apollo,
     services,
     metrics,
+    purgeIdempotencyKeys: () => idempotencyKeys.purgeExpired(),
     beginShutdown: () => {
       shuttingDown = true;
     },

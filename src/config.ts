@@ -79,6 +79,10 @@ const envSchema = z.object({
   METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
   RATE_LIMIT_MAGIC_LINKS: optional(rateLimit),
   RATE_LIMIT_CREATE_USER: optional(rateLimit),
+  RATE_LIMIT_CREATE_ORG: optional(rateLimit),
+  MAX_ORGS_PER_USER: optional(int(1, 1_000_000)),
+  MAX_RESPONSE_BYTES: optional(int(10_000, 1_000_000_000)),
+  IDEMPOTENCY_PURGE_INTERVAL_MS: optional(int(50, 86_400_000)),
   SQLITE_BUSY_TIMEOUT_MS: optional(int(0, 60_000)),
   PASSAGE_BREAKER_FAILURE_PERCENT: optional(int(1, 100)),
   PASSAGE_BREAKER_MIN_CALLS: optional(int(1, 10_000)),
@@ -104,6 +108,7 @@ export type RateLimitSetting = Readonly<{ limit: number; windowSeconds: number }
 export const DEFAULT_RATE_LIMITS = Object.freeze({
   magicLinks: Object.freeze({ limit: 5, windowSeconds: 60 }),
   createUser: Object.freeze({ limit: 10, windowSeconds: 60 }),
+  createOrg: Object.freeze({ limit: 20, windowSeconds: 3600 }),
 });
 
 export type Config = Readonly<{
@@ -133,7 +138,13 @@ export type Config = Readonly<{
   queryLimits: Readonly<{ maxDepth: number; maxAliases: number; maxDirectives: number; maxCost: number; maxTokens: number }>;
   metrics: Readonly<{ enabled: boolean; token: string | undefined }>;
   /** Per caller; null means unlimited. Keyed by the bucket names used in `@rateLimit(bucket:)`. */
-  rateLimits: Readonly<{ magicLinks: RateLimitSetting; createUser: RateLimitSetting }>;
+  rateLimits: Readonly<{ magicLinks: RateLimitSetting; createUser: RateLimitSetting; createOrg: RateLimitSetting }>;
+  /** Organizations one user may own (hold the owner role in) at once. */
+  maxOrgsPerUser: number;
+  /** Largest response body; past it the answer is one `RESPONSE_TOO_LARGE` error. */
+  maxResponseBytes: number;
+  /** How often expired idempotency keys are purged (by the server process, not `createApp`). */
+  idempotencyPurgeIntervalMs: number;
   sqliteBusyTimeoutMs: number;
   /** One breaker per Passage endpoint family. */
   passageBreaker: Readonly<{ failurePercent: number; minimumCalls: number; windowMs: number; openMs: number }>;
@@ -243,7 +254,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: Object.freeze({
       magicLinks: e.RATE_LIMIT_MAGIC_LINKS === undefined ? DEFAULT_RATE_LIMITS.magicLinks : e.RATE_LIMIT_MAGIC_LINKS,
       createUser: e.RATE_LIMIT_CREATE_USER === undefined ? DEFAULT_RATE_LIMITS.createUser : e.RATE_LIMIT_CREATE_USER,
+      createOrg: e.RATE_LIMIT_CREATE_ORG === undefined ? DEFAULT_RATE_LIMITS.createOrg : e.RATE_LIMIT_CREATE_ORG,
     }),
+    maxOrgsPerUser: e.MAX_ORGS_PER_USER ?? 100,
+    maxResponseBytes: e.MAX_RESPONSE_BYTES ?? 10_000_000,
+    idempotencyPurgeIntervalMs: e.IDEMPOTENCY_PURGE_INTERVAL_MS ?? 600_000,
     sqliteBusyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS ?? 5000,
     passageBreaker: Object.freeze({
       failurePercent: e.PASSAGE_BREAKER_FAILURE_PERCENT ?? 50,

@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
   'OUTCOME_UNKNOWN',
+  'QUERY_TOO_COMPLEX',
+  'RESPONSE_TOO_LARGE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 
@@ -93,6 +95,12 @@ export const outcomeUnknown = (
   message = 'The identity provider did not confirm the change; it may or may not have been made. It is being checked; retrying the same request is safe.',
   details: Record<string, unknown> = {},
 ) => new AppError('OUTCOME_UNKNOWN', message, { details });
+ * True for an input refusal made by our own validation, before any upstream call. Passage's own
+ * 400s carry `passageCode`: those requests reached Passage.
+ */
+export function refusedBeforeUpstream(err: unknown): boolean {
+  return err instanceof AppError && err.code === 'BAD_USER_INPUT' && err.details['passageCode'] === undefined;
+}
 
 /**
  * Translates a Passage failure into what the client may know: not-found and invalid input pass

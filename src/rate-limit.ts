@@ -14,6 +14,8 @@ export interface RateLimiter {
   readonly buckets: ReadonlySet<string>;
   /** Records one call and says whether it is within the limit. */
   consume(bucket: string, caller: string): Promise<RateDecision>;
+  /** Takes back the caller's latest recorded call: it was refused before doing any work. */
+  refund(bucket: string, caller: string): Promise<void>;
 }
 
 export type MemoryRateLimiterOptions = {
@@ -66,5 +68,9 @@ export class MemoryRateLimiter implements RateLimiter {
     recent.push(now);
     logs.set(caller, recent);
     return { allowed: true };
+  }
+
+  async refund(bucket: string, caller: string): Promise<void> {
+    this.#logs.get(bucket)?.get(caller)?.pop();
   }
 }

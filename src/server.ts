@@ -35,6 +35,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
   let server: Server | undefined;
   let jwksTimer: NodeJS.Timeout | undefined;
   let intentTimer: NodeJS.Timeout | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
   try {
     database = openDatabase(config.databaseFile, { busyTimeoutMs: config.sqliteBusyTimeoutMs });
     runMigrations(database);
@@ -78,6 +79,14 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
       void intents.reconcile().catch((err: unknown) => log.warn({ err }, 'intent reconciliation failed'));
     }, config.intents.reconcileIntervalMs);
     intentTimer.unref();
+    // Expired idempotency keys go in bounded batches; the timer is the process's, not the app's.
+    purgeTimer = setInterval(() => {
+      app.purgeIdempotencyKeys().then(
+        (purged) => purged > 0 && log.debug({ purged }, 'expired idempotency keys purged'),
+        (err: unknown) => log.warn({ err }, 'purging idempotency keys failed; retrying on the next run'),
+      );
+    }, config.idempotencyPurgeIntervalMs);
+    purgeTimer.unref();
 
     server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, app.handler);
     server.keepAliveTimeout = 5_000;
@@ -103,6 +112,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
       async close() {
         clearInterval(jwksTimer);
         clearInterval(intentTimer);
+        clearInterval(purgeTimer);
         app.beginShutdown();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
@@ -116,6 +126,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
   } catch (err) {
     clearInterval(jwksTimer);
     clearInterval(intentTimer);
+    clearInterval(purgeTimer);
     server?.close();
     database?.close();
     await emulator?.close();

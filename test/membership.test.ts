@@ -134,8 +134,8 @@ describe('org memberships', () => {
   describe('removeOrgMember', () => {
     it('lets a member leave; the payload no longer shows them the org', async () => {
       const res = await h.gql(REMOVE, { token: member.token, variables: { orgId, userId: member.id } });
-      expect(res.body.data).toEqual({ removeOrgMember: { orgId, removedUserId: member.id, org: null } });
-      expect(codes(res)).toEqual(['NOT_FOUND']);
+      // Leaving is not an error: the answer carries no errors at all (issue 10, item 21).
+      expect(res.body).toEqual({ data: { removeOrgMember: { orgId, removedUserId: member.id, org: null } } });
       expect(roleOf(member.id)).toBeNull();
     });
 
@@ -215,6 +215,18 @@ describe('org memberships', () => {
       const res = await h.gql(SET, { token: owner.token, variables: { userId: owner.id, role: 'ADMIN' } });
       expect(res.body.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN' });
       expect(h.emulator.calls).toEqual([]);
+    });
+
+    it('refuses to demote a configured admin with CONFLICT CONFIGURED_ADMIN and changes nothing (item 23)', async () => {
+      const res = await h.gql(SET, { token: appAdmin.token, variables: { userId: appAdmin.id, role: 'USER' } });
+      expect(res.body.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', reason: 'CONFIGURED_ADMIN' });
+      const row = h.server.database.sqlite.prepare('select app_role as role from users where id = ?').get(appAdmin.id) as { role: string };
+      expect(row.role).toBe('USER');
+      const me = await h.gql(`{ me { appRole } }`, { token: appAdmin.token });
+      expect(me.body.data).toEqual({ me: { appRole: 'ADMIN' } });
+      // Promoting them (a no-op) is still fine.
+      const promote = await h.gql(SET, { token: appAdmin.token, variables: { userId: appAdmin.id, role: 'ADMIN' } });
+      expect(promote.body.data).toEqual({ setAppRole: { id: appAdmin.id, appRole: 'ADMIN' } });
     });
 
     it('is NOT_FOUND for a user Passage does not know', async () => {

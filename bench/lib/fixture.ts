@@ -92,13 +92,14 @@ export function passgraphEnv(upstream: Upstream, databaseFile: string, adminIds:
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MAGIC_LINKS: 'off',
     RATE_LIMIT_CREATE_USER: 'off',
+    RATE_LIMIT_CREATE_ORG: 'off',
     ...overrides,
   };
 }
 
 // Variables passgraph reads; the bench drops inherited values so the caller's shell cannot skew a run.
 export const PASSGRAPH_ENV =
-  /^(NODE_ENV|PORT|HOST|DATABASE_URL|PASSAGE_.*|ADMIN_USER_IDS|LOG_LEVEL|GRAPHQL_INTROSPECTION|ROLES_FILE|EMULATOR_DB|CORS_ORIGINS|MAX_BODY_BYTES|QUERY_MAX_.*|METRICS_.*|RATE_LIMIT_.*|SQLITE_BUSY_TIMEOUT_MS|JWKS_REFRESH_INTERVAL_MS|TOKEN_CACHE_MAX)$/;
+  /^(NODE_ENV|PORT|HOST|DATABASE_URL|PASSAGE_.*|ADMIN_USER_IDS|LOG_LEVEL|GRAPHQL_INTROSPECTION|ROLES_FILE|EMULATOR_DB|CORS_ORIGINS|MAX_BODY_BYTES|MAX_RESPONSE_BYTES|MAX_ORGS_PER_USER|IDEMPOTENCY_PURGE_INTERVAL_MS|QUERY_MAX_.*|METRICS_.*|RATE_LIMIT_.*|SQLITE_BUSY_TIMEOUT_MS|JWKS_REFRESH_INTERVAL_MS|TOKEN_CACHE_MAX)$/;
 
 /** BENCH_PG_<VAR>=value in the environment becomes <VAR>=value for passgraph (BENCH_PG_NODE_ARGS excepted). */
 export function passgraphOverridesFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {

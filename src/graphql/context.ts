@@ -14,6 +14,8 @@ import type { IntentService } from '../services/intent.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import { PassageError } from '../passage/errors.js';
 import { UpstreamBudget, type BudgetRefusal } from '../passage/budget.js';
+import type { MutationOutcomes } from './idempotency.js';
+import type { ResponseBudget } from './response-size.js';
 
 /** Process-wide collaborators, built once by the caller of `createApp`. */
 export type AppDeps = {
@@ -49,7 +51,7 @@ export type GraphQLContext = {
    * Per-request facts gathered while resolving. An object, because Apollo copies the context
    * shallowly: a flag set through this reference is seen by the response plugins.
    */
-  flags: { staleData: boolean };
+  flags: { staleData: boolean; mutationOutcomes: MutationOutcomes; responseBudget: ResponseBudget };
   /** The request's `Idempotency-Key` header, when it had one. */
   idempotencyKey: string | undefined;
   /** This request's allowance of Passage calls and its one deadline for them; services take it for their calls. */
@@ -76,7 +78,7 @@ export type RequestInfo = {
  */
 export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
   const log = deps.log.child({ requestId: req.requestId });
-  const flags = { staleData: false };
+  const flags = { staleData: false, mutationOutcomes: [] as MutationOutcomes, responseBudget: { jsonBytes: 0, exceeded: false } };
   // Started before the token is checked: a first-sight look-up of the viewer spends from it too.
   const upstream = new UpstreamBudget({
     maxCalls: deps.config.passageRequest.maxCalls,

@@ -38,6 +38,8 @@ export type Guard = {
   check(input: GuardInput): void | Promise<void>;
   /** One sentence for the field's description, so introspection-based tools show the rule. */
   describe: string;
+  /** Told when the field's resolver failed after every check passed (a rate limit refunds). */
+  failed?(input: GuardInput, error: unknown): void | Promise<void>;
 };
 
 export type GuardSite = {
@@ -105,7 +107,13 @@ export function applyAuthDirectives(schema: GraphQLSchema, factories: Record<str
         description: [field.description, ...new Set(lines)].filter(Boolean).join('\n\n'),
         resolve: async (source, args, ctx: GraphQLContext, info) => {
           for (const guard of own) await guard.check({ ctx, source, args, info });
-          const value = await resolve(source, args, ctx, info);
+          let value: unknown;
+          try {
+            value = await resolve(source, args, ctx, info);
+          } catch (err) {
+            for (const guard of own) await guard.failed?.({ ctx, source, args, info }, err);
+            throw err;
+          }
           return returned.size > 0 ? checkReturned(value, returned, { ctx, args, info }) : value;
         },
       };

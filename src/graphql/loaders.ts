@@ -38,6 +38,7 @@ export function createLoaders(deps: {
       },
       { maxBatchSize: MAX_BATCH },
     ),
+    // Each user's first page of memberships (at most MAX_MEMBERSHIPS_PAGE rows), oldest first.
     membershipsOfUser: new DataLoader<string, MembershipRow[]>(
       async (userIds) => {
         const rows = await deps.memberships.forUsers(userIds);

@@ -9,6 +9,8 @@ import { MemoryRateLimiter, type RateLimiter } from '../rate-limit.js';
 import { RATE_LIMIT_DIRECTIVE, rateLimitGuard } from './rate-limit.js';
 import { mapDomainErrors } from './errors.js';
 import { checkPassageIds } from './passage-ids.js';
+import { recordMutationOutcomes } from './idempotency.js';
+import { countJsonBytes } from './response-size.js';
 import { DEFAULT_RATE_LIMITS } from '../config.js';
 import { fromRoot } from '../paths.js';
 
@@ -47,5 +49,5 @@ export function createSchema(opts: SchemaOptions = {}): GraphQLSchema {
   // Listed last, it runs after the access rules.
   const limited = { ...guards, [RATE_LIMIT_DIRECTIVE]: rateLimitGuard(opts.rateLimiter ?? defaultRateLimiter()) };
   // Id checks wrap everything else, so a malformed Passage id is refused before any rule runs.
-  return mapDomainErrors(checkPassageIds(applyAuthDirectives(schema, limited)));
+  return recordMutationOutcomes(countJsonBytes(mapDomainErrors(checkPassageIds(applyAuthDirectives(schema, limited)))));
 }

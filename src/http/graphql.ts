@@ -9,6 +9,7 @@ export type GraphQLEndpointOptions = {
   apollo: ApolloServer<GraphQLContext>;
   context: (req: RequestInfo) => Promise<GraphQLContext>;
   maxBodyBytes: number;
+  maxResponseBytes?: number | undefined;
 };
 
 /** /graphql after CORS: hands the request to Apollo and writes its answer. */
@@ -46,6 +47,11 @@ export function graphqlEndpoint(opts: GraphQLEndpointOptions) {
     // A 401 here always means the token that was sent is unusable (RFC 6750 section 3).
     if (res.statusCode === 401 && !res.hasHeader('www-authenticate')) res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
     if (response.body.kind === 'complete') {
+      // The resolvers stop building once JSON values pass the bound; this catches the rest, so
+      // nothing over it is ever sent.
+      if (opts.maxResponseBytes !== undefined && Buffer.byteLength(response.body.string) > opts.maxResponseBytes) {
+        throw new HttpError(400, 'RESPONSE_TOO_LARGE', `The response would be larger than ${opts.maxResponseBytes} bytes; ask for less.`);
+      }
       res.end(response.body.string);
       return;
     }

@@ -21,6 +21,8 @@ export type RequestHandlerOptions = {
   landingPage: boolean;
   context: (req: RequestInfo) => Promise<GraphQLContext>;
   maxBodyBytes?: number;
+  /** Largest response body sent; a larger one is replaced by a 400 RESPONSE_TOO_LARGE. */
+  maxResponseBytes?: number;
   /** Tried before the 404 for paths other than /graphql (dev mode: console, sign-in); true when it answered. */
   routes?: ExtraRoutes;
   /** Origins a browser may call /graphql from, with credentials (the cookie). Default none. */
@@ -42,7 +44,7 @@ type Observed = { graphql: boolean; observation: Observation };
  */
 export function createRequestHandler(opts: RequestHandlerOptions): RequestListener {
   const cors = createCors(opts.corsOrigins ?? []);
-  const graphql = graphqlEndpoint({ apollo: opts.apollo, context: opts.context, maxBodyBytes: opts.maxBodyBytes ?? 1_000_000 });
+  const graphql = graphqlEndpoint({ apollo: opts.apollo, context: opts.context, maxBodyBytes: opts.maxBodyBytes ?? 1_000_000, maxResponseBytes: opts.maxResponseBytes });
   const metrics = opts.metricsEndpoint && opts.metrics ? metricsEndpoint(opts.metrics, opts.metricsEndpoint.token) : undefined;
 
   return (req, res) => {

@@ -1,8 +1,24 @@
+import { createHash } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { Database, Db } from '../db/client.js';
 import { auditLog, type NewAuditRow } from '../db/schema/index.js';
 
 export type AuditEntry = Omit<NewAuditRow, 'id' | 'at' | 'outcome'>;
+
+/**
+ * What an audit row keeps of a metadata object: a digest, its size and its keys, never the
+ * blob itself (up to 16 KB per change would make the append-only log grow without need).
+ */
+export function metadataDigest(metadata: Record<string, unknown>): { sha256: string; bytes: number; keys: string[] } {
+  const text = JSON.stringify(metadata);
+  return { sha256: createHash('sha256').update(text).digest('hex'), bytes: Buffer.byteLength(text), keys: Object.keys(metadata).slice(0, 50) };
+}
+
+/** Top-level keys whose values differ between two metadata objects (at most 50 listed). */
+export function changedKeys(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).slice(0, 50);
+}
 
 /** Writes a success row inside the caller's transaction, so the change and its record commit together. */
 export function recordAudit(tx: Db, entry: AuditEntry): void {

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 
@@ -53,6 +53,33 @@ export class IdempotencyService {
         .set({ state: 'done', response })
         .where(and(eq(idempotencyKeys.actorId, actorId), eq(idempotencyKeys.key, key)))
         .run();
+    });
+  }
+
+  /**
+   * Deletes expired rows (finished ones past the retention, unfinished ones past the abandon
+   * time), at most `limit` per call so one run never holds the write lock for long; returns how
+   * many went. The server calls it on a timer; a backlog drains over several runs.
+   */
+  async purgeExpired(limit = 500, now = Date.now()): Promise<number> {
+    const doneBefore = new Date(now - this.#retentionMs);
+    const abandonedBefore = new Date(now - this.#abandonAfterMs);
+    return this.#database.transaction((tx) => {
+      const expired = tx
+        .select({ rowid: sql<number>`rowid` })
+        .from(idempotencyKeys)
+        .where(
+          or(
+            and(eq(idempotencyKeys.state, 'done'), lt(idempotencyKeys.createdAt, doneBefore)),
+            and(eq(idempotencyKeys.state, 'in_progress'), lt(idempotencyKeys.createdAt, abandonedBefore)),
+          ),
+        )
+        .limit(limit)
+        .all()
+        .map((r) => r.rowid);
+      if (expired.length === 0) return 0;
+      tx.delete(idempotencyKeys).where(inArray(sql`rowid`, expired)).run();
+      return expired.length;
     });
   }
 

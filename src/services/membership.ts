@@ -14,6 +14,9 @@ export type MembershipActor = { id: string; appRole: 'USER' | 'ADMIN' };
 
 export type MemberPage = { rows: MembershipRow[]; totalCount: number; hasNextPage: boolean; hasPreviousPage: boolean };
 
+/** The most memberships one `User.memberships` list returns (and its default). */
+export const MAX_MEMBERSHIPS_PAGE = 100;
+
 export type RoleChange = { orgId: string; userId: string; role: string; additionalRoles?: readonly string[] | null };
 
 /**
@@ -40,6 +43,7 @@ export class MembershipService {
       .from(orgMemberships)
       .where(eq(orgMemberships.userId, sql.placeholder('userId')))
       .orderBy(asc(orgMemberships.createdAt), asc(orgMemberships.orgId))
+      .limit(sql.placeholder('limit'))
       .prepare();
     this.#inOrg = db
       .select()
@@ -72,15 +76,33 @@ export class MembershipService {
       .all();
   }
 
-  /** Every membership of each user (User.memberships batch), oldest first. */
-  async forUsers(userIds: readonly string[]): Promise<MembershipRow[]> {
-    if (userIds.length === 0) return [];
-    if (userIds.length === 1) return this.#ofUser.all({ userId: userIds[0]! });
-    return this.#database.db
+  /**
+   * Each user's oldest `limit` memberships (the User.memberships batch). One bounded query per
+   * user: a user may belong to any number of orgs, and a request reads at most `limit` of each.
+   */
+  async forUsers(userIds: readonly string[], limit = MAX_MEMBERSHIPS_PAGE): Promise<MembershipRow[]> {
+    return userIds.flatMap((userId) => this.#ofUser.all({ userId, limit }));
+  }
+
+  /** A user's memberships after the one in `afterOrgId` (oldest first), at most `limit`. */
+  async forUserAfter(userId: string, afterOrgId: string, limit: number): Promise<MembershipRow[]> {
+    const { db } = this.#database;
+    const cursor = this.#inOrg.get({ orgId: afterOrgId, userId });
+    if (!cursor) throw badUserInput('after', 'after must be the org id of one of the user\'s memberships.');
+    return db
       .select()
       .from(orgMemberships)
-      .where(inArray(orgMemberships.userId, [...userIds]))
+      .where(
+        and(
+          eq(orgMemberships.userId, userId),
+          or(
+            gt(orgMemberships.createdAt, cursor.createdAt),
+            and(eq(orgMemberships.createdAt, cursor.createdAt), gt(orgMemberships.orgId, cursor.orgId)),
+          ),
+        ),
+      )
       .orderBy(asc(orgMemberships.createdAt), asc(orgMemberships.orgId))
+      .limit(limit)
       .all();
   }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, like, or, sql } from 'drizzle-orm';
 import type { Roles } from '../auth/roles.js';
-import type { Database } from '../db/client.js';
+import type { Database, Db } from '../db/client.js';
 import { orgMemberships, orgs, users, type OrgRow } from '../db/schema/index.js';
-import { badUserInput, notFound } from '../errors.js';
-import { audited, recordAudit } from './audit.js';
+import { badUserInput, conflict, notFound } from '../errors.js';
+import { audited, changedKeys, metadataDigest, recordAudit } from './audit.js';
 
 export type Actor = { id: string };
 
@@ -16,11 +16,14 @@ const MAX_METADATA_BYTES = 16_384;
 export class OrgService {
   readonly #database: Database;
   readonly #roles: Roles;
+  readonly #maxOwnedOrgs: number;
   readonly #byId;
 
-  constructor(opts: { database: Database; roles: Roles }) {
+  /** `maxOwnedOrgs`: how many organizations one user may own at once (default 100). */
+  constructor(opts: { database: Database; roles: Roles; maxOwnedOrgs?: number }) {
     this.#database = opts.database;
     this.#roles = opts.roles;
+    this.#maxOwnedOrgs = opts.maxOwnedOrgs ?? 100;
     this.#byId = opts.database.db.select().from(orgs).where(eq(orgs.id, sql.placeholder('id'))).prepare();
   }
 
@@ -39,6 +42,10 @@ export class OrgService {
     const metadata = validMetadata(input.metadata) ?? {};
     const id = randomUUID();
     return audited(this.#database, { actorId: actor.id, action: 'org.create', targetType: 'org', targetId: id, orgId: id }, (tx) => {
+      // Counted inside the write transaction, so racing creations cannot pass the cap together.
+      if (this.#ownedCount(tx, actor.id) >= this.#maxOwnedOrgs) {
+        throw conflict('ORG_LIMIT', `You already own ${this.#maxOwnedOrgs} organizations, the most one user may own; delete one or transfer ownership first.`, { limit: this.#maxOwnedOrgs });
+      }
       tx.insert(users).values({ id: actor.id }).onConflictDoNothing().run();
       const org = tx.insert(orgs).values({ id, name, metadata }).returning().get();
       tx.insert(orgMemberships).values({ orgId: id, userId: actor.id, role: this.#roles.ownerRole }).run();
@@ -48,10 +55,14 @@ export class OrgService {
         targetType: 'org',
         targetId: id,
         orgId: id,
-        after: { ...org, ownerId: actor.id, ownerRole: this.#roles.ownerRole },
+        after: { id, name, metadata: metadataDigest(metadata), ownerId: actor.id, ownerRole: this.#roles.ownerRole },
       });
       return org;
     });
+  }
+
+  #ownedCount(tx: Db, userId: string): number {
+    return ownedBy(tx, userId, this.#roles.ownerRole);
   }
 
   async update(actor: Actor, id: string, input: OrgInput): Promise<OrgRow> {
@@ -62,7 +73,15 @@ export class OrgService {
       if (!before) throw notFound('The organization');
       const patch = { ...(name !== undefined ? { name } : {}), ...(metadata !== undefined ? { metadata } : {}), updatedAt: new Date() };
       const after = tx.update(orgs).set(patch).where(eq(orgs.id, id)).returning().get()!;
-      recordAudit(tx, { actorId: actor.id, action: 'org.update', targetType: 'org', targetId: id, orgId: id, before, after });
+      recordAudit(tx, {
+        actorId: actor.id,
+        action: 'org.update',
+        targetType: 'org',
+        targetId: id,
+        orgId: id,
+        before: { name: before.name, metadata: metadataDigest(before.metadata) },
+        after: { name: after.name, metadata: metadataDigest(after.metadata), changedKeys: changedKeys(before.metadata, after.metadata) },
+      });
       return after;
     });
   }
@@ -74,10 +93,27 @@ export class OrgService {
       if (!before) throw notFound('The organization');
       const members = tx.select().from(orgMemberships).where(eq(orgMemberships.orgId, id)).all();
       tx.delete(orgs).where(eq(orgs.id, id)).run();
-      recordAudit(tx, { actorId: actor.id, action: 'org.delete', targetType: 'org', targetId: id, orgId: id, before: { ...before, members } });
+      recordAudit(tx, {
+        actorId: actor.id,
+        action: 'org.delete',
+        targetType: 'org',
+        targetId: id,
+        orgId: id,
+        before: { id: before.id, name: before.name, metadata: metadataDigest(before.metadata), createdAt: before.createdAt, members },
+      });
       return before;
     });
   }
+}
+
+/** Read inside the caller's transaction. LIKE narrows the JSON column; the exact check runs on the rows. */
+function ownedBy(tx: Db, userId: string, owner: string): number {
+  return tx
+    .select({ role: orgMemberships.role, additionalRoles: orgMemberships.additionalRoles })
+    .from(orgMemberships)
+    .where(and(eq(orgMemberships.userId, userId), or(eq(orgMemberships.role, owner), like(orgMemberships.additionalRoles, `%${JSON.stringify(owner)}%`))))
+    .all()
+    .filter((m) => m.role === owner || m.additionalRoles.includes(owner)).length;
 }
 
 function validName(value: string | null | undefined, required: boolean): string | undefined {

@@ -116,6 +116,10 @@ export class UserService {
     const entry = { actorId: actor.id, action: 'user.set_app_role', targetType: 'user', targetId: id };
     return audited(this.#database, entry, (tx) => {
       if (deletionPending(tx, id)) throw pendingChange();
+      // The configuration would keep them ADMIN whatever is stored: accepting would be a silent no-op.
+      if (role !== 'ADMIN' && this.#admins.has(id)) {
+        throw conflict('CONFIGURED_ADMIN', 'This user is an admin by configuration (ADMIN_USER_IDS); their role cannot be changed here.');
+      }
       tx.insert(users).values({ id }).onConflictDoNothing().run();
       const before = tx.select().from(users).where(eq(users.id, id)).get()!;
       const after = tx.update(users).set({ appRole: role, updatedAt: new Date() }).where(eq(users.id, id)).returning().get()!;

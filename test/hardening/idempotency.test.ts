@@ -109,6 +109,78 @@ describe('Idempotency-Key on mutations', () => {
     expect(again.body).toEqual(query.body);
   });
 
+  it('item 13: once a root field ran, the partial answer is stored and a retry does not run it again', async () => {
+    const headers = { 'idempotency-key': 'partial-1' };
+    const q = `mutation($me: ID!) { createOrg(input: { name: "Once" }) { id } revokeSessions(userId: $me) }`;
+    const owned = () => (h.server.database.sqlite.prepare(`select count(*) as n from org_memberships where user_id = ? and role = 'Owner'`).get(member.id) as { n: number }).n;
+    const before = owned();
+    const remove = h.emulator.injectFault({ match: { method: 'DELETE', pathPrefix: '/users' }, status: 500 });
+    try {
+      const first = await h.gql(q, { token: member.token, variables: { me: member.id }, headers });
+      expect(codes(first)).toEqual(['UPSTREAM_UNAVAILABLE']);
+      expect(owned()).toBe(before + 1);
+      const retry = await h.gql(q, { token: member.token, variables: { me: member.id }, headers });
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(retry.body).toEqual(first.body);
+    } finally {
+      remove();
+    }
+    // Even with Passage back, the key keeps its stored answer: createOrg ran once.
+    const later = await h.gql(q, { token: member.token, variables: { me: member.id }, headers });
+    expect(later.headers.get('idempotent-replayed')).toBe('true');
+    expect(owned()).toBe(before + 1);
+  });
+
+  it('item 13: when every root field failed with a retryable error, the key is released', async () => {
+    const headers = { 'idempotency-key': 'nothing-ran-1' };
+    const q = `mutation($me: ID!) { a: revokeSessions(userId: $me) b: revokeSessions(userId: $me) }`;
+    const remove = h.emulator.injectFault({ match: { method: 'DELETE', pathPrefix: '/users' }, status: 500 });
+    try {
+      const first = await h.gql(q, { token: member.token, variables: { me: member.id }, headers });
+      expect(codes(first)).toContain('UPSTREAM_UNAVAILABLE');
+    } finally {
+      remove();
+    }
+    const retry = await h.gql(q, { token: member.token, variables: { me: member.id }, headers });
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect(retry.body).toEqual({ data: { a: true, b: true } });
+  });
+
+  it('item 14: a magic link asked for inside a fragment is neither stored nor replayed', async () => {
+    const headers = { 'idempotency-key': 'ml-fragment' };
+    for (const q of [
+      `mutation { ...M } fragment M on Mutation { createMagicLink(input: { email: "ml-frag@example.com" }) { id url } }`,
+      `mutation { ... on Mutation { createMagicLink(input: { email: "ml-frag@example.com" }) { id url } } }`,
+    ]) {
+      const a = await h.gql<{ createMagicLink: { id: string } }>(q, { token: admin.token, headers });
+      const b = await h.gql<{ createMagicLink: { id: string } }>(q, { token: admin.token, headers });
+      expect(a.body.errors).toBeUndefined();
+      expect(b.headers.get('idempotent-replayed')).toBeNull();
+      expect(a.body.data!.createMagicLink.id).not.toBe(b.body.data!.createMagicLink.id);
+    }
+    const stored = h.server.database.sqlite.prepare(`select count(*) as n from idempotency_keys where key = 'ml-fragment'`).get();
+    expect(stored).toEqual({ n: 0 });
+    expect(JSON.stringify(h.server.database.sqlite.prepare(`select response from idempotency_keys`).all())).not.toContain('magic');
+  });
+
+  it('item 15: purges expired rows in bounded batches and keeps live ones', async () => {
+    const sqlite = h.server.database.sqlite;
+    const insert = sqlite.prepare(`insert into idempotency_keys (actor_id, key, request_hash, state, response, created_at) values (?, ?, 'h', ?, null, ?)`);
+    const old = Date.now() - 25 * 3600_000;
+    sqlite.transaction(() => {
+      for (let i = 0; i < 1200; i++) insert.run('purge-actor', `old-${i}`, 'done', old);
+      insert.run('purge-actor', 'stuck', 'in_progress', Date.now() - 10 * 60_000);
+      insert.run('purge-actor', 'fresh', 'done', Date.now());
+      insert.run('purge-actor', 'running', 'in_progress', Date.now());
+    })();
+    const count = () => (sqlite.prepare(`select count(*) as n from idempotency_keys where actor_id = 'purge-actor'`).get() as { n: number }).n;
+    expect(await h.server.app.purgeIdempotencyKeys()).toBe(500);
+    expect(count()).toBe(1203 - 500);
+    while ((await h.server.app.purgeIdempotencyKeys()) > 0);
+    const left = sqlite.prepare(`select key from idempotency_keys where actor_id = 'purge-actor' order by key`).all();
+    expect(left).toEqual([{ key: 'fresh' }, { key: 'running' }]);
+  });
+
   it('never stores magic link responses (they carry a one-time credential)', async () => {
     const headers = { 'idempotency-key': 'ml-1' };
     const q = `mutation { createMagicLink(input: { email: "ml-idem@example.com" }) { id } }`;
@@ -116,5 +188,21 @@ describe('Idempotency-Key on mutations', () => {
     const b = await h.gql<{ createMagicLink: { id: string } }>(q, { token: admin.token, headers });
     expect(a.body.data!.createMagicLink.id).not.toBe(b.body.data!.createMagicLink.id);
     expect(h.server.database.sqlite.prepare(`select count(*) as n from idempotency_keys where key = 'ml-1'`).get()).toEqual({ n: 0 });
+  });
+});
+
+describe('item 15: the idempotency purge timer', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { IDEMPOTENCY_PURGE_INTERVAL_MS: '100' } });
+  });
+  afterAll(() => h?.close());
+
+  it('runs in the server process on its interval', async () => {
+    const sqlite = h.server.database.sqlite;
+    sqlite
+      .prepare(`insert into idempotency_keys (actor_id, key, request_hash, state, response, created_at) values ('a', 'expired', 'h', 'done', null, ?)`)
+      .run(Date.now() - 25 * 3600_000);
+    await eventually(() => (sqlite.prepare(`select count(*) as n from idempotency_keys`).get() as { n: number }).n === 0, 5000);
   });
 });

@@ -82,17 +82,68 @@ describe('query limits (defaults: graphql-armor numbers)', () => {
     expect(codes(res)).toEqual(['GRAPHQL_PARSE_FAILED']);
   });
 
-  it('row 36: refuses a document whose cost is over 5000 (list sizes count) with 400, runs one under', async () => {
-    // Each `users(first: 100)` subtree costs about 3,300 under armor's model; depth, aliases and
-    // tokens are all within their limits, so only the cost can refuse the pair.
+  it('row 36: refuses a document whose cost is over 5000 (list sizes count) with 400 QUERY_TOO_COMPLEX, runs one under', async () => {
+    // Each `users(first: 100)` subtree costs 2,402 (100 x (node, id, email, devices of 10 x 2));
+    // depth, aliases and tokens are all within their limits, so only the cost can refuse three.
     const users = (alias: string) => `${alias}: users(first: 100) { edges { node { id email devices { id friendlyName } } } }`;
-    const one = await h.gql(`{ ${users('a')} }`, { token });
-    expect(one.status).toBe(200);
-    expect(codes(one)).toEqual(['FORBIDDEN']);
-
     const two = await h.gql(`{ ${users('a')} ${users('b')} }`, { token });
-    expect(two.status).toBe(400);
-    expect(codes(two)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(two.status).toBe(200);
+    expect(new Set(codes(two))).toEqual(new Set(['FORBIDDEN']));
+
+    const three = await h.gql(`{ ${users('a')} ${users('b')} ${users('c')} }`, { token });
+    expect(three.status).toBe(400);
+    expect(codes(three)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(three.body.errors![0]!.extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', cost: 7206, limit: 5000 });
+    expect(three.body.data).toBeUndefined();
+  });
+
+  describe('item 8: cost with variables and schema defaults', () => {
+    let orgId: string;
+    beforeAll(async () => {
+      const org = await h.gql<{ createOrg: { id: string } }>(`mutation { createOrg(input: { name: "Costly" }) { id } }`, { token });
+      orgId = org.body.data!.createOrg.id;
+    });
+    // An ordinary page of members: what a member directory asks for.
+    const page = (alias: string, first: string) =>
+      `${alias}: members(${first}) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { role createdAt user { id displayName email } } } }`;
+
+    it('a 100-member page with ordinary fields fits the default budget, written inline or as a variable', async () => {
+      const inline = await h.gql(`query($id: ID!) { org(id: $id) { id name ${page('m', 'first: 100')} } }`, { token, variables: { id: orgId } });
+      expect(inline.status).toBe(200);
+      expect(inline.body.errors).toBeUndefined();
+      const viaVariable = await h.gql(`query($id: ID!, $n: Int) { org(id: $id) { id name ${page('m', 'first: $n')} } }`, { token, variables: { id: orgId, n: 100 } });
+      expect(viaVariable.status).toBe(200);
+      expect(viaVariable.body.errors).toBeUndefined();
+    });
+
+    it('prices first: $n like the same literal: seven pages of 100 (806 each) are refused either way, with cost and limit', async () => {
+      const seven = (first: string) => Array.from({ length: 7 }, (_, i) => page(`p${i}`, first)).join(' ');
+      const literal = await h.gql(`query($id: ID!) { org(id: $id) { ${seven('first: 100')} } }`, { token, variables: { id: orgId } });
+      expect(literal.status).toBe(400);
+      expect(codes(literal)).toEqual(['QUERY_TOO_COMPLEX']);
+      const variable = await h.gql(`query($id: ID!, $n: Int) { org(id: $id) { ${seven('first: $n')} } }`, { token, variables: { id: orgId, n: 100 } });
+      expect(variable.status).toBe(400);
+      expect(codes(variable)).toEqual(['QUERY_TOO_COMPLEX']);
+      expect(variable.body.errors![0]!.extensions).toEqual(literal.body.errors![0]!.extensions);
+      expect(variable.body.errors![0]!.extensions!['limit']).toBe(5000);
+      expect(variable.body.errors![0]!.extensions!['cost']).toBeGreaterThan(5000);
+      expect(variable.body.errors![0]!.message).not.toMatch(/^Syntax Error/);
+
+      // The same seven pages of 10 cost a tenth and run.
+      const small = await h.gql(`query($id: ID!, $n: Int) { org(id: $id) { ${seven('first: $n')} } }`, { token, variables: { id: orgId, n: 10 } });
+      expect(small.status).toBe(200);
+      expect(small.body.errors).toBeUndefined();
+    });
+
+    it('counts the schema default of an omitted first (20) and of a variable left unset', async () => {
+      const many = (first: string, n: number) => Array.from({ length: n }, (_, i) => page(`p${i}`, first)).join(' ');
+      // Default 20 per page: 15 pages cost about 2,700 and run; with first: 100 they would not.
+      const omitted = await h.gql(`query($id: ID!) { org(id: $id) { ${many('', 15).replace(/\(\)/g, '')} } }`, { token, variables: { id: orgId } });
+      expect(omitted.status).toBe(200);
+      const unset = await h.gql(`query($id: ID!, $n: Int = 100) { org(id: $id) { ${many('first: $n', 15)} } }`, { token, variables: { id: orgId } });
+      expect(unset.status).toBe(400);
+      expect(codes(unset)).toEqual(['QUERY_TOO_COMPLEX']);
+    });
   });
 
   it('row 43: answers a variable of the wrong type with 400 BAD_USER_INPUT and writes nothing', async () => {
@@ -112,25 +163,25 @@ describe('query limits from configuration', () => {
   let token: string;
   beforeAll(async () => {
     h = await startHarness({
-      env: { QUERY_MAX_DEPTH: '3', QUERY_MAX_ALIASES: '2', QUERY_MAX_DIRECTIVES: '1', QUERY_MAX_COST: '13', QUERY_MAX_TOKENS: '30' },
+      env: { QUERY_MAX_DEPTH: '3', QUERY_MAX_ALIASES: '2', QUERY_MAX_DIRECTIVES: '1', QUERY_MAX_COST: '8', QUERY_MAX_TOKENS: '30' },
     });
     ({ token } = await h.user('configured@example.com'));
   });
   afterAll(() => h?.close());
 
   it('applies each configured number', async () => {
-    // Each document breaks exactly one of the limits above (costs: 12.9, 10.5, 5, 14) and every
-    // one of them runs under the defaults.
-    const refused = [
-      nested(4),
-      `{ a: me { id } b: me { id } c: me { id } }`,
-      `{ me { id @include(if: true) displayName @include(if: true) } }`,
-      `{ me { id displayName appRole email phone status metadata loginCount } }`,
+    // Each document breaks exactly one of the limits above (costs: 3, 6, 3, 9) and every one of
+    // them runs under the defaults.
+    const refused: Array<[string, string]> = [
+      [`{ me { memberships(first: 1) { org { __typename } } } }`, 'GRAPHQL_VALIDATION_FAILED'],
+      [`{ a: me { id } b: me { id } c: me { id } }`, 'GRAPHQL_VALIDATION_FAILED'],
+      [`{ me { id @include(if: true) displayName @include(if: true) } }`, 'GRAPHQL_VALIDATION_FAILED'],
+      [`{ me { id displayName appRole email phone status metadata loginCount } }`, 'QUERY_TOO_COMPLEX'],
     ];
-    for (const q of refused) {
+    for (const [q, code] of refused) {
       const res = await h.gql(q, { token });
       expect(res.status, q).toBe(400);
-      expect(codes(res)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expect(codes(res)).toEqual([code]);
     }
     const tooLong = await h.gql(`{ me { ${'id '.repeat(30)} } }`, { token });
     expect(tooLong.status).toBe(400);

@@ -28,6 +28,24 @@ describe('row 56: per-caller rate limits on abuse-prone mutations', () => {
   });
   afterAll(() => h?.close());
 
+  it('item 22: calls refused as invalid input before Passage do not count against the allowance', async () => {
+    const caller = await h.user('validating@example.com');
+    await h.gql(`mutation($id: ID!) { setAppRole(userId: $id, role: ADMIN) { id } }`, { token: admin.token, variables: { id: caller.id } });
+    const posts = linkPosts();
+    for (let i = 0; i < 8; i++) {
+      const bad = await h.gql(LINK, { token: caller.token, variables: { email: 'not-an-email' } });
+      expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(linkPosts()).toBe(posts);
+    for (let i = 0; i < 5; i++) {
+      const ok = await h.gql(LINK, { token: caller.token, variables: { email: email() } });
+      expect(ok.body.errors, `call ${i}`).toBeUndefined();
+    }
+    const sixth = await h.gql(LINK, { token: caller.token, variables: { email: email() } });
+    expect(sixth.status).toBe(429);
+    expect(codes(sixth)).toEqual(['RATE_LIMITED']);
+  });
+
   it('lets 5 createMagicLink through in a minute; the 6th is HTTP 429 RATE_LIMITED with retryAfter, and Passage never sees it', async () => {
     for (let i = 0; i < 5; i++) {
       const ok = await h.gql(LINK, { token: admin.token, variables: { email: email() } });
@@ -104,15 +122,21 @@ describe('rate limit configuration', () => {
     expect(loadConfig({ RATE_LIMIT_MAGIC_LINKS: '3/120', RATE_LIMIT_CREATE_USER: 'off' }).rateLimits).toEqual({
       magicLinks: { limit: 3, windowSeconds: 120 },
       createUser: null,
+      createOrg: { limit: 20, windowSeconds: 3600 },
     });
-    expect(loadConfig({}).rateLimits).toEqual({ magicLinks: { limit: 5, windowSeconds: 60 }, createUser: { limit: 10, windowSeconds: 60 } });
+    expect(loadConfig({}).rateLimits).toEqual({
+      magicLinks: { limit: 5, windowSeconds: 60 },
+      createUser: { limit: 10, windowSeconds: 60 },
+      createOrg: { limit: 20, windowSeconds: 3600 },
+    });
+    expect(loadConfig({ RATE_LIMIT_CREATE_ORG: '3/60' }).rateLimits.createOrg).toEqual({ limit: 3, windowSeconds: 60 });
     for (const bad of ['5', '5/0', '0/60', 'five/60', '5/60s', '-1/60']) {
       expect(() => loadConfig({ RATE_LIMIT_MAGIC_LINKS: bad }), bad).toThrow(ConfigError);
     }
   });
 
   it('refuses to build the schema when @rateLimit names an unknown bucket', () => {
-    const limiter = new MemoryRateLimiter({ limits: { createUser: { limit: 1, windowSeconds: 1 } } });
+    const limiter = new MemoryRateLimiter({ limits: { createUser: { limit: 1, windowSeconds: 1 }, createOrg: { limit: 1, windowSeconds: 1 } } });
     expect(() => createSchema({ rateLimiter: limiter })).toThrow(/unknown bucket "magicLinks"/);
   });
 

@@ -69,6 +69,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     PASSAGE_TIMEOUT_MS: '1000',
     ADMIN_USER_IDS: adminIds.join(','),
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? (opts.captureLogs ? 'debug' : 'silent'),
+    // Tests create organizations freely (one per test case in places); the limit itself is
+    // tested with its default turned back on.
+    RATE_LIMIT_CREATE_ORG: 'off',
     ...opts.env,
   });
   const logs: string[] = [];

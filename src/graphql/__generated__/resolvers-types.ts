@@ -13,7 +13,10 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An instant in time, serialised as an ISO-8601 string in UTC (for example `2026-01-16T09:30:00.000Z`). */
   DateTime: { input: Date; output: Date | string; }
-  /** Arbitrary JSON: an object, array, string, number, boolean or null. */
+  /**
+   * Arbitrary JSON: an object, array, string, number, boolean or null. As input it may nest at most 32
+   * levels and be at most 64 KB: more is `BAD_USER_INPUT` in a variable, a validation error inline.
+   */
   JSON: { input: unknown; output: unknown; }
 };
 
@@ -189,7 +192,11 @@ export type Mutation = {
   changeOrgMemberRole: OrgMembership;
   /** Creates a magic link (and the user, for an unknown email or phone). */
   createMagicLink: MagicLink;
-  /** Creates an organization; the caller becomes its owner (the highest-ranked role). */
+  /**
+   * Creates an organization; the caller becomes its owner (the highest-ranked role). A user may
+   * own a limited number of organizations (`MAX_ORGS_PER_USER`, default 100): past it `CONFLICT`
+   * with reason `ORG_LIMIT` and `extensions.limit`.
+   */
   createOrg: Org;
   /**
    * Creates a user in Passage and returns it. `CONFLICT` when the email or phone is taken;
@@ -223,8 +230,9 @@ export type Mutation = {
   /** Revokes all of a user's refresh tokens, signing them out everywhere once their current auth token expires. True when done. */
   revokeSessions: Scalars['Boolean']['output'];
   /**
-   * Sets a user's application role and returns the user. Users listed in `ADMIN_USER_IDS` stay
-   * admins whatever is set here. `NOT_FOUND` when Passage has no such user.
+   * Sets a user's application role and returns the user. Users listed in `ADMIN_USER_IDS` are
+   * admins by configuration: demoting one is `CONFLICT` with reason `CONFIGURED_ADMIN`.
+   * `NOT_FOUND` when Passage has no such user.
    */
   setAppRole: User;
   /** Updates the signed-in user's own profile and returns it. */
@@ -561,7 +569,11 @@ export type User = {
   lastLoginAt: Maybe<Scalars['DateTime']['output']>;
   /** How many times the user has signed in. */
   loginCount: Maybe<Scalars['Int']['output']>;
-  /** The organizations the user belongs to, oldest first. Only memberships the caller may see are listed. */
+  /**
+   * The organizations the user belongs to, oldest first, at most `first` of them. Only memberships
+   * the caller may see are listed. To continue a long list, pass the last membership's org id as
+   * `after`.
+   */
   memberships: Array<OrgMembership>;
   /** Custom user metadata stored in Passage. */
   metadata: Maybe<Scalars['JSON']['output']>;
@@ -571,6 +583,17 @@ export type User = {
   phoneVerified: Maybe<Scalars['Boolean']['output']>;
   /** Whether the user may sign in. */
   status: Maybe<UserStatus>;
+};
+
+
+/**
+ * A person who signs in with Passage. Identity fields come from Passage; `displayName` and
+ * `appRole` are kept by this server. Passage-backed fields are null, with an
+ * `UPSTREAM_UNAVAILABLE` error at their path, when Passage cannot be reached.
+ */
+export type UserMembershipsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of users from Passage. */
@@ -927,7 +950,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastLoginAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   loginCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  memberships?: Resolver<Array<ResolversTypes['OrgMembership']>, ParentType, ContextType>;
+  memberships?: Resolver<Array<ResolversTypes['OrgMembership']>, ParentType, ContextType, RequireFields<UserMembershipsArgs, 'first'>>;
   metadata?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   phoneVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;

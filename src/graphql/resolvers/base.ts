@@ -1,4 +1,5 @@
-import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { DateTimeResolver } from 'graphql-scalars';
+import { JSONScalar } from '../json-scalar.js';
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 
-export const scalars: Resolvers = { DateTime: DateTimeResolver, JSON: JSONResolver };
+export const scalars: Resolvers = { DateTime: DateTimeResolver, JSON: JSONScalar };

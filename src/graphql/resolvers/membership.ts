@@ -1,6 +1,7 @@
 import type { MutationResolvers, OrgMembershipResolvers, RemoveOrgMemberPayloadResolvers, UserResolvers } from '../__generated__/resolvers-types.js';
 import type { GraphQLContext } from '../context.js';
-import { notFound } from '../errors.js';
+import { badUserInput, notFound } from '../errors.js';
+import { MAX_MEMBERSHIPS_PAGE } from '../../services/membership.js';
 import { passageUserOf } from './passage-field.js';
 
 const summary = (ctx: GraphQLContext, row: Parameters<GraphQLContext['services']['memberships']['describe']>[0]) =>
@@ -31,8 +32,12 @@ export const Mutation: MutationResolvers = {
 export const RemoveOrgMemberPayload: RemoveOrgMemberPayloadResolvers = {
   orgId: (p) => p.orgId,
   removedUserId: (p) => p.removedUserId,
-  // The Org guard decides whether the caller still sees it (a member who left does not).
-  org: async (p, _args, ctx) => ctx.loaders.org.load(p.orgId),
+  // Leaving is not an error: a caller who is no longer a member gets null here rather than the
+  // Org guard's NOT_FOUND. Whoever still belongs (or is an app admin) gets the org, guard-checked.
+  org: async (p, _args, ctx) => {
+    if (ctx.viewer?.appRole !== 'ADMIN' && !(await ctx.authz.membership(p.orgId))) return null;
+    return ctx.loaders.org.load(p.orgId);
+  },
 };
 
 export const OrgMembership: OrgMembershipResolvers = {
@@ -49,5 +54,13 @@ export const OrgMembership: OrgMembershipResolvers = {
 };
 
 export const User: UserResolvers = {
-  memberships: async (user, _args, ctx) => ctx.loaders.membershipsOfUser.load(user.id),
+  // The loader holds each user's first page; only `after` needs a query of its own.
+  memberships: async (user, { first, after }, ctx) => {
+    const size = first ?? MAX_MEMBERSHIPS_PAGE;
+    if (!Number.isInteger(size) || size < 1 || size > MAX_MEMBERSHIPS_PAGE) {
+      throw badUserInput('first', `first must be between 1 and ${MAX_MEMBERSHIPS_PAGE}.`);
+    }
+    if (after) return ctx.services.memberships.forUserAfter(user.id, after, size);
+    return (await ctx.loaders.membershipsOfUser.load(user.id)).slice(0, size);
+  },
 };
