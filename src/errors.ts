@@ -95,6 +95,8 @@ export const outcomeUnknown = (
   message = 'The identity provider did not confirm the change; it may or may not have been made. It is being checked; retrying the same request is safe.',
   details: Record<string, unknown> = {},
 ) => new AppError('OUTCOME_UNKNOWN', message, { details });
+
+/**
  * True for an input refusal made by our own validation, before any upstream call. Passage's own
  * 400s carry `passageCode`: those requests reached Passage.
  */
