@@ -23,6 +23,8 @@ import { auditDenials } from './graphql/audit-denials.js';
 import { idempotency } from './graphql/idempotency.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { IntentService } from './services/intent.js';
+import { DirectoryService } from './services/directory.js';
+import { DirectorySync } from './services/directory-sync.js';
 import { responseSize } from './graphql/response-size.js';
 
 export type App = {
@@ -33,6 +35,8 @@ export type App = {
   services: Services;
   /** Counters for /metrics; a cache reports its hits and misses through `metrics.cache`. */
   metrics: Metrics;
+  /** Keeps the user directory in step with Passage; `startServer` starts its timers, tests call `syncNow()`. */
+  directorySync: DirectorySync;
   /** Deletes one bounded batch of expired idempotency keys; the server process calls it on a timer. */
   purgeIdempotencyKeys(): Promise<number>;
   /** Readiness turns false at once; in-flight requests finish. */
@@ -65,10 +69,22 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     onLookup,
   });
   const memberships = new MembershipService({ database: deps.database, roles });
+  const directory = new DirectoryService({ database: deps.database });
+  const directorySync = new DirectorySync({
+    directory,
+    database: deps.database,
+    passage: deps.passage,
+    log: deps.log,
+    syncIntervalMs: deps.config.directory.syncIntervalMs,
+    sweepIntervalMs: deps.config.directory.sweepIntervalMs,
+    observer: metrics.directorySync,
+  });
+  metrics.watchDirectory(() => directorySync.status());
   const intents = new IntentService({
     database: deps.database,
     passage: deps.passage,
     reader,
+    directory,
     log: deps.log,
     // A Passage call is abandoned after twice its timeout; twice that again covers a late landing.
     settleMs: 4 * (deps.config.passage?.timeoutMs ?? 5000),
@@ -76,7 +92,8 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   });
   metrics.watchIntents(() => intents.pendingCount());
   const services: Services = {
-    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships, intents }),
+    directory,
+    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships, intents, directory }),
     intents,
     orgs: new OrgService({ database: deps.database, roles, maxOwnedOrgs: deps.config.maxOrgsPerUser }),
     memberships,
@@ -157,6 +174,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     log: deps.log,
     database: deps.database,
     isShuttingDown: () => shuttingDown,
+    readinessChecks: () => ({ directory: directoryReady(directorySync) }),
     landingPage: !production,
     // A new user's first request writes their row; a locked database is a 503 there too.
     context: (req) =>
@@ -178,12 +196,21 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     apollo,
     services,
     metrics,
+    directorySync,
     purgeIdempotencyKeys: () => idempotencyKeys.purgeExpired(),
     beginShutdown: () => {
       shuttingDown = true;
     },
     stop: () => apollo.stop(),
   };
+}
+
+function directoryReady(sync: DirectorySync): boolean {
+  try {
+    return sync.ready;
+  } catch {
+    return false;
+  }
 }
 
 function isPublic(error: GraphQLError | GraphQLFormattedError): boolean {

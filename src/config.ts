@@ -98,6 +98,8 @@ const envSchema = z.object({
   TOKEN_CACHE_MAX: optional(int(0, 10_000_000)),
   INTENT_RECONCILE_INTERVAL_MS: optional(int(100, 86_400_000)),
   INTENT_TEST_PAUSE: optional(z.enum(['before_passage', 'after_passage'])),
+  DIRECTORY_SYNC_INTERVAL_MS: optional(int(50, 86_400_000)),
+  DIRECTORY_SWEEP_INTERVAL_MS: optional(int(50, 86_400_000)),
 });
 
 /** Every variable the server reads; `.env.example` must list each (a test checks). */
@@ -149,6 +151,8 @@ export type Config = Readonly<{
   /** One breaker per Passage endpoint family. */
   passageBreaker: Readonly<{ failurePercent: number; minimumCalls: number; windowMs: number; openMs: number }>;
   jwksRefreshIntervalMs: number;
+  /** The user directory's background sync (timers run in `startServer` only). */
+  directory: Readonly<{ syncIntervalMs: number; sweepIntervalMs: number }>;
   /** What one GraphQL request may spend on Passage: calls (retries included) and one deadline for all of them. */
   passageRequest: Readonly<{ maxCalls: number; budgetMs: number }>;
   cache: Readonly<{
@@ -267,6 +271,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       openMs: e.PASSAGE_BREAKER_OPEN_MS ?? 30_000,
     }),
     jwksRefreshIntervalMs: e.JWKS_REFRESH_INTERVAL_MS ?? 600_000,
+    directory: Object.freeze({
+      syncIntervalMs: e.DIRECTORY_SYNC_INTERVAL_MS ?? 15_000,
+      sweepIntervalMs: e.DIRECTORY_SWEEP_INTERVAL_MS ?? 600_000,
+    }),
     passageRequest: Object.freeze({
       maxCalls: e.PASSAGE_MAX_CALLS_PER_REQUEST ?? 200,
       budgetMs: e.PASSAGE_REQUEST_BUDGET_MS ?? 2500,

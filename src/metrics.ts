@@ -24,6 +24,8 @@ const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export const OBSERVATION = Symbol('passgraph.observation');
 export type Observation = { operation: string; errors: boolean };
 
+export type DirectoryStatus = { ready: boolean; users: number; lastSuccessAt: Date | null };
+
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 /**
@@ -45,6 +47,10 @@ export class Metrics {
   readonly #maxOperations: number;
   #breakerStates: () => Partial<Record<string, BreakerState>> = () => ({});
   #pendingIntents: () => number = () => 0;
+  #directory: () => DirectoryStatus | null = () => null;
+  readonly #directoryRuns: Counter<'kind'>;
+  readonly #directoryErrors: Counter<'kind'>;
+  readonly #directoryApplied: Counter<'kind'>;
 
   constructor(opts: MetricsOptions = {}) {
     this.#maxOperations = opts.maxOperationNames ?? 100;
@@ -105,6 +111,46 @@ export class Metrics {
       help: 'Writes refused because another connection held the SQLite write lock beyond busy_timeout.',
       registers,
     });
+    const directory = () => this.#directory();
+    new Gauge({
+      name: 'passgraph_directory_users',
+      help: 'Live (not deleted) users in the user directory.',
+      registers,
+      collect() {
+        const status = directory();
+        if (status) this.set(status.users);
+      },
+    });
+    new Gauge({
+      name: 'passgraph_directory_last_success_timestamp_seconds',
+      help: 'When the last directory sync run succeeded (Unix seconds; 0 before the first).',
+      registers,
+      collect() {
+        const status = directory();
+        if (status) this.set(status.lastSuccessAt ? status.lastSuccessAt.getTime() / 1000 : 0);
+      },
+    });
+    new Gauge({
+      name: 'passgraph_directory_lag_seconds',
+      help: 'Seconds since the last successful directory sync run: how far behind Passage the directory may be.',
+      registers,
+      collect() {
+        const status = directory();
+        if (status?.lastSuccessAt) this.set((Date.now() - status.lastSuccessAt.getTime()) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'passgraph_directory_ready',
+      help: '1 once the first full directory sync finished.',
+      registers,
+      collect() {
+        const status = directory();
+        if (status) this.set(status.ready ? 1 : 0);
+      },
+    });
+    this.#directoryRuns = new Counter({ name: 'passgraph_directory_sync_runs_total', help: 'Successful directory sync runs, by kind (full, incremental, sweep).', labelNames: ['kind'], registers });
+    this.#directoryErrors = new Counter({ name: 'passgraph_directory_sync_errors_total', help: 'Failed directory sync runs, by kind.', labelNames: ['kind'], registers });
+    this.#directoryApplied = new Counter({ name: 'passgraph_directory_sync_users_total', help: 'Users written by directory sync runs, by kind (deleted users count under sweep).', labelNames: ['kind'], registers });
     this.#budgetRefusals = new Counter({
       name: 'passgraph_passage_budget_refusals_total',
       help: 'Passage calls never sent because their request had used its calls (calls) or its time (deadline).',
@@ -133,6 +179,20 @@ export class Metrics {
   watchIntents(read: () => number): void {
     this.#pendingIntents = read;
   }
+
+  /** Where the directory gauges read their values from, at scrape time. */
+  watchDirectory(read: () => DirectoryStatus): void {
+    this.#directory = read;
+  }
+
+  /** The directory sync's observer. */
+  readonly directorySync = {
+    onRun: (report: { kind: string; applied: number; deleted: number }): void => {
+      this.#directoryRuns.inc({ kind: report.kind });
+      this.#directoryApplied.inc({ kind: report.kind }, report.applied + report.deleted);
+    },
+    onError: (kind: string): void => this.#directoryErrors.inc({ kind }),
+  };
 
   /** For PassageClient's `onCall`: one report per attempt, and one per call refused by an open breaker. */
   readonly onPassageCall = (info: PassageCallInfo): void => {

@@ -100,6 +100,9 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     log.info({ url: `${url}/graphql` }, 'passgraph ready');
     if (routes) log.info({ console: `${url}${CONSOLE_PATH}` }, 'dev mode: web console (sign in at /dev/sign-in)');
 
+    // Never awaited: requests are served from what the directory holds while it syncs.
+    app.directorySync.start();
+
     const srv = server;
     const db = database;
     return {
@@ -114,6 +117,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
         clearInterval(intentTimer);
         clearInterval(purgeTimer);
         app.beginShutdown();
+        await app.directorySync.stop();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
           srv.closeIdleConnections();

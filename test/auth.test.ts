@@ -1,7 +1,10 @@
 import { exportSPKI, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { createTokenVerifier } from '../src/auth/token.js';
 import { codes, startHarness, type Harness } from './helpers/harness.js';
+import { raw } from './helpers/raw.js';
 
 const ME = '{ me { id } }';
 
@@ -130,6 +133,75 @@ describe('token verification', () => {
     expect((await h.gql(ME, { headers: { cookie: `${repeated}; psg_auth_token=${member.token}` } })).body.data).toEqual({ me: { id: member.id } });
   });
 
+  describe('tokens signed with the real key that break one rule', () => {
+    // Signed with the emulator's own current key, so each refusal is about the rule named, not
+    // about a broken signature. With a single key in the JWKS a key could be picked without a kid.
+    async function sign(claims: Record<string, unknown>, header: Record<string, unknown>): Promise<string> {
+      const emulatorDb = new Database(join(h.dir, 'emulator.sqlite'), { readonly: true });
+      try {
+        const row = emulatorDb.prepare('select kid, private_jwk as jwk from signing_keys where current = 1').get() as { kid: string; jwk: string };
+        const key = await importJWK(JSON.parse(row.jwk) as JWK, 'RS256');
+        const kid = 'kid' in header ? header['kid'] : row.kid;
+        const protectedHeader = { alg: 'RS256', ...header, ...(kid === undefined ? {} : { kid }) } as { alg: string; kid?: string };
+        if (kid === undefined) delete protectedHeader.kid;
+        return await new SignJWT({ sub: member.id, aud: [h.emulator.appId], ...claims }).setProtectedHeader(protectedHeader).setExpirationTime('10m').sign(key);
+      } finally {
+        emulatorDb.close();
+      }
+    }
+
+    it('the same signing is accepted when every rule holds (the cases below are not broken signatures)', async () => {
+      const res = await h.gql(ME, { token: await sign({}, {}) });
+      expect(res.status).toBe(200);
+      expect(res.body.data).toEqual({ me: { id: member.id } });
+    });
+
+    const cases: Record<string, [Record<string, unknown>, Record<string, unknown>]> = {
+      'no kid': [{}, { kid: undefined }],
+      'an empty kid': [{}, { kid: '' }],
+      'an empty sub': [{ sub: '' }, {}],
+      'a numeric sub': [{ sub: 123 }, {}],
+    };
+    for (const [name, [claims, header]] of Object.entries(cases)) {
+      it(`refuses ${name} with HTTP 401`, async () => {
+        const res = await h.gql(ME, { token: await sign(claims, header) });
+        expect(res.status).toBe(401);
+        expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+        expect(res.body.data ?? null).toBeNull();
+      });
+    }
+  });
+
+  describe('the Authorization header', () => {
+    const send = (authorization: string, cookie?: string) =>
+      raw(h.url, {
+        headers: { 'content-type': 'application/json', authorization, ...(cookie ? { cookie } : {}) },
+        body: JSON.stringify({ query: ME }),
+      });
+
+    it('accepts the Bearer scheme in any case, with any spacing around the token', async () => {
+      for (const header of [`Bearer ${member.token}`, `bearer ${member.token}`, `BEARER ${member.token}`, `Bearer   ${member.token}`, `Bearer\t${member.token}`, `Bearer ${member.token}  `]) {
+        const res = await send(header);
+        expect([header.slice(0, 9), res.status, JSON.parse(res.body).data]).toEqual([header.slice(0, 9), 200, { me: { id: member.id } }]);
+      }
+    });
+
+    it('refuses anything else that carries the token: other schemes, prefixes, trailing words, no space', async () => {
+      for (const header of [`xBearer ${member.token}`, `Token ${member.token}`, `Bearer ${member.token} extra`, `Bearer${member.token}`, `Bearer Bearer ${member.token}`]) {
+        const res = await send(header);
+        expect([header.slice(0, 9), res.status]).toEqual([header.slice(0, 9), 401]);
+      }
+    });
+
+    it('an empty Authorization header is no header: the cookie is used', async () => {
+      const res = await send('', `psg_auth_token=${member.token}`);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body).data).toEqual({ me: { id: member.id } });
+      // Without the cookie the same request is anonymous.
+      const anonymous = await send('');
+      expect(JSON.parse(anonymous.body).data).toEqual({ me: null });
+    });
+  });
 });
 
 describe('JWKS outages', () => {

@@ -101,20 +101,20 @@ describe('stale data while Passage is down', () => {
   });
   afterAll(() => h?.close());
 
-  it('serves the last known value, marked stale, instead of failing the field', async () => {
+  it('serves the last known device list, marked stale, instead of failing the field', async () => {
     const member = await h.user('stale@example.com');
-    const fresh = await h.gql('{ me { email } }', { token: member.token });
-    expect(fresh.body).toEqual({ data: { me: { email: 'stale@example.com' } } });
+    const fresh = await h.gql<{ me: { devices: Array<{ friendlyName: string }> } }>('{ me { devices { friendlyName } } }', { token: member.token });
+    expect(fresh.body.data!.me.devices).toEqual([{ friendlyName: 'stale@example.com passkey' }]);
     const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: '/users' }, status: 503 });
     try {
-      const stale = await h.gql<{ me: { email: string } }>('{ me { email } }', { token: member.token });
-      expect(stale.body.data).toEqual({ me: { email: 'stale@example.com' } });
+      const stale = await h.gql('{ me { email devices { friendlyName } } }', { token: member.token });
+      expect(stale.body.data).toEqual({ me: { email: 'stale@example.com', devices: [{ friendlyName: 'stale@example.com passkey' }] } });
       expect(stale.body.errors).toBeUndefined();
       expect((stale.body as { extensions?: Record<string, unknown> }).extensions).toEqual({ staleData: true });
     } finally {
       remove();
     }
-    const again = await h.gql('{ me { email } }', { token: member.token });
+    const again = await h.gql('{ me { devices { friendlyName } } }', { token: member.token });
     expect((again.body as { extensions?: unknown }).extensions).toBeUndefined();
   });
 
@@ -204,6 +204,28 @@ describe('verified-token cache', () => {
     vi.setSystemTime(Date.now() + 2);
     await expect(cached.verify(token)).rejects.toThrow('expired');
     expect(fake.calls()).toBe(2);
+  });
+
+  it('keeps an entry exactly as long as the token has left to live, and never one already expired', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const sets: Array<{ key: string; ttl: number; kid: string }> = [];
+    const recording = createMemoryCache<{ userId: string; expiresAt: number; kid: string }>(10);
+    const cache = { ...recording, set: async (key: string, value: { userId: string; expiresAt: number; kid: string }, ttl: number) => {
+      sets.push({ key, ttl, kid: value.kid });
+      await recording.set(key, value, ttl);
+    } };
+    const expiringIn = (ms: number): TokenVerifier => ({
+      verify: async () => ({ userId: 'u1', expiresAt: Date.now() + ms }),
+      warm: async () => {},
+      refresh: async () => true,
+      keyPublished: () => true,
+    });
+    await withTokenCache(expiringIn(90_000), { cache }).verify(token);
+    expect(sets).toEqual([{ key: expect.any(String), ttl: 90_000, kid: 'k1' }]);
+    // Within the clock tolerance a token may verify with its exp just passed, or passing now: not cached.
+    await withTokenCache(expiringIn(-3000), { cache }).verify(`${token}x`);
+    await withTokenCache(expiringIn(0), { cache }).verify(`${token}y`);
+    expect(sets).toHaveLength(1);
   });
 
   it('drops entries signed by a key that is no longer published', async () => {

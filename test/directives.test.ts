@@ -35,8 +35,9 @@ function membershipOf(orgId: string, userId: string, role: string, additionalRol
 }
 
 /** `grants` maps org id to the viewer's role there; every other org: not a member. */
-function fakeContext(viewer: Viewer | null, grants: Record<string, Grant> = {}) {
+function fakeContext(viewer: Viewer | null, grants: Record<string, Grant> = {}, sharedWith: string[] = []) {
   const calls: string[] = [];
+  const sharedCalls: string[] = [];
   const ctx = {
     viewer,
     authz: {
@@ -45,10 +46,14 @@ function fakeContext(viewer: Viewer | null, grants: Record<string, Grant> = {}) 
         const grant = grants[orgId];
         return viewer && grant ? membershipOf(orgId, viewer.id, grant.role, grant.additionalRoles) : null;
       },
+      sharesOrg: async (userId: string) => {
+        sharedCalls.push(userId);
+        return sharedWith.includes(userId);
+      },
       invalidateOrg() {},
     },
   } as unknown as GraphQLContext;
-  return { ctx, calls };
+  return { ctx, calls, sharedCalls };
 }
 
 const anon = () => fakeContext(null);
@@ -762,6 +767,110 @@ describe('type-level guards', () => {
 // ---------------------------------------------------------------------------------------------
 // 6. Descriptions
 // ---------------------------------------------------------------------------------------------
+
+describe('@authenticated', () => {
+  const schema = build(
+    `type Note @authenticated { id: ID! }
+     extend type Query { secret: String @authenticated, note: Note @public, notes: [Note!]! @public }`,
+    { Query: { secret: () => 's', note: () => ({ id: 'n1' }), notes: () => [{ id: 'n1' }, { id: 'n2' }] } },
+  );
+
+  it('on a field: anonymous callers get UNAUTHENTICATED, signed-in users the value', async () => {
+    expectDenied(await run(schema, '{ secret }', anon().ctx), 'secret', 'UNAUTHENTICATED');
+    expectOk(await run(schema, '{ secret }', user().ctx), { secret: 's' });
+  });
+
+  it('on a type: anonymous callers get no instance on any path', async () => {
+    expectDenied(await run(schema, '{ note { id } }', anon().ctx), 'note', 'UNAUTHENTICATED');
+    expectOk(await run(schema, '{ notes { id } }', anon().ctx), { notes: [] });
+    expectOk(await run(schema, '{ note { id } notes { id } }', user().ctx), { note: { id: 'n1' }, notes: [{ id: 'n1' }, { id: 'n2' }] });
+  });
+});
+
+describe('an object whose concrete type cannot be determined', () => {
+  // No resolveType, no __typename, no isTypeOf: the guard cannot tell whether the object is the
+  // guarded type, so it refuses rather than risk handing out a guarded object.
+  const schema = build(
+    `type Hidden @requireAppRole(atLeast: ADMIN) { id: ID! }
+     type Shown { id: ID! }
+     union Either = Hidden | Shown
+     extend type Query { either: Either @authenticated, eithers: [Either!]! @authenticated }`,
+    { Query: { either: () => ({ id: 'x' }), eithers: () => [{ id: 'x' }, { id: 'y' }] } },
+  );
+
+  it('is refused with FORBIDDEN / TYPE_UNRESOLVED, even for an app admin', async () => {
+    for (const viewer of [user(), appAdmin()]) {
+      const result = await run(schema, '{ either { __typename } }', viewer.ctx);
+      expectDenied(result, 'either', 'FORBIDDEN', 'TYPE_UNRESOLVED');
+      expect(result.data).toEqual({ either: null });
+    }
+  });
+
+  it('is left out of lists', async () => {
+    expectOk(await run(schema, '{ eithers { __typename } }', user().ctx), { eithers: [] });
+  });
+});
+
+describe('@selfOr with sharesOrg (the User rule)', () => {
+  const schema = build(
+    `type Person @selfOr(user: PARENT, path: "id", appRole: ADMIN, sharesOrg: true) {
+       id: ID!
+       secret: String @selfOr(user: PARENT, path: "id", appRole: ADMIN)
+     }
+     type Holder { person: Person }
+     extend type Query {
+       person(id: ID!): Person @authenticated
+       people: [Person!]! @authenticated
+       holder: Holder @authenticated
+     }`,
+    {
+      Query: {
+        person: (_: unknown, { id }: { id: string }) => ({ id, secret: `secret of ${id}` }),
+        people: () => ['u-1', 'u-2', 'u-3'].map((id) => ({ id, secret: `secret of ${id}` })),
+        holder: () => ({ person: { id: 'u-3', secret: 'secret of u-3' } }),
+      },
+    },
+  );
+
+  it('the user themself and app admins see every field without a co-membership look-up', async () => {
+    const self = user();
+    expectOk(await run(schema, '{ person(id: "u-1") { id secret } }', self.ctx), { person: { id: 'u-1', secret: 'secret of u-1' } });
+    expect(self.sharedCalls).toEqual([]);
+    const admin = appAdmin();
+    expectOk(await run(schema, '{ person(id: "u-2") { id secret } }', admin.ctx), { person: { id: 'u-2', secret: 'secret of u-2' } });
+    expect(admin.sharedCalls).toEqual([]);
+  });
+
+  it('a co-member sees the object but not the self-or-admin field', async () => {
+    const { ctx, sharedCalls } = fakeContext({ id: 'u-1', appRole: 'USER' }, {}, ['u-2']);
+    const result = await run(schema, '{ person(id: "u-2") { id secret } }', ctx);
+    expectDenied(result, 'person.secret', 'FORBIDDEN', 'NOT_SELF');
+    expect(result.data).toEqual({ person: { id: 'u-2', secret: null } });
+    expect(sharedCalls).toEqual(['u-2']);
+  });
+
+  it('a stranger gets null with FORBIDDEN / NO_SHARED_ORG, on nested paths too, and is left out of lists', async () => {
+    const viewer = () => fakeContext({ id: 'u-1', appRole: 'USER' }, {}, ['u-2']).ctx;
+    const single = await run(schema, '{ person(id: "u-3") { id } }', viewer());
+    expectDenied(single, 'person', 'FORBIDDEN', 'NO_SHARED_ORG');
+    expect(single.data).toEqual({ person: null });
+    const nested = await run(schema, '{ holder { person { id } } }', viewer());
+    expectDenied(nested, 'holder.person', 'FORBIDDEN', 'NO_SHARED_ORG');
+    expect(nested.data).toEqual({ holder: { person: null } });
+    expectOk(await run(schema, '{ people { id } }', viewer()), { people: [{ id: 'u-1' }, { id: 'u-2' }] });
+  });
+
+  it('states the rule in the descriptions', () => {
+    const fields = schema.getQueryType()!.getFields();
+    expect(fields['person']!.description).toContain('members of an organization the user belongs to');
+    const person = schema.getType('Person') as import('graphql').GraphQLObjectType;
+    expect(person.getFields()['secret']!.description).toBe('Access: the user themself (`id`), or app admins.');
+  });
+
+  it('start-up refuses a @selfOr that names no alternative to the user themself', () => {
+    expect(() => build(`extend type Query { lonely(userId: ID): String @selfOr(sharesOrg: false) }`)).toThrow(/name appRole, orgRole, permission or sharesOrg/);
+  });
+});
 
 describe('field descriptions', () => {
   const schema = build(

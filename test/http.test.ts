@@ -14,7 +14,7 @@ describe('HTTP edge', () => {
     expect(health.status).toBe(200);
     const ready = await fetch(`${h.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: true, migrations: true, accepting: true } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: true, migrations: true, accepting: true, directory: true } });
   });
 
   it('echoes a caller request id and makes one up otherwise', async () => {

@@ -165,19 +165,24 @@ describe('org memberships', () => {
   });
 
   describe('visibility of memberships', () => {
-    it('lists only the memberships the viewer may see', async () => {
+    it('another user’s memberships are theirs and app admins’ only: a co-owner gets null with FORBIDDEN', async () => {
       // The member also owns a private org the owner is not part of.
       const other = await h.gql<{ createOrg: { id: string } }>(CREATE, { token: member.token, variables: { name: 'Private' } });
       const privateOrg = other.body.data!.createOrg.id;
-      const res = await h.gql<{ org: { members: { edges: Array<{ node: { user: { id: string; memberships: Array<{ org: { id: string } }> } } }> } } }>(
-        `query($id: ID!) { org(id: $id) { members { edges { node { user { id memberships { org { id } } } } } } } }`,
-        { token: owner.token, variables: { id: orgId } },
-      );
-      expect(res.body.errors).toBeUndefined();
-      const seen = res.body.data!.org.members.edges.find((e) => e.node.user.id === member.id)!.node.user.memberships.map((m) => m.org.id);
-      expect(seen).toContain(orgId);
-      expect(seen).not.toContain(privateOrg);
-      // The member themself sees both.
+      type Page = { org: { members: { edges: Array<{ node: { user: { id: string; memberships: Array<{ org: { id: string } }> | null } } }> } } };
+      const query = `query($id: ID!) { org(id: $id) { members { edges { node { user { id memberships { org { id } } } } } } } }`;
+      const res = await h.gql<Page>(query, { token: owner.token, variables: { id: orgId } });
+      const row = res.body.data!.org.members.edges.findIndex((e) => e.node.user.id === member.id);
+      expect(res.body.data!.org.members.edges[row]!.node.user.memberships).toBeNull();
+      expect(res.body.errors!.find((e) => e.path!.join('.') === `org.members.edges.${row}.node.user.memberships`)?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SELF' });
+      // The owner's own row is theirs to see.
+      const mine = res.body.data!.org.members.edges.find((e) => e.node.user.id === owner.id)!.node.user.memberships!.map((m) => m.org.id);
+      expect(mine).toContain(orgId);
+      // An app admin sees both of the member's orgs, and so does the member themself.
+      const admin = await h.gql<Page>(query, { token: appAdmin.token, variables: { id: orgId } });
+      expect(admin.body.errors).toBeUndefined();
+      const seen = admin.body.data!.org.members.edges.find((e) => e.node.user.id === member.id)!.node.user.memberships!.map((m) => m.org.id);
+      expect(seen).toEqual(expect.arrayContaining([orgId, privateOrg]));
       const own = await h.gql<{ me: { memberships: Array<{ org: { id: string } }> } }>(`{ me { memberships { org { id } } } }`, { token: member.token });
       expect(own.body.data!.me.memberships.map((m) => m.org.id)).toEqual(expect.arrayContaining([orgId, privateOrg]));
     });
@@ -194,6 +199,63 @@ describe('org memberships', () => {
       // (Its non-null result then nulls the whole data, as GraphQL requires.)
       expect(res.body.errors!.map((e) => [e.path, e.extensions!['reason']])).toEqual([[['again'], 'MISSING_PERMISSION']]);
       expect(roleOf(admin.id)).toBe('Member');
+    });
+  });
+
+  describe('rank and owner rules at their edges', () => {
+    const CHANGE_ALL = `mutation($orgId: ID!, $userId: ID!, $role: String!, $extra: [String!]) {
+      changeOrgMemberRole(orgId: $orgId, userId: $userId, role: $role, additionalRoles: $extra) { role additionalRoles }
+    }`;
+
+    it('an Admin may grant, change and remove the Admin role: equal rank is not "above"', async () => {
+      const added = await h.gql(ADD, { token: admin.token, variables: { orgId, userId: outsider.id, role: 'Admin' } });
+      expect(added.body.errors).toBeUndefined();
+      expect(roleOf(outsider.id)).toBe('Admin');
+      const changed = await h.gql(CHANGE, { token: admin.token, variables: { orgId, userId: outsider.id, role: 'Member' } });
+      expect(changed.body.errors).toBeUndefined();
+      await h.gql(CHANGE, { token: owner.token, variables: { orgId, userId: outsider.id, role: 'Admin' } });
+      const removed = await h.gql(REMOVE, { token: admin.token, variables: { orgId, userId: outsider.id } });
+      expect(removed.body.errors).toBeUndefined();
+      expect(roleOf(outsider.id)).toBeNull();
+    });
+
+    it('with two owners one may leave; the last one may not', async () => {
+      await h.gql(CHANGE, { token: owner.token, variables: { orgId, userId: admin.id, role: 'Owner' } });
+      const first = await h.gql(REMOVE, { token: owner.token, variables: { orgId, userId: owner.id } });
+      expect(first.body.data?.removeOrgMember).toMatchObject({ removedUserId: owner.id });
+      expect(roleOf(owner.id)).toBeNull();
+      const last = await h.gql(REMOVE, { token: admin.token, variables: { orgId, userId: admin.id } });
+      expect(last.body.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', reason: 'LAST_OWNER' });
+      expect(roleOf(admin.id)).toBe('Owner');
+    });
+
+    it('Owner held as an additional role makes an owner: counted, kept on a primary-role change, protected when last', async () => {
+      const made = await h.gql(CHANGE_ALL, { token: owner.token, variables: { orgId, userId: admin.id, role: 'Admin', extra: ['Owner'] } });
+      expect(made.body.data).toEqual({ changeOrgMemberRole: { role: 'Admin', additionalRoles: ['Owner'] } });
+      // The primary owner may leave: the additional-role owner remains.
+      const left = await h.gql(REMOVE, { token: owner.token, variables: { orgId, userId: owner.id } });
+      expect(left.body.data?.removeOrgMember).toMatchObject({ removedUserId: owner.id });
+      // Changing the primary role keeps the additional Owner role, so the org keeps its owner.
+      const demotedPrimary = await h.gql(CHANGE_ALL, { token: admin.token, variables: { orgId, userId: admin.id, role: 'Member' } });
+      expect(demotedPrimary.body.data).toEqual({ changeOrgMemberRole: { role: 'Member', additionalRoles: ['Owner'] } });
+      // Dropping it, or leaving, would leave no owner.
+      const dropped = await h.gql(CHANGE_ALL, { token: admin.token, variables: { orgId, userId: admin.id, role: 'Member', extra: [] } });
+      expect(dropped.body.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', reason: 'LAST_OWNER' });
+      const leaving = await h.gql(REMOVE, { token: admin.token, variables: { orgId, userId: admin.id } });
+      expect(leaving.body.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', reason: 'LAST_OWNER' });
+      expect(roleOf(admin.id)).toBe('Member');
+    });
+
+    it('an app admin who is no member outranks every role in the service’s own check', async () => {
+      const promoted = await h.gql(CHANGE, { token: appAdmin.token, variables: { orgId, userId: member.id, role: 'Owner' } });
+      expect(promoted.body.errors).toBeUndefined();
+      const demoted = await h.gql(CHANGE, { token: appAdmin.token, variables: { orgId, userId: owner.id, role: 'Member' } });
+      expect(demoted.body.errors).toBeUndefined();
+      const added = await h.gql(ADD, { token: appAdmin.token, variables: { orgId, userId: outsider.id, role: 'Owner' } });
+      expect(added.body.errors).toBeUndefined();
+      const removed = await h.gql(REMOVE, { token: appAdmin.token, variables: { orgId, userId: member.id } });
+      expect(removed.body.errors).toBeUndefined();
+      expect([roleOf(member.id), roleOf(owner.id), roleOf(outsider.id)]).toEqual([null, 'Member', 'Owner']);
     });
   });
 
@@ -232,6 +294,55 @@ describe('org memberships', () => {
     it('is NOT_FOUND for a user Passage does not know', async () => {
       const res = await h.gql(SET, { token: appAdmin.token, variables: { userId: 'ghost000000000000000000', role: 'ADMIN' } });
       expect(codes(res)).toEqual(['NOT_FOUND']);
+    });
+  });
+
+  describe('the service’s own reads and checks', () => {
+    const service = () => h.server.app.services.memberships;
+    type Page = { org: { members: { totalCount: number; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null }; edges: Array<{ node: { user: { id: string } } }> } } };
+    const PAGE = `query($id: ID!, $first: Int, $after: String, $role: String) {
+      org(id: $id) { members(first: $first, after: $after, role: $role) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { user { id } } } } }
+    }`;
+
+    it('pages members in join order, filters by role, and refuses a cursor it did not issue', async () => {
+      const first = await h.gql<Page>(PAGE, { token: owner.token, variables: { id: orgId, first: 2 } });
+      expect(first.body.data!.org.members).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true, hasPreviousPage: false } });
+      expect(first.body.data!.org.members.edges.map((e) => e.node.user.id)).toEqual([owner.id, admin.id]);
+      const rest = await h.gql<Page>(PAGE, { token: owner.token, variables: { id: orgId, first: 2, after: first.body.data!.org.members.pageInfo.endCursor } });
+      expect(rest.body.data!.org.members).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: false, hasPreviousPage: true } });
+      expect(rest.body.data!.org.members.edges.map((e) => e.node.user.id)).toEqual([member.id]);
+      const admins = await h.gql<Page>(PAGE, { token: owner.token, variables: { id: orgId, first: 10, role: 'Admin' } });
+      expect(admins.body.data!.org.members.totalCount).toBe(1);
+      expect(admins.body.data!.org.members.edges.map((e) => e.node.user.id)).toEqual([admin.id]);
+      for (const after of ['not-a-cursor', Buffer.from(JSON.stringify(['x', 1])).toString('base64url')]) {
+        const bad = await h.gql(PAGE, { token: owner.token, variables: { id: orgId, first: 2, after } });
+        expect(bad.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+      }
+    });
+
+    it('sharingAnOrgWith: exactly the users who share an org with the viewer', async () => {
+      // A private org of the member's own: only the member is in it.
+      const own = (await h.gql<{ createOrg: { id: string } }>(CREATE, { token: member.token, variables: { name: 'Own' } })).body.data!.createOrg.id;
+      expect(own).toBeTruthy();
+      expect(await service().sharingAnOrgWith(member.id, [admin.id, 'never-a-member', owner.id, member.id])).toEqual(new Set([admin.id, owner.id, member.id]));
+      expect(await service().sharingAnOrgWith('never-a-member', [admin.id, owner.id])).toEqual(new Set());
+      expect(await service().sharingAnOrgWith(member.id, [])).toEqual(new Set());
+    });
+
+    it('orgsSolelyOwnedBy: the org counts only while its owner is the only one', async () => {
+      expect(await service().orgsSolelyOwnedBy(owner.id)).toContain(orgId);
+      expect(await service().orgsSolelyOwnedBy(admin.id)).not.toContain(orgId);
+      await h.gql(CHANGE, { token: owner.token, variables: { orgId, userId: admin.id, role: 'Owner' } });
+      expect(await service().orgsSolelyOwnedBy(owner.id)).not.toContain(orgId);
+    });
+
+    it('refuses a missing org or membership itself, whatever the caller checked before', async () => {
+      const actor = { id: appAdmin.id, appRole: 'ADMIN' as const };
+      await expect(service().add(actor, { orgId: 'no-such-org', userId: outsider.id, role: 'Member' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(service().changeRole(actor, { orgId, userId: outsider.id, role: 'Member' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(service().remove(actor, orgId, outsider.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(service().add(actor, { orgId, userId: outsider.id, role: 'Member', additionalRoles: ['Nope'] })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'additionalRoles' });
+      expect(roleOf(outsider.id)).toBeNull();
     });
   });
 

@@ -62,8 +62,9 @@ describe('admin user management', () => {
       expect(codes(missing)).toEqual(['NOT_FOUND']);
     });
 
-    it('users pages through Passage with totalCount and filters', async () => {
+    it('users pages through the directory with totalCount and filters', async () => {
       for (let i = 0; i < 5; i++) await h.emulator.seedUser({ email: `page${i}@example.com`, status: 'active' });
+      await h.server.app.directorySync.syncNow();
       type Page = { users: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: Array<{ node: { email: string } }> } };
       const q = `query($after: String, $query: String, $status: UserStatus) { users(first: 2, after: $after, query: $query, status: $status) { totalCount pageInfo { hasNextPage endCursor } edges { node { email } } } }`;
       const first = await h.gql<Page>(q, { token: admin.token, variables: { query: 'PAGE' } });
@@ -82,10 +83,11 @@ describe('admin user management', () => {
       expect(inactive.body.data!.users.totalCount).toBe(0);
     });
 
-    it('users fetches each listed user from the list call alone (no per-user Passage call)', async () => {
+    it('users answers from the directory alone (no Passage call)', async () => {
       h.emulator.clearCalls();
-      await h.gql(`{ users(first: 10) { edges { node { id email status appRole } } } }`, { token: admin.token });
-      expect(passageCalls('GET').map((c) => c.path.replace(/\/v1\/apps\/[^/]+/, ''))).toEqual(['/users']);
+      const res = await h.gql<{ users: { edges: unknown[] } }>(`{ users(first: 10) { edges { node { id email status appRole } } } }`, { token: admin.token });
+      expect(res.body.data!.users.edges.length).toBeGreaterThan(3);
+      expect(passageCalls()).toEqual([]);
     });
 
     it('userByIdentifier matches any case and phones; unknown is null', async () => {
@@ -211,19 +213,32 @@ describe('admin user management', () => {
       for (const [kind, { fault, code: expected }] of Object.entries(failures)) {
         // Magic links are not intents (their answer is a one-time secret): Passage being down is UPSTREAM_UNAVAILABLE.
         const code = name === 'createMagicLink' && expected === 'OUTCOME_UNKNOWN' ? 'UPSTREAM_UNAVAILABLE' : expected;
-        it(`${name}: Passage ${kind} -> ${code}, one call, nothing changes locally`, async () => {
+        // Passage saying the named user does not exist is news: the deletion is recorded at once.
+        const recordsDeletion = kind === '404' && query.includes('$id');
+        const title = recordsDeletion ? 'one call, the user is recorded as deleted' : 'one call, nothing changes locally';
+        it(`${name}: Passage ${kind} -> ${code}, ${title}`, async () => {
+          const target = recordsDeletion ? await h.user(`gone-${name.toLowerCase()}@example.com`) : other;
+          if (recordsDeletion) await h.gql('{ me { id } }', { token: target.token });
           const before = snapshot();
           h.emulator.clearCalls();
           const remove = h.emulator.injectFault({ match: { method }, ...fault });
           try {
-            const res = await h.gql(query, { token: admin.token, variables: { id: other.id } });
+            const res = await h.gql(query, { token: admin.token, variables: { id: target.id } });
             expect(codes(res)).toEqual([code]);
           } finally {
             remove();
           }
           expect(passageCalls(method)).toHaveLength(1);
-          expect(snapshot()).toBe(before);
           expect(lastAudit()).toMatchObject({ outcome: 'failure', detail: code });
+          if (recordsDeletion) {
+            expect(pendingIntents()).toEqual([]);
+            expect(localUser(target.id)).toBeNull();
+            const me = await h.gql('{ me { id } }', { token: target.token });
+            expect(me.status).toBe(401);
+            expect(me.body.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'USER_DELETED' });
+            return;
+          }
+          expect(snapshot()).toBe(before);
           if (code !== 'OUTCOME_UNKNOWN') {
             expect(pendingIntents()).toEqual([]);
             return;

@@ -45,19 +45,34 @@ describe('Query.me', () => {
     expect(res.body.data).toEqual({ me: { appRole: 'ADMIN' } });
   });
 
-  it('fetches the Passage user once per request however many fields need it', async () => {
+  it('asks Passage about a user once (first sight), then reads the directory', async () => {
+    const fresh = await h.user('once@example.com');
     h.emulator.clearCalls();
-    await h.gql(ME_FULL, { token: member.token });
-    const gets = h.emulator.calls.filter((c) => c.method === 'GET' && c.path.endsWith(`/users/${member.id}`));
+    await h.gql(`{ me { email status loginCount metadata } }`, { token: fresh.token });
+    await h.gql(`{ me { email status loginCount metadata } }`, { token: fresh.token });
+    const gets = h.emulator.calls.filter((c) => c.method === 'GET' && c.path.endsWith(`/users/${fresh.id}`));
     expect(gets).toHaveLength(1);
   });
 
-  it('keeps local fields when Passage is down and nulls each Passage field with UPSTREAM_UNAVAILABLE', async () => {
+  it("serves a known user's Passage fields from the directory while Passage is down", async () => {
+    await h.gql(`{ me { id } }`, { token: member.token });
+    const remove = h.emulator.injectFault({ match: { pathPrefix: '/users' }, status: 500 });
+    try {
+      const res = await h.gql<{ me: Record<string, unknown> }>(`{ me { id email status } }`, { token: member.token });
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data!.me).toEqual({ id: member.id, email: 'member@example.com', status: 'ACTIVE' });
+    } finally {
+      remove();
+    }
+  });
+
+  it('keeps local fields of a never-seen user when Passage is down and nulls each Passage field with UPSTREAM_UNAVAILABLE', async () => {
+    const fresh = await h.user('unseen-while-down@example.com');
     const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: '/users' }, status: 500 });
     try {
-      const res = await h.gql<{ me: Record<string, unknown> }>(`{ me { id appRole displayName email status } }`, { token: member.token });
+      const res = await h.gql<{ me: Record<string, unknown> }>(`{ me { id appRole displayName email status } }`, { token: fresh.token });
       expect(res.status).toBe(200);
-      expect(res.body.data!.me).toEqual({ id: member.id, appRole: 'USER', displayName: null, email: null, status: null });
+      expect(res.body.data!.me).toEqual({ id: fresh.id, appRole: 'USER', displayName: null, email: null, status: null });
       expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
       expect(res.body.errors!.map((e) => e.path)).toEqual([['me', 'email'], ['me', 'status']]);
     } finally {
@@ -66,10 +81,11 @@ describe('Query.me', () => {
   });
 
   it('treats a Passage answer of the wrong shape as UPSTREAM_UNAVAILABLE', async () => {
+    const fresh = await h.user('wrong-shape@example.com');
     const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: '/users' }, status: 200, body: { user: { id: 42 } } });
     try {
-      const res = await h.gql<{ me: Record<string, unknown> }>(`{ me { id email } }`, { token: member.token });
-      expect(res.body.data!.me).toEqual({ id: member.id, email: null });
+      const res = await h.gql<{ me: Record<string, unknown> }>(`{ me { id email } }`, { token: fresh.token });
+      expect(res.body.data!.me).toEqual({ id: fresh.id, email: null });
       expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
     } finally {
       remove();

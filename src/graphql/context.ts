@@ -12,7 +12,8 @@ import type { PassageReader } from '../passage/cache.js';
 import type { AppRole, UserService } from '../services/user.js';
 import type { IntentService } from '../services/intent.js';
 import { createLoaders, type Loaders } from './loaders.js';
-import { PassageError } from '../passage/errors.js';
+import type { DirectoryEntry, DirectoryService } from '../services/directory.js';
+import { AppError } from '../errors.js';
 import { UpstreamBudget, type BudgetRefusal } from '../passage/budget.js';
 import type { MutationOutcomes } from './idempotency.js';
 import type { ResponseBudget } from './response-size.js';
@@ -29,6 +30,7 @@ export type AppDeps = {
 };
 
 export type Services = {
+  directory: DirectoryService;
   users: UserService;
   orgs: OrgService;
   memberships: MembershipService;
@@ -63,6 +65,8 @@ export type GraphQLContext = {
 
 export type Authz = {
   membership(orgId: string): Promise<Membership | null>;
+  /** True when the viewer and this user are members of a common org (batched per request). */
+  sharesOrg(userId: string): Promise<boolean>;
   /** Forget what this request loaded about an org, after a change to its memberships. */
   invalidateOrg(orgId: string): void;
 };
@@ -125,39 +129,38 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
   // between Passage's answer and our commit must not leave the token working.
   const blocked = services.intents.blocksAccess(userId);
   if (blocked) {
-    throw new GraphQLError(blocked === 'USER_DELETED' ? 'This account no longer exists.' : 'This account is deactivated.', {
-      extensions: { code: 'UNAUTHENTICATED', reason: blocked, http: { status: 401 } },
-    });
+    throw refused(blocked, blocked === 'USER_DELETED' ? 'This account no longer exists.' : 'This account is deactivated.');
   }
-  const row = (await services.users.findById(userId)) ?? (await firstSight(services, loaders, userId, log));
-  if (row.status === 'inactive') {
-    throw new GraphQLError('This account is deactivated.', {
-      extensions: { code: 'UNAUTHENTICATED', reason: 'USER_DEACTIVATED', http: { status: 401 } },
-    });
-  }
+  // Access follows the directory: a user deactivated or deleted in Passage is refused within
+  // one sync interval, and a deleted user stays refused whatever Passage's state.
+  const entry = services.directory.get(userId) ?? (await firstSight(services, loaders, userId, log));
+  if (entry?.deletedAt) throw refused('USER_DELETED', 'This account no longer exists.');
+  if (entry) loaders.directoryUser.clear(entry.id).prime(entry.id, entry);
+  const row = await services.users.ensure(userId, entry?.status ?? 'active');
+  // Without an entry (Passage unreachable on first sight) the local row's status is what we know.
+  if ((entry ?? row).status === 'inactive') throw refused('USER_DEACTIVATED', 'This account is deactivated.');
   // The row was just read: later fields of this request need not read it again.
   loaders.user.prime(row.id, row);
   return { id: row.id, appRole: services.users.appRoleOf(row) };
 }
 
+const refused = (reason: string, message: string) =>
+  new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', reason, http: { status: 401 } } });
+
 /**
- * The first request of a user we have no row for: ask Passage once ("correlating users"), so a
- * deleted user's unexpired token cannot bring their row back. The answer also primes this
- * request's loader. If Passage cannot be reached the signature is trusted and the row created.
+ * The first request of a user the directory has never seen: ask Passage once, so a deleted
+ * user's unexpired token cannot bring their row back (a 404 leaves a tombstone). If Passage
+ * cannot be reached the signature is trusted; the directory learns the user at its next sync.
  */
-async function firstSight(services: Services, loaders: Loaders, userId: string, log: Logger) {
+async function firstSight(services: Services, loaders: Loaders, userId: string, log: Logger): Promise<DirectoryEntry | null> {
   try {
-    const passageUser = await loaders.passageUser.load(userId);
-    return services.users.ensure(userId, passageUser.status);
+    // Through the request's loader, so the look-up spends from the request's Passage budget.
+    return await loaders.directoryUser.load(userId);
   } catch (err) {
-    if (err instanceof PassageError && err.status === 404) {
-      throw new GraphQLError('This account no longer exists.', {
-        extensions: { code: 'UNAUTHENTICATED', reason: 'USER_DELETED', http: { status: 401 } },
-      });
-    }
-    loaders.passageUser.clear(userId);
+    loaders.directoryUser.clear(userId);
+    if (err instanceof AppError && err.code === 'NOT_FOUND') return services.directory.get(userId);
     log.warn({ err, userId }, 'Passage unavailable on first sight of a user; trusting the token');
-    return services.users.ensure(userId);
+    return null;
   }
 }
 
@@ -173,10 +176,21 @@ function createAuthz(services: Services, viewer: Viewer | null, loaders: Loaders
     },
     { maxBatchSize: 200 },
   );
+  // One query per batch, so a page of 100 members costs one look-up, not 100.
+  const sharing = new DataLoader<string, boolean>(
+    async (userIds) => {
+      const shared = viewer ? await services.memberships.sharingAnOrgWith(viewer.id, userIds) : new Set<string>();
+      return userIds.map((id) => shared.has(id));
+    },
+    { maxBatchSize: 200 },
+  );
   return {
     membership: (orgId) => memberships.load(orgId),
+    sharesOrg: (userId) => sharing.load(userId),
     invalidateOrg: (orgId) => {
       memberships.clear(orgId);
+      // Who shares an org with the viewer may change with any membership of this org.
+      sharing.clearAll();
       loaders.org.clear(orgId);
       loaders.membershipsOfUser.clearAll();
     },

@@ -1,4 +1,6 @@
 import { getNamedType, getNullableType, isInputObjectType, isInterfaceType, isListType, isObjectType, type GraphQLArgumentConfig, type GraphQLInputType } from 'graphql';
+import * as policy from '../auth/policy.js';
+import type { AppRoleName, Decision, Denial, OrgTest } from '../auth/policy.js';
 import type { Roles } from '../auth/roles.js';
 import type { GraphQLContext } from './context.js';
 import type { Guard, GuardFactory, GuardInput, GuardSite } from './directives.js';
@@ -13,17 +15,6 @@ import { parentProperties } from './mappers.js';
 
 type Source = 'ARG' | 'PARENT';
 type DenyMode = 'ERROR' | 'NOT_FOUND';
-
-const APP_RANK = { USER: 1, ADMIN: 2 } as const;
-type AppRoleName = keyof typeof APP_RANK;
-
-class Deny {
-  constructor(
-    readonly reason: string,
-    readonly message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {}
-}
 
 /** Reads the org id (or user id) a rule is about, from an argument path or the parent object. */
 function locator(source: Source, path: string, site: GuardSite, directive: string): (input: GuardInput) => unknown {
@@ -70,23 +61,17 @@ function requireViewer(ctx: GraphQLContext) {
   return ctx.viewer;
 }
 
-function raise(deny: Deny, mode: DenyMode, what: string): never {
+function raise(denial: Denial, mode: DenyMode, what: string): never {
   if (mode === 'NOT_FOUND') throw notFound(what);
-  throw forbidden(deny.reason, deny.message, deny.details);
+  throw forbidden(denial.reason, denial.message, { ...denial.details });
 }
 
-/** Null when the viewer passes; otherwise why not. App admins pass every org rule. */
-async function orgDecision(
-  ctx: GraphQLContext,
-  orgId: unknown,
-  test: (membership: NonNullable<Awaited<ReturnType<GraphQLContext['authz']['membership']>>>) => Deny | null,
-): Promise<Deny | null> {
+/** The policy's decision on the viewer's standing in an org; app admins pass without a look-up. */
+async function orgDecision(ctx: GraphQLContext, orgId: unknown, test: OrgTest): Promise<Decision> {
   const viewer = requireViewer(ctx);
-  if (viewer.appRole === 'ADMIN') return null;
-  if (typeof orgId !== 'string' || orgId === '') return new Deny('ORG_UNRESOLVED', 'The organization could not be determined.');
-  const membership = await ctx.authz.membership(orgId);
-  if (!membership) return new Deny('NOT_MEMBER', 'You are not a member of this organization.', { orgId });
-  return test(membership);
+  if (policy.passesEveryOrgRule(viewer)) return null;
+  if (typeof orgId !== 'string' || orgId === '') return policy.orgUnresolved();
+  return policy.inOrg(viewer, orgId, await ctx.authz.membership(orgId), test);
 }
 
 export function createGuards(roles: Roles): Record<string, GuardFactory> {
@@ -103,26 +88,13 @@ export function createGuards(roles: Roles): Record<string, GuardFactory> {
     }
     return list;
   };
-  const roleTest = (role: string) => (m: { rank: number }) =>
-    m.rank >= roles.rankOf(role) ? null : new Deny('INSUFFICIENT_ROLE', `Requires the ${role} role or higher in this organization.`, { required: role });
-  const permissionTest = (all: string[], any: string[]) => (m: { permissions: ReadonlySet<string> }) => {
-    const missing = all.filter((p) => !m.permissions.has(p));
-    if (missing.length > 0) return new Deny('MISSING_PERMISSION', `Requires permission ${missing.join(', ')} in this organization.`, { required: missing });
-    if (any.length > 0 && !any.some((p) => m.permissions.has(p))) {
-      return new Deny('MISSING_PERMISSION', `Requires one of ${any.join(', ')} in this organization.`, { required: any });
-    }
-    return null;
-  };
-
   const requireAppRole: GuardFactory = (args) => {
     const atLeast = args['atLeast'] as AppRoleName;
     return {
       describe: atLeast === 'ADMIN' ? 'Access: app admins.' : 'Access: signed-in users.',
       check: ({ ctx }) => {
-        const viewer = requireViewer(ctx);
-        if (APP_RANK[viewer.appRole] < APP_RANK[atLeast]) {
-          throw forbidden('INSUFFICIENT_APP_ROLE', 'Requires an app admin.', { required: atLeast });
-        }
+        const denial = policy.requireAppRole(requireViewer(ctx), atLeast);
+        if (denial) raise(denial, 'ERROR', 'The requested object');
       },
     };
   };
@@ -133,7 +105,7 @@ export function createGuards(roles: Roles): Record<string, GuardFactory> {
     const path = (args['path'] as string | undefined) ?? (source === 'ARG' ? 'orgId' : 'id');
     const mode = (args['deny'] ?? 'ERROR') as DenyMode;
     const orgOf = locator(source, path, site, 'requireOrgRole');
-    const test = roleTest(role);
+    const test = policy.atLeastRole(roles, role);
     return {
       describe: `Access: the ${role} role or higher in ${describeOrg(source, path)}; app admins always.${mode === 'NOT_FOUND' ? ' Others get NOT_FOUND.' : ''}`,
       check: async (input) => {
@@ -151,7 +123,7 @@ export function createGuards(roles: Roles): Record<string, GuardFactory> {
     const path = (args['path'] as string | undefined) ?? (source === 'ARG' ? 'orgId' : 'id');
     const mode = (args['deny'] ?? 'ERROR') as DenyMode;
     const orgOf = locator(source, path, site, 'requirePermission');
-    const test = permissionTest(all, any);
+    const test = policy.withPermissions(all, any);
     const rule = [all.length ? `permission ${all.join(' and ')}` : '', any.length ? `one of ${any.join(', ')}` : ''].filter(Boolean).join(' and ');
     return {
       describe: `Access: ${rule} in ${describeOrg(source, path)}; app admins always.${mode === 'NOT_FOUND' ? ' Others get NOT_FOUND.' : ''}`,
@@ -169,34 +141,38 @@ export function createGuards(roles: Roles): Record<string, GuardFactory> {
     const appRole = args['appRole'] as AppRoleName | undefined;
     const orgRole = args['orgRole'] === undefined ? undefined : knownRole(args['orgRole'], site, 'selfOr');
     const permission = args['permission'] === undefined ? undefined : knownPermissions([args['permission']], site, 'selfOr')[0];
-    if (!appRole && !orgRole && !permission) throw new Error(`${where(site)} @selfOr: name appRole, orgRole or permission`);
+    const sharesOrg = args['sharesOrg'] === true;
+    if (!appRole && !orgRole && !permission && !sharesOrg) throw new Error(`${where(site)} @selfOr: name appRole, orgRole, permission or sharesOrg`);
     const orgSource = (args['org'] ?? 'ARG') as Source;
     const orgPath = (args['orgPath'] as string | undefined) ?? 'orgId';
     const orgOf = orgRole || permission ? locator(orgSource, orgPath, site, 'selfOr') : undefined;
-    const tests = [orgRole ? roleTest(orgRole) : null, permission ? permissionTest([permission], []) : null].filter((t) => t !== null);
+    const tests = [orgRole ? policy.atLeastRole(roles, orgRole) : null, permission ? policy.withPermissions([permission]) : null].filter((t) => t !== null);
     const mode = (args['deny'] ?? 'ERROR') as DenyMode;
 
     const others = [
       appRole === 'ADMIN' ? 'app admins' : appRole ? 'signed-in users' : '',
       orgRole ? `the ${orgRole} role or higher in ${describeOrg(orgSource, orgPath)}` : '',
       permission ? `permission ${permission} in ${describeOrg(orgSource, orgPath)}` : '',
+      sharesOrg ? 'members of an organization the user belongs to' : '',
     ].filter(Boolean);
     return {
       describe: `Access: the user themself (\`${userPath}\`), or ${others.join(', or ')}${orgOf ? '; app admins always' : ''}.`,
       check: async (input) => {
         const viewer = requireViewer(input.ctx);
-        if (userOf(input) === viewer.id) return;
-        if (appRole && APP_RANK[viewer.appRole] >= APP_RANK[appRole]) return;
-        let deny = new Deny('NOT_SELF', 'Only the user themself or an authorized member may do this.');
-        if (orgOf) {
-          const orgDeny = await orgDecision(input.ctx, orgOf(input), (m) => {
-            for (const test of tests) if (test(m) === null) return null;
-            return tests[0]!(m);
-          });
-          if (!orgDeny) return;
-          deny = orgDeny;
+        const userId = userOf(input);
+        if (userId === viewer.id) return;
+        if (appRole && policy.requireAppRole(viewer, appRole) === null) return;
+        let denial: Denial = policy.notSelf();
+        if (sharesOrg && typeof userId === 'string' && userId !== '') {
+          if (policy.userVisibility(viewer, userId, await input.ctx.authz.sharesOrg(userId)) !== 'NONE') return;
+          denial = policy.noSharedOrg();
         }
-        raise(deny, mode, 'The requested object');
+        if (orgOf) {
+          const orgDenial = await orgDecision(input.ctx, orgOf(input), policy.eitherOf(tests));
+          if (!orgDenial) return;
+          denial = orgDenial;
+        }
+        raise(denial, mode, 'The requested object');
       },
     };
   };

@@ -4,8 +4,10 @@ import type { MembershipService } from '../services/membership.js';
 import type { OrgService } from '../services/org.js';
 import type { PassageReader, Read } from '../passage/cache.js';
 import type { UpstreamBudget } from '../passage/budget.js';
-import type { PassageApp, PassageDevice, PassageUser } from '../passage/types.js';
+import type { PassageApp, PassageDevice } from '../passage/types.js';
 import type { UserService } from '../services/user.js';
+import type { DirectoryEntry, DirectoryService } from '../services/directory.js';
+import { notFound } from '../errors.js';
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -21,6 +23,7 @@ export function createLoaders(deps: {
   orgs: OrgService;
   memberships: MembershipService;
   reader: PassageReader;
+  directory: DirectoryService;
   /** The request's allowance of Passage calls and time; every Passage read spends from it. */
   budget: UpstreamBudget;
   /** Called when a value had to be served from an expired cache entry. */
@@ -54,8 +57,22 @@ export function createLoaders(deps: {
       },
       { maxBatchSize: MAX_BATCH },
     ),
-    passageUser: new DataLoader<string, PassageUser>(
-      (ids) => settle(ids.map(async (id) => fresh(await deps.reader.getUser(id, deps.budget)))),
+    /**
+     * A live user's Passage fields, from the directory in one query per batch; a user the
+     * directory has never seen is fetched from Passage once (first sight). Deleted users are
+     * `NOT_FOUND`.
+     */
+    directoryUser: new DataLoader<string, DirectoryEntry>(
+      async (ids) => {
+        const byId = new Map(deps.directory.getMany(ids).map((e) => [e.id, e]));
+        return settle(
+          ids.map(async (id) => {
+            const entry = byId.get(id) ?? (await deps.users.firstSight(id, deps.budget));
+            if (entry.deletedAt) throw notFound('The user');
+            return entry;
+          }),
+        );
+      },
       { maxBatchSize: MAX_BATCH },
     ),
     passageDevices: new DataLoader<string, PassageDevice[]>(

@@ -15,8 +15,8 @@ export type OrgMembershipParent = MembershipRow;
 export type OrgMemberConnectionParent = MemberPage;
 export type OrgMemberEdgeParent = MembershipRow;
 export type RemoveOrgMemberPayloadParent = { orgId: string; removedUserId: string };
-/** A page of Passage's user list; `nodes` are local rows (transient for users we never stored). */
-export type UserConnectionParent = { nodes: UserRow[]; totalCount: number; page: number; limit: number; createdBefore: number; hasNextPage: boolean };
+/** A page of the user directory; nodes are local rows (transient for users who never used passgraph). */
+export type UserConnectionParent = { edges: UserEdgeParent[]; totalCount: number; hasNextPage: boolean; hasPreviousPage: boolean };
 export type UserEdgeParent = { node: UserRow; cursor: string };
 export type MagicLinkParent = PassageMagicLink;
 

@@ -11,12 +11,17 @@ export type HttpMetrics = {
   render(): Promise<{ contentType: string; body: string }>;
 };
 
-/** GET /readyz: 200 only when the database answers, migrations are applied and we are not draining. */
-export function readiness(res: ServerResponse, database: Database, isShuttingDown: () => boolean): void {
+/**
+ * GET /readyz: 200 only when the database answers, migrations are applied, we are not draining,
+ * and every extra check (the user directory's first full sync) passes.
+ */
+export function readiness(res: ServerResponse, database: Database, isShuttingDown: () => boolean, extra?: () => Record<string, boolean>): void {
   const checks = {
     database: safe(() => database.ping()),
     migrations: safe(() => migrationsApplied(database)),
     accepting: !isShuttingDown(),
+    // Each extra check catches its own failures (a failing check reads false).
+    ...extra?.(),
   };
   const ready = Object.values(checks).every(Boolean);
   sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });

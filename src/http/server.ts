@@ -18,6 +18,8 @@ export type RequestHandlerOptions = {
   log: Logger;
   database: Database;
   isShuttingDown: () => boolean;
+  /** More named readiness checks (the user directory); each must be true for /readyz to answer 200. */
+  readinessChecks?: () => Record<string, boolean>;
   landingPage: boolean;
   context: (req: RequestInfo) => Promise<GraphQLContext>;
   maxBodyBytes?: number;
@@ -71,7 +73,7 @@ export function createRequestHandler(opts: RequestHandlerOptions): RequestListen
     const method = req.method ?? 'GET';
 
     if (url.pathname === '/healthz' && method === 'GET') return sendJson(res, 200, { status: 'ok' });
-    if (url.pathname === '/readyz' && method === 'GET') return readiness(res, opts.database, opts.isShuttingDown);
+    if (url.pathname === '/readyz' && method === 'GET') return readiness(res, opts.database, opts.isShuttingDown, opts.readinessChecks);
     if (url.pathname === '/' && method === 'GET' && opts.landingPage) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(landingPageHtml);

@@ -23,7 +23,8 @@ export type PassageReaderOptions = {
 };
 
 /**
- * Cross-request reads of Passage data. Entries live `ttlMs`; concurrent misses for the same key
+ * Cross-request reads of what the user directory does not hold (device lists, the app) and of
+ * users the directory has never seen (first sight). Entries live `ttlMs`; concurrent misses for the same key
  * share one upstream call once it is under way; writes made through passgraph replace or drop the entries they
  * change, so a read after a write sees the new state. When Passage is unavailable an expired
  * entry is served, marked stale, rather than failing the field.

@@ -9,6 +9,7 @@ import { PassageError } from '../passage/errors.js';
 import type { PassageReader } from '../passage/cache.js';
 import { observeIntent } from './intent-observe.js';
 import { applyPassageTruth } from './passage-truth.js';
+import type { DirectoryService } from './directory.js';
 
 /** Where a test can stop a Passage write, to kill the process at that exact step. */
 export type IntentPause = 'before_passage' | 'after_passage';
@@ -17,6 +18,8 @@ export type IntentServiceOptions = {
   database: Database;
   passage: PassageClient;
   reader: PassageReader;
+  /** Where the reconciler writes what Passage says, with the local row. */
+  directory: DirectoryService;
   log: Logger;
   /**
    * How long after an intent is recorded Passage may still apply it (an abandoned call can land
@@ -116,6 +119,7 @@ export class IntentService {
   readonly #database: Database;
   readonly #passage: PassageClient;
   readonly #reader: PassageReader;
+  readonly #directory: DirectoryService;
   readonly #log: Logger;
   readonly #settleMs: number;
   readonly #testPause: IntentPause | undefined;
@@ -130,6 +134,7 @@ export class IntentService {
     this.#database = opts.database;
     this.#passage = opts.passage;
     this.#reader = opts.reader;
+    this.#directory = opts.directory;
     this.#log = opts.log;
     this.#settleMs = opts.settleMs;
     this.#testPause = opts.testPause;
@@ -260,7 +265,7 @@ export class IntentService {
     const outcome = seen.reached ? 'done' : now >= intent.settleAt.getTime() ? 'not_applied' : 'pending';
     const userId = seen.userId ?? intent.userId;
     await this.#database.transaction((tx) => {
-      if (userId && seen.truth) applyPassageTruth(tx, userId, seen.truth);
+      if (userId && seen.truth) applyPassageTruth(tx, this.#directory, userId, seen.truth, 'get');
       if (outcome === 'pending') return;
       if (!this.#resolve(tx, intent.id, outcome, userId)) return;
       tx.insert(auditLog)

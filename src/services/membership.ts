@@ -2,7 +2,9 @@ import { and, asc, count, eq, gt, inArray, like, or, sql, type SQL } from 'drizz
 import type { Roles, RoleSummary } from '../auth/roles.js';
 import type { Database, Db } from '../db/client.js';
 import { orgMemberships, orgs, users, type MembershipRow } from '../db/schema/index.js';
-import { badUserInput, conflict, forbidden, notFound } from '../errors.js';
+import * as policy from '../auth/policy.js';
+import { enforce } from '../auth/policy.js';
+import { badUserInput, conflict, notFound } from '../errors.js';
 import { audited, recordAudit } from './audit.js';
 import { deletionPending, pendingChange, usersBeingRemoved } from './intent.js';
 
@@ -10,7 +12,7 @@ import { deletionPending, pendingChange, usersBeingRemoved } from './intent.js';
 export type Membership = MembershipRow & RoleSummary;
 
 /** Who is acting: app admins rank above every org role. */
-export type MembershipActor = { id: string; appRole: 'USER' | 'ADMIN' };
+export type MembershipActor = policy.PolicyViewer;
 
 export type MemberPage = { rows: MembershipRow[]; totalCount: number; hasNextPage: boolean; hasPreviousPage: boolean };
 
@@ -20,9 +22,10 @@ export const MAX_MEMBERSHIPS_PAGE = 100;
 export type RoleChange = { orgId: string; userId: string; role: string; additionalRoles?: readonly string[] | null };
 
 /**
- * Org memberships and their invariants, each enforced inside one BEGIN IMMEDIATE transaction:
- * nobody grants a role above their own or changes someone ranked above them, an org always
- * keeps an owner, a user is a member at most once. Two racing requests serialize on the write
+ * Org memberships and their invariants, each enforced inside one BEGIN IMMEDIATE transaction on
+ * rows read there: the rules themselves (nobody grants a role above their own or changes someone
+ * ranked above them, an org always keeps an owner) are the policy's (`src/auth/policy.ts`); a
+ * user is a member at most once. Two racing requests serialize on the write
  * lock, so the second one sees the first one's result.
  */
 export class MembershipService {
@@ -74,6 +77,19 @@ export class MembershipService {
       .from(orgMemberships)
       .where(and(eq(orgMemberships.userId, userId), inArray(orgMemberships.orgId, [...orgIds])))
       .all();
+  }
+
+  /** Which of `userIds` share at least one org with `viewerId` (the User access rule's batch). */
+  async sharingAnOrgWith(viewerId: string, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const { db } = this.#database;
+    const viewerOrgs = db.select({ orgId: orgMemberships.orgId }).from(orgMemberships).where(eq(orgMemberships.userId, viewerId));
+    const rows = db
+      .selectDistinct({ userId: orgMemberships.userId })
+      .from(orgMemberships)
+      .where(and(inArray(orgMemberships.userId, [...userIds]), inArray(orgMemberships.orgId, viewerOrgs)))
+      .all();
+    return new Set(rows.map((r) => r.userId));
   }
 
   /**
@@ -136,9 +152,7 @@ export class MembershipService {
     const entry = { actorId: actor.id, action: 'membership.add', targetType: 'membership', targetId: `${change.orgId}:${change.userId}`, orgId: change.orgId };
     return audited(this.#database, entry, (tx) => {
       this.#requireOrg(tx, change.orgId);
-      const actorRank = this.#rankOf(tx, actor, change.orgId);
-      const granted = this.#roles.summarize(change.role, additionalRoles).rank;
-      if (granted > actorRank) throw forbidden('INSUFFICIENT_ROLE', 'You cannot grant a role ranked above your own.');
+      enforce(policy.mayGrant(this.#roles, this.#rankOf(tx, actor, change.orgId), { role: change.role, additionalRoles }));
       if (this.#find(tx, change.orgId, change.userId)) throw conflict('ALREADY_MEMBER', 'The user is already a member of this organization.');
       if (deletionPending(tx, change.userId)) throw pendingChange();
       tx.insert(users).values({ id: change.userId }).onConflictDoNothing().run();
@@ -159,15 +173,10 @@ export class MembershipService {
       const before = this.#find(tx, change.orgId, change.userId);
       if (!before) throw notFound('The membership');
       const additionalRoles = change.additionalRoles === undefined || change.additionalRoles === null ? before.additionalRoles : requested;
-      const actorRank = this.#rankOf(tx, actor, change.orgId);
-      const current = this.#roles.summarize(before.role, before.additionalRoles).rank;
-      const next = this.#roles.summarize(change.role, additionalRoles).rank;
-      if (current > actorRank) throw forbidden('INSUFFICIENT_ROLE', 'You cannot change the role of someone ranked above you.');
-      if (next > actorRank) throw forbidden('INSUFFICIENT_ROLE', 'You cannot grant a role ranked above your own.');
+      const next = { role: change.role, additionalRoles };
+      enforce(policy.mayChangeRole(this.#roles, this.#rankOf(tx, actor, change.orgId), before, next, () => this.#ownerCount(tx, change.orgId)));
       if (deletionPending(tx, change.userId)) throw pendingChange();
-      const owner = this.#roles.ownerRole;
-      const staysOwner = change.role === owner || additionalRoles.includes(owner);
-      if (isOwner(before, owner) && !staysOwner) this.#assertOtherOwner(tx, change.orgId, change.userId);
+      if (policy.isOwner(this.#roles, before) && !policy.isOwner(this.#roles, next)) this.#assertOwnerRemains(tx, change.orgId, change.userId);
       const after = tx
         .update(orgMemberships)
         .set({ role: change.role, additionalRoles, updatedAt: new Date() })
@@ -185,11 +194,8 @@ export class MembershipService {
     return audited(this.#database, entry, (tx) => {
       const before = this.#find(tx, orgId, userId);
       if (!before) throw notFound('The membership');
-      if (actor.id !== userId) {
-        const target = this.#roles.summarize(before.role, before.additionalRoles).rank;
-        if (target > this.#rankOf(tx, actor, orgId)) throw forbidden('INSUFFICIENT_ROLE', 'You cannot remove someone ranked above you.');
-      }
-      if (isOwner(before, this.#roles.ownerRole)) this.#assertOtherOwner(tx, orgId, userId);
+      enforce(policy.mayRemove(this.#roles, actor, this.#rankOf(tx, actor, orgId), before, () => this.#ownerCount(tx, orgId)));
+      if (policy.isOwner(this.#roles, before)) this.#assertOwnerRemains(tx, orgId, userId);
       tx.delete(orgMemberships).where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, userId))).run();
       recordAudit(tx, { ...entry, before });
       return before;
@@ -201,9 +207,18 @@ export class MembershipService {
    * must keep another owner who is not being removed too.
    */
   assertNotSoleOwner(tx: Db, userId: string): void {
-    const owner = this.#roles.ownerRole;
-    const owned = tx.select().from(orgMemberships).where(eq(orgMemberships.userId, userId)).all().filter((m) => isOwner(m, owner));
-    for (const m of owned) this.#assertOtherOwner(tx, m.orgId, userId, 'The user is the last owner of an organization; transfer ownership first.');
+    const owned = tx.select().from(orgMemberships).where(eq(orgMemberships.userId, userId)).all().filter((m) => policy.isOwner(this.#roles, m));
+    for (const m of owned) {
+      if (this.#ownerCount(tx, m.orgId) <= 1) throw conflict('LAST_OWNER', 'The user is the last owner of an organization; transfer ownership first.');
+      this.#assertOwnerRemains(tx, m.orgId, userId);
+    }
+  }
+
+  /** Orgs in which the user is the only owner (deleting or deactivating them would orphan the org). */
+  async orgsSolelyOwnedBy(userId: string): Promise<string[]> {
+    const { db } = this.#database;
+    const mine = db.select().from(orgMemberships).where(eq(orgMemberships.userId, userId)).all().filter((m) => policy.isOwner(this.#roles, m));
+    return mine.filter((m) => this.#ownerCount(db, m.orgId) <= 1).map((m) => m.orgId);
   }
 
   #validRoles(change: RoleChange): string[] {
@@ -229,9 +244,9 @@ export class MembershipService {
 
   /** Read inside the transaction: the decision uses the actor's role as it is now. */
   #rankOf(tx: Db, actor: MembershipActor, orgId: string): number {
-    if (actor.appRole === 'ADMIN') return Number.POSITIVE_INFINITY;
-    const row = this.#find(tx, orgId, actor.id);
-    return row ? this.#roles.summarize(row.role, row.additionalRoles).rank : 0;
+    // An app admin's rank needs no membership: skip the read.
+    const row = policy.passesEveryOrgRule(actor) ? undefined : this.#find(tx, orgId, actor.id);
+    return policy.actingRank(actor, row ? this.describe(row) : null);
   }
 
   #owners(tx: Db, orgId: string): string[] {
@@ -242,27 +257,24 @@ export class MembershipService {
       .from(orgMemberships)
       .where(and(eq(orgMemberships.orgId, orgId), or(eq(orgMemberships.role, owner), like(orgMemberships.additionalRoles, `%${JSON.stringify(owner)}%`))))
       .all()
-      .filter((m) => isOwner(m, owner))
+      .filter((m) => policy.isOwner(this.#roles, m))
       .map((m) => m.userId);
   }
 
-  /**
-   * The org keeps an owner once `leaving` stops being one. An owner whose deletion or
-   * deactivation is pending at Passage does not count: if only they would remain, the change
-   * waits (`PENDING_CHANGE`) instead of risking an org with no owner.
-   */
-  #assertOtherOwner(tx: Db, orgId: string, leaving: string, message?: string): void {
-    const others = this.#owners(tx, orgId).filter((id) => id !== leaving);
-    if (others.length === 0) {
-      throw conflict('LAST_OWNER', message ?? `An organization must keep at least one ${this.#roles.ownerRole}; appoint another first.`);
-    }
-    const removed = usersBeingRemoved(tx, others);
-    if (others.every((id) => removed.has(id))) throw pendingChange();
+  #ownerCount(tx: Db, orgId: string): number {
+    return this.#owners(tx, orgId).length;
   }
-}
 
-function isOwner(row: Pick<MembershipRow, 'role' | 'additionalRoles'>, owner: string): boolean {
-  return row.role === owner || row.additionalRoles.includes(owner);
+  /**
+   * Once the policy saw another owner besides `leaving`: an owner whose deletion or deactivation
+   * is pending at Passage does not count. If only such owners would remain, the change waits
+   * (`PENDING_CHANGE`) instead of risking an org with no owner.
+   */
+  #assertOwnerRemains(tx: Db, orgId: string, leaving: string): void {
+    const others = this.#owners(tx, orgId).filter((id) => id !== leaving);
+    const removed = usersBeingRemoved(tx, others);
+    if (others.length > 0 && others.every((id) => removed.has(id))) throw pendingChange();
+  }
 }
 
 export function encodeCursor(row: Pick<MembershipRow, 'createdAt' | 'userId'>): string {

@@ -1,10 +1,12 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.js';
 import { users, type UserRow } from '../db/schema/index.js';
-import { badUserInput, conflict, fromPassageError } from '../errors.js';
+import { badUserInput, conflict, fromPassageError, notFound, upstreamUnavailable } from '../errors.js';
 import type { CallOptions, PassageClient } from '../passage/client.js';
+import type { CreateMagicLinkInput, PassageMagicLink, PassageUser } from '../passage/types.js';
 import { isPassageNotFound, PassageError } from '../passage/errors.js';
-import type { CreateMagicLinkInput, PassageMagicLink, PassageUser, PassageUserPage } from '../passage/types.js';
+import type { UpstreamBudget } from '../passage/budget.js';
+import type { DirectoryEntry, DirectoryPage, DirectorySearch, DirectoryService } from './directory.js';
 import { audited, recordAudit, recordFailure, type AuditEntry } from './audit.js';
 import { deletionPending, pendingChange, type IntentService, type IntentSpec } from './intent.js';
 import type { MembershipService } from './membership.js';
@@ -25,6 +27,8 @@ export type UserServiceOptions = {
   memberships: MembershipService;
   /** Every change to Passage goes through an intent (see IntentService). */
   intents: IntentService;
+  /** Where Passage's answers about users are kept; every confirmed write goes there in its transaction. */
+  directory: DirectoryService;
 };
 
 export type UserInput = { email?: string | null; phone?: string | null; metadata?: unknown };
@@ -57,6 +61,7 @@ export class UserService {
   readonly #reader: PassageReader;
   readonly #memberships: MembershipService;
   readonly #intents: IntentService;
+  readonly #directory: DirectoryService;
   readonly #byId;
 
   constructor(opts: UserServiceOptions) {
@@ -66,6 +71,7 @@ export class UserService {
     this.#reader = opts.reader;
     this.#memberships = opts.memberships;
     this.#intents = opts.intents;
+    this.#directory = opts.directory;
     const { db } = opts.database;
     // Built once: drizzle query building costs more than the SQLite lookup itself.
     this.#byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
@@ -135,32 +141,49 @@ export class UserService {
 
   // --- Admin operations on Passage -------------------------------------------------------------
 
-  async list(opts: { first: number; after?: string | null; query?: string | null; status?: UserStatus | null }, call: CallOptions = {}): Promise<PassageUserPage> {
-    if (!Number.isInteger(opts.first) || opts.first < 1 || opts.first > 100) throw badUserInput('first', 'first must be between 1 and 100.');
-    const cursor = opts.after ? decodeUsersCursor(opts.after) : { page: 0, createdBefore: undefined };
-    // Passage's LIKE is case-sensitive and its identifiers are stored lower-cased; its wildcards
-    // in the search text are dropped rather than passed through.
-    const query = opts.query?.trim().toLowerCase().replace(/[%_]/g, '');
-    const page = await this.#remote(() =>
-      this.#passage.listUsers({
-        page: cursor.page + 1,
-        limit: opts.first,
-        orderBy: 'created_at:DESC',
-        ...(cursor.createdBefore !== undefined ? { createdBefore: cursor.createdBefore } : {}),
-        ...(query ? { identifier: `like:%${query}%` } : {}),
-        ...(opts.status ? { status: opts.status } : {}),
-      }, call),
-    );
-    await Promise.all(page.users.map((u) => this.#reader.putUser(u)));
-    return page;
+  /** Admin search, answered from the directory alone (no Passage call). */
+  list(opts: DirectorySearch): DirectoryPage {
+    return this.#directory.search(opts);
   }
 
-  async findByIdentifier(identifier: string, call: CallOptions = {}): Promise<PassageUser | null> {
+  /**
+   * A live user's directory entry. A user the directory has never seen is fetched from Passage
+   * once (first sight) and recorded; a user Passage does not know is `NOT_FOUND` and remembered
+   * as deleted. Passage being unreachable is `UPSTREAM_UNAVAILABLE`.
+   */
+  async known(id: string, budget?: UpstreamBudget): Promise<DirectoryEntry> {
+    const entry = this.#directory.get(id) ?? (await this.firstSight(id, budget));
+    if (entry.deletedAt) throw notFound('The user');
+    return entry;
+  }
+
+  /** Asks Passage about one user and records the answer (a 404 records the deletion). */
+  async firstSight(id: string, budget?: UpstreamBudget): Promise<DirectoryEntry> {
+    let read: { value: PassageUser; stale: boolean };
+    try {
+      read = await this.#reader.getUser(id, budget);
+    } catch (err) {
+      if (isPassageNotFound(err)) {
+        await this.#directory.recordDeletion(id);
+        throw notFound('The user');
+      }
+      throw fromPassageError(err);
+    }
+    // An expired copy is not Passage's truth: without a fresh answer the user stays unseen.
+    if (read.stale) throw upstreamUnavailable();
+    return this.#directory.apply(read.value, 'get');
+  }
+
+  /** By email (any case) or E.164 phone: the directory, then Passage for a user it has not seen yet. */
+  async findByIdentifier(identifier: string, call: CallOptions = {}): Promise<DirectoryEntry | null> {
     const trimmed = identifier.trim();
     if (trimmed.includes('@')) validEmail(trimmed, 'identifier');
     else validPhone(trimmed, 'identifier');
+    const local = this.#directory.findByIdentifier(trimmed);
+    if (local) return local;
     try {
-      return await this.#passage.getUserByIdentifier(trimmed, call);
+      const passageUser = await this.#passage.getUserByIdentifier(trimmed, call);
+      return await this.#directory.apply(passageUser, 'get');
     } catch (err) {
       if ((err as { status?: number }).status === 404) return null;
       throw fromPassageError(err);
@@ -190,7 +213,7 @@ export class UserService {
           }
         },
         complete: (tx, passageUser) => {
-          const row = applyPassageTruth(tx, passageUser.id, passageUser)!;
+          const row = applyPassageTruth(tx, this.#directory, passageUser.id, passageUser, 'write')!;
           recordAudit(tx, { ...entry, targetId: passageUser.id, after: { email: passageUser.email, phone: passageUser.phone, status: passageUser.status } });
           return { row, passageUser };
         },
@@ -260,7 +283,7 @@ export class UserService {
         },
         complete: (tx) => {
           const before = tx.select().from(users).where(eq(users.id, id)).get();
-          applyPassageTruth(tx, id, 'deleted');
+          applyPassageTruth(tx, this.#directory, id, 'deleted', 'write');
           recordAudit(tx, { ...entry, before: before ?? null });
         },
         confirmed: () => undefined,
@@ -305,7 +328,7 @@ export class UserService {
     const entry: AuditEntry = { actorId: actor.id, action: 'magic_link.create', targetType: 'magic_link', targetId: '' };
     return this.#admin(entry, async () => {
       const request = validMagicLink(input);
-      const link = await this.#remote(() => this.#passage.createMagicLink(request, call));
+      const link = await this.#remote(request.userId ?? null, () => this.#passage.createMagicLink(request, call));
       // A link to an unknown identifier creates the user in Passage.
       await this.#reader.invalidateUser(link.userId);
       await this.#database.transaction((tx) => {
@@ -328,7 +351,7 @@ export class UserService {
 
   #completeWithUser(tx: Db, entry: AuditEntry, passageUser: PassageUser, change: Record<string, unknown>): { row: UserRow; passageUser: PassageUser } {
     const before = tx.select().from(users).where(eq(users.id, passageUser.id)).get();
-    const row = applyPassageTruth(tx, passageUser.id, passageUser)!;
+    const row = applyPassageTruth(tx, this.#directory, passageUser.id, passageUser, 'write')!;
     recordAudit(tx, { ...entry, before: { status: before?.status ?? null }, after: change });
     return { row, passageUser };
   }
@@ -345,21 +368,27 @@ export class UserService {
     this.#memberships.assertNotSoleOwner(tx, id);
   }
 
-  /** Records the intent, calls Passage, completes locally; Passage's refusals become our codes. */
+  /**
+   * Records the intent, calls Passage, completes locally; Passage's refusals become our codes. A
+   * "user not found" about the target means Passage deleted them: recorded at once.
+   */
   async #write<T, R>(spec: IntentSpec<T, R>): Promise<R> {
     try {
       return await this.#intents.run(spec);
     } catch (err) {
       if (!(err instanceof PassageError)) throw err;
+      if (spec.userId && isUserGone(err)) await this.#directory.recordDeletion(spec.userId);
       if (isAlreadyExists(err)) throw conflict('ALREADY_EXISTS', 'A user with this email or phone already exists.');
       throw fromPassageError(err);
     }
   }
 
-  async #remote<T>(call: () => Promise<T>): Promise<T> {
+  /** A Passage call outside an intent; a "user not found" about `userId` means Passage deleted them: recorded at once. */
+  async #remote<T>(userId: string | null, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
+      if (userId !== null && isUserGone(err)) await this.#directory.recordDeletion(userId);
       throw fromPassageError(err);
     }
   }
@@ -368,6 +397,11 @@ export class UserService {
 /** A duplicate identifier is Passage's 400 "already exists": a conflict for our clients. */
 function isAlreadyExists(err: unknown): boolean {
   return err instanceof PassageError && err.status === 400 && /already exists/i.test(err.message);
+}
+
+/** Passage's answer that the user itself does not exist (not, say, one of their devices). */
+function isUserGone(err: unknown): boolean {
+  return err instanceof PassageError && err.status === 404 && err.code === 'user_not_found';
 }
 
 function validMagicLink(input: MagicLinkInput): CreateMagicLinkInput {
@@ -398,20 +432,4 @@ function validMagicLink(input: MagicLinkInput): CreateMagicLinkInput {
   if (input.language) request.language = input.language;
   if (input.ttl) request.ttl = input.ttl;
   return request;
-}
-
-export function encodeUsersCursor(page: number, createdBefore: number): string {
-  return Buffer.from(JSON.stringify([page, createdBefore])).toString('base64url');
-}
-
-function decodeUsersCursor(cursor: string): { page: number; createdBefore: number } {
-  try {
-    const [page, createdBefore] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (Number.isInteger(page) && (page as number) >= 1 && Number.isInteger(createdBefore)) {
-      return { page: page as number, createdBefore: createdBefore as number };
-    }
-  } catch {
-    // fall through
-  }
-  throw badUserInput('after', 'after is not a cursor returned by this connection.');
 }

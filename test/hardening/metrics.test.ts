@@ -68,26 +68,28 @@ describe('metrics endpoint', () => {
   });
 
   it('counts Passage calls and failures by endpoint family and status, and shows each breaker', async () => {
-    await post({ query: '{ me { email } }' }, member.token);
+    await post({ query: '{ me { email devices { id } } }' }, member.token);
     let samples = await scrape();
+    // The directory's sync and first sight read users; devices are read per request.
     expect(value(samples, 'passgraph_passage_calls_total', { family: 'users_read', status: '200' })).toBeGreaterThan(0);
-    expect(value(samples, 'passgraph_passage_breaker_state', { family: 'users_read' })).toBe(0);
+    expect(value(samples, 'passgraph_passage_calls_total', { family: 'devices', status: '200' })).toBeGreaterThan(0);
+    expect(value(samples, 'passgraph_passage_breaker_state', { family: 'devices' })).toBe(0);
 
     const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: `/users/${member.id}` }, status: 500 });
     try {
-      await post({ query: '{ me { email } }' }, member.token);
-      await post({ query: '{ me { email } }' }, member.token);
+      await post({ query: '{ me { devices { id } } }' }, member.token);
+      await post({ query: '{ me { devices { id } } }' }, member.token);
     } finally {
       remove();
     }
     samples = await scrape();
-    expect(value(samples, 'passgraph_passage_calls_total', { family: 'users_read', status: '500' })).toBeGreaterThanOrEqual(2);
-    expect(value(samples, 'passgraph_passage_failures_total', { family: 'users_read', reason: 'server_error' })).toBeGreaterThanOrEqual(2);
+    expect(value(samples, 'passgraph_passage_calls_total', { family: 'devices', status: '500' })).toBeGreaterThanOrEqual(2);
+    expect(value(samples, 'passgraph_passage_failures_total', { family: 'devices', reason: 'server_error' })).toBeGreaterThanOrEqual(2);
     // Two failures out of three calls opened the breaker; what followed was refused without a call.
-    expect(value(samples, 'passgraph_passage_breaker_state', { family: 'users_read' })).toBe(2);
-    expect(value(samples, 'passgraph_passage_failures_total', { family: 'users_read', reason: 'breaker_open' })).toBeGreaterThan(0);
+    expect(value(samples, 'passgraph_passage_breaker_state', { family: 'devices' })).toBe(2);
+    expect(value(samples, 'passgraph_passage_failures_total', { family: 'devices', reason: 'breaker_open' })).toBeGreaterThan(0);
     expect(value(samples, 'passgraph_passage_breaker_state', { family: 'app' })).toBe(0);
-    expect(value(samples, 'passgraph_passage_call_duration_seconds_count', { family: 'users_read' })).toBeGreaterThan(0);
+    expect(value(samples, 'passgraph_passage_call_duration_seconds_count', { family: 'devices' })).toBeGreaterThan(0);
   });
 
   it('counts token verification failures by reason', async () => {

@@ -15,14 +15,15 @@ const NO_PASSAGE_CACHE = { PASSAGE_CACHE_TTL: '0', PASSAGE_CACHE_MAX_STALE: '0' 
 const PROFILE = '{ me { id displayName appRole email devices { id } } }';
 type Profile = { me: { id: string; displayName: string | null; appRole: string; email: string | null; devices: unknown[] | null } | null };
 
-/** Calls Passage received for one user's record (GET /users/{id}). */
-const userGets = (h: Harness, id: string) => h.emulator.calls.filter((c) => c.method === 'GET' && c.path.endsWith(`/users/${id}`)).length;
+/** Calls Passage received about one user (GET /users/{id} and below: with the directory, their devices). */
+const userGets = (h: Harness, id: string) => h.emulator.calls.filter((c) => c.method === 'GET' && c.path.includes(`/users/${id}`)).length;
 
+/** Local fields and the directory's answer; only what needs Passage (devices) is null with the code. */
 function expectLocalOnly(res: GqlResult<Profile>, id: string, code: string): void {
   expect(res.status).toBe(200);
-  expect(res.body.data?.me).toMatchObject({ id, displayName: 'Local Name', appRole: 'USER', email: null, devices: null });
+  expect(res.body.data?.me).toMatchObject({ id, displayName: 'Local Name', appRole: 'USER', email: expect.stringContaining('@'), devices: null });
   expect(new Set(codes(res))).toEqual(new Set([code]));
-  expect(res.body.errors!.map((e) => e.path!.join('.')).sort()).toEqual(['me.devices', 'me.email']);
+  expect(res.body.errors!.map((e) => e.path!.join('.')).sort()).toEqual(['me.devices']);
 }
 
 describe('Passage failures on reads (breaker out of the way)', () => {
@@ -49,11 +50,11 @@ describe('Passage failures on reads (breaker out of the way)', () => {
       const before = userGets(h, member.id);
       const res = await h.gql<Profile>(PROFILE, { token: member.token });
       expectLocalOnly(res, member.id, 'UPSTREAM_UNAVAILABLE');
-      // One load serves both fields; it is tried three times in all.
+      // The device list's load is tried three times in all.
       expect(userGets(h, member.id) - before).toBe(3);
     });
     const ok = await h.gql<Profile>(PROFILE, { token: member.token });
-    expect(ok.body.data?.me?.email).toBe('reads@example.com');
+    expect(ok.body.data?.me?.devices).toHaveLength(1);
   });
 
   it('row 46: a hang is cut off by the deadline: remote fields null with UPSTREAM_UNAVAILABLE, local ones answer', async () => {
@@ -67,13 +68,13 @@ describe('Passage failures on reads (breaker out of the way)', () => {
   });
 
   it('row 49: malformed JSON or an unexpected shape from Passage is an upstream failure, not a crash', async () => {
-    for (const body of ['{"user": ', { user: { id: 42, email: ['not', 'a', 'string'] } }]) {
+    for (const body of ['{"user": ', { user: { id: 42, email: ['not', 'a', 'string'] }, devices: [{ id: 42 }] }]) {
       await withFault({ status: 200, body }, async () => {
         const res = await h.gql<Profile>(PROFILE, { token: member.token });
         expectLocalOnly(res, member.id, 'UPSTREAM_UNAVAILABLE');
       });
     }
-    expect((await h.gql<Profile>(PROFILE, { token: member.token })).body.data?.me?.email).toBe('reads@example.com');
+    expect((await h.gql<Profile>(PROFILE, { token: member.token })).body.data?.me?.devices).toHaveLength(1);
   });
 });
 
@@ -244,7 +245,7 @@ describe('row 48: circuit breaker per endpoint family', () => {
       remove();
       removed = true;
       // With Passage healthy the next probe succeeds and closes the breaker.
-      await eventually(async () => (await h.gql<Profile>(PROFILE, { token: member.token })).body.data?.me?.email === 'breaker@example.com');
+      await eventually(async () => Array.isArray((await h.gql<Profile>(PROFILE, { token: member.token })).body.data?.me?.devices));
       const closed = await h.gql<Profile>(PROFILE, { token: member.token });
       expect(closed.body.errors).toBeUndefined();
     } finally {
@@ -272,10 +273,11 @@ describe('issue 10 item 6: only failures of Passage itself open the breaker', ()
 
   it('answers of an unexpected shape, 4xx answers and refused ids leave every other user served', async () => {
     // A 2xx of the wrong shape (what `GET /users/..` used to get back) fails that field, but Passage answered.
-    const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: `/users/${victim.id}` }, status: 200, body: { users: [] } });
+    // With the user directory, a known user's device list is what still reads Passage per request.
+    const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: `/users/${victim.id}` }, status: 200, body: { users: [], devices: 'none' } });
     try {
       for (let i = 0; i < 12; i++) {
-        const res = await h.gql<Profile>('{ me { id email } }', { token: victim.token });
+        const res = await h.gql<Profile>('{ me { id devices { id } } }', { token: victim.token });
         expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
       }
     } finally {
@@ -289,22 +291,26 @@ describe('issue 10 item 6: only failures of Passage itself open the breaker', ()
       expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
     }
     const before = userGets(h, bystander.id);
-    const res = await h.gql<Profile>('{ me { id email } }', { token: bystander.token });
+    const res = await h.gql<Profile>('{ me { id email devices { id } } }', { token: bystander.token });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data?.me?.email).toBe('item6-bystander@example.com');
     expect(userGets(h, bystander.id) - before).toBe(1);
+    // The 404s did not open the user reads either: a user never seen before is still looked up.
+    const unseen = await h.emulator.seedUser({ email: 'item6-unseen@example.com', status: 'active' });
+    const looked = await h.gql('query($id: ID!) { user(id: $id) { email } }', { token: admin.token, variables: { id: unseen.id } });
+    expect(looked.body).toEqual({ data: { user: { email: 'item6-unseen@example.com' } } });
   });
 
   it('5xx answers still open it (the contrast)', async () => {
     const remove = h.emulator.injectFault({ match: { method: 'GET', pathPrefix: `/users/${victim.id}` }, status: 502 });
     try {
       // Three attempts each: enough failures to outweigh every answer counted above.
-      for (let i = 0; i < 20; i++) await h.gql('{ me { id email } }', { token: victim.token });
+      for (let i = 0; i < 20; i++) await h.gql('{ me { id devices { id } } }', { token: victim.token });
     } finally {
       remove();
     }
     const before = userGets(h, bystander.id);
-    const res = await h.gql<Profile>('{ me { id email } }', { token: bystander.token });
+    const res = await h.gql<Profile>('{ me { id devices { id } } }', { token: bystander.token });
     expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(userGets(h, bystander.id) - before).toBe(0);
   });

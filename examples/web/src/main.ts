@@ -16,7 +16,7 @@ import {
 } from './operations';
 
 type Me = NonNullable<ViewerQuery['me']>;
-type Membership = Me['memberships'][number];
+type Membership = NonNullable<Me['memberships']>[number];
 type Member = NonNullable<OrgMembersQuery['org']>['members']['edges'][number]['node'];
 type UserNode = AdminUsersQuery['users']['edges'][number]['node'];
 
@@ -56,7 +56,7 @@ async function refresh(): Promise<void> {
     }
     const memberLists = new Map<string, Result<OrgMembersQuery>>();
     await Promise.all(
-      me.memberships
+      (me.memberships ?? [])
         .filter((m) => m.canReadMembers)
         .map(async (m) => memberLists.set(m.org.id, await execute(orgMembersQuery, { orgId: m.org.id, viewerRole: topRole(m), first: PAGE_SIZE }))),
     );
@@ -176,7 +176,7 @@ function profileView(me: Me): Node {
       h('dt', {}, 'Display name'),
       h('dd', { 'data-testid': 'me-display-name' }, me.displayName ?? '—'),
       h('dt', {}, 'App role'),
-      h('dd', { 'data-testid': 'me-app-role' }, me.appRole),
+      h('dd', { 'data-testid': 'me-app-role' }, me.appRole ?? '—'),
     ),
     h('h3', {}, 'Passkeys'),
     me.devices === null || me.devices === undefined
@@ -210,8 +210,8 @@ function orgsView(me: Me, memberLists: Map<string, Result<OrgMembersQuery>>): No
     'section',
     { class: 'card', 'data-testid': 'orgs' },
     h('h2', {}, 'Organizations'),
-    me.memberships.length === 0 ? h('p', { class: 'muted' }, 'You belong to no organization yet.') : null,
-    ...me.memberships.map((m) => orgView(me, m, memberLists.get(m.org.id) ?? null)),
+    (me.memberships ?? []).length === 0 ? h('p', { class: 'muted' }, 'You belong to no organization yet.') : null,
+    ...(me.memberships ?? []).map((m) => orgView(me, m, memberLists.get(m.org.id) ?? null)),
     form,
   );
 }
@@ -368,7 +368,7 @@ function usersTable(me: Me, users: UserNode[]): Node {
           { 'data-testid': 'user-row', 'data-email': user.email ?? '', 'data-user-id': user.id, 'data-status': user.status ?? '' },
           h('td', {}, h('div', {}, label), user.displayName ? h('div', { class: 'muted' }, user.displayName) : null),
           h('td', {}, h('span', { class: `chip status-${(user.status ?? 'unknown').toLowerCase()}`, 'data-testid': 'user-status' }, user.status ?? '—')),
-          h('td', {}, user.appRole),
+          h('td', {}, user.appRole ?? '—'),
           h('td', {}, user.createdAt ? formatDate(user.createdAt) : '—'),
           h('td', { class: 'actions' }, ...actions),
         );

@@ -4,3 +4,4 @@ export * from './org.js';
 export * from './user.js';
 export * from './idempotency.js';
 export * from './intent.js';
+export * from './directory.js';

@@ -350,6 +350,13 @@ export type MutationUpdateUserArgs = {
   input: UpdateUserInput;
 };
 
+/** Which way a list is sorted. */
+export type OrderDirection =
+  /** Smallest first. */
+  | 'ASC'
+  /** Largest first. */
+  | 'DESC';
+
 /**
  * An organization: a group of users, each with a role in it. Only members (and app admins) can
  * see an organization; to anyone else it does not exist.
@@ -478,7 +485,10 @@ export type Query = {
   user: Maybe<User>;
   /** The user with this email address (any case) or E.164 phone number; null when there is none. */
   userByIdentifier: Maybe<User>;
-  /** Passage users, newest first, optionally filtered. */
+  /**
+   * Users from the user directory, newest first unless `orderBy` says otherwise, optionally filtered.
+   * Answered without calling Passage; changes made in Passage appear within one directory sync interval.
+   */
   users: UserConnection;
 };
 
@@ -505,6 +515,7 @@ export type QueryUserByIdentifierArgs = {
 export type QueryUsersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<UserOrder>;
   query?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<UserStatus>;
 };
@@ -548,11 +559,19 @@ export type UpdateUserInput = {
  * A person who signs in with Passage. Identity fields come from Passage; `displayName` and
  * `appRole` are kept by this server. Passage-backed fields are null, with an
  * `UPSTREAM_UNAVAILABLE` error at their path, when Passage cannot be reached.
+ *
+ * Who sees what: the user themself and app admins see every field; someone who shares an
+ * organization with the user sees the member-directory fields (`id`, `displayName`, `email`, and
+ * the membership through that organization's member list); the other fields are null with
+ * `FORBIDDEN` for them. Anyone else sees no user at all (null with `FORBIDDEN`, left out of lists).
  */
 export type User = {
   __typename?: 'User';
-  /** The user's application-wide role. `ADMIN` for users listed in `ADMIN_USER_IDS` or promoted by an admin. */
-  appRole: AppRole;
+  /**
+   * The user's application-wide role. `ADMIN` for users listed in `ADMIN_USER_IDS` or promoted by an admin.
+   * Null (with `FORBIDDEN`) for callers who may not see it.
+   */
+  appRole: Maybe<AppRole>;
   /** When the user was created in Passage. */
   createdAt: Maybe<Scalars['DateTime']['output']>;
   /** The passkeys and other WebAuthn credentials registered to this user. */
@@ -570,11 +589,11 @@ export type User = {
   /** How many times the user has signed in. */
   loginCount: Maybe<Scalars['Int']['output']>;
   /**
-   * The organizations the user belongs to, oldest first, at most `first` of them. Only memberships
-   * the caller may see are listed. To continue a long list, pass the last membership's org id as
-   * `after`.
+   * The organizations the user belongs to, oldest first, at most `first` of them. To continue a
+   * long list, pass the last membership's org id as `after`. Null (with `FORBIDDEN`) for callers who
+   * may not see it; a co-member sees the membership through the organization's member list instead.
    */
-  memberships: Array<OrgMembership>;
+  memberships: Maybe<Array<OrgMembership>>;
   /** Custom user metadata stored in Passage. */
   metadata: Maybe<Scalars['JSON']['output']>;
   /** Phone number in E.164 form; null when the user has none. */
@@ -590,13 +609,18 @@ export type User = {
  * A person who signs in with Passage. Identity fields come from Passage; `displayName` and
  * `appRole` are kept by this server. Passage-backed fields are null, with an
  * `UPSTREAM_UNAVAILABLE` error at their path, when Passage cannot be reached.
+ *
+ * Who sees what: the user themself and app admins see every field; someone who shares an
+ * organization with the user sees the member-directory fields (`id`, `displayName`, `email`, and
+ * the membership through that organization's member list); the other fields are null with
+ * `FORBIDDEN` for them. Anyone else sees no user at all (null with `FORBIDDEN`, left out of lists).
  */
 export type UserMembershipsArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** A page of users from Passage. */
+/** A page of users from the user directory (passgraph's copy of Passage's users). */
 export type UserConnection = {
   __typename?: 'UserConnection';
   /** The users in this page, each with its cursor. */
@@ -610,11 +634,28 @@ export type UserConnection = {
 /** One user in a page of users. */
 export type UserEdge = {
   __typename?: 'UserEdge';
-  /** Pass as `after` to continue after this user's page. */
+  /** Marks this user's place in the order: pass it as `after` to continue right after this user. */
   cursor: Scalars['String']['output'];
   /** The user. */
   node: User;
 };
+
+/** How to sort `users`. Ties are broken by user id, in the same direction. */
+export type UserOrder = {
+  /** Which way to sort. */
+  direction: OrderDirection;
+  /** The field to sort by. */
+  field: UserOrderField;
+};
+
+/** What `users` can be sorted by. */
+export type UserOrderField =
+  /** When the user was created in Passage. */
+  | 'CREATED_AT'
+  /** Email address; users without one sort as the empty string. */
+  | 'EMAIL'
+  /** The user's most recent sign-in; users who never signed in count as the earliest. */
+  | 'LAST_LOGIN_AT';
 
 /** Whether a Passage user may sign in. */
 export type UserStatus =
@@ -719,6 +760,7 @@ export type ResolversTypes = ResolversObject<{
   MagicLinkChannel: MagicLinkChannel;
   MagicLinkType: MagicLinkType;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OrderDirection: OrderDirection;
   Org: ResolverTypeWrapper<OrgParentModel>;
   OrgMemberConnection: ResolverTypeWrapper<OrgMemberConnectionParentModel>;
   OrgMemberEdge: ResolverTypeWrapper<OrgMemberEdgeParentModel>;
@@ -733,6 +775,8 @@ export type ResolversTypes = ResolversObject<{
   User: ResolverTypeWrapper<UserParentModel>;
   UserConnection: ResolverTypeWrapper<UserConnectionParentModel>;
   UserEdge: ResolverTypeWrapper<UserEdgeParentModel>;
+  UserOrder: UserOrder;
+  UserOrderField: UserOrderField;
   UserStatus: UserStatus;
 }>;
 
@@ -766,6 +810,7 @@ export type ResolversParentTypes = ResolversObject<{
   User: UserParentModel;
   UserConnection: UserConnectionParentModel;
   UserEdge: UserEdgeParentModel;
+  UserOrder: UserOrder;
 }>;
 
 export type AuthenticatedDirectiveArgs = { };
@@ -819,6 +864,7 @@ export type SelfOrDirectiveArgs = {
   orgRole?: Maybe<Scalars['String']['input']>;
   path?: Maybe<Scalars['String']['input']>;
   permission?: Maybe<Scalars['String']['input']>;
+  sharesOrg?: Maybe<Scalars['Boolean']['input']>;
   user?: Maybe<IdSource>;
 };
 
@@ -941,7 +987,7 @@ export type RemoveOrgMemberPayloadResolvers<ContextType = GraphQLContext, Parent
 }>;
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
-  appRole?: Resolver<ResolversTypes['AppRole'], ParentType, ContextType>;
+  appRole?: Resolver<Maybe<ResolversTypes['AppRole']>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   devices?: Resolver<Maybe<Array<ResolversTypes['Device']>>, ParentType, ContextType>;
   displayName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -950,7 +996,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastLoginAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   loginCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  memberships?: Resolver<Array<ResolversTypes['OrgMembership']>, ParentType, ContextType, RequireFields<UserMembershipsArgs, 'first'>>;
+  memberships?: Resolver<Maybe<Array<ResolversTypes['OrgMembership']>>, ParentType, ContextType, RequireFields<UserMembershipsArgs, 'first'>>;
   metadata?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   phoneVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;

@@ -2,7 +2,7 @@ import type { MutationResolvers, OrgMembershipResolvers, RemoveOrgMemberPayloadR
 import type { GraphQLContext } from '../context.js';
 import { badUserInput, notFound } from '../errors.js';
 import { MAX_MEMBERSHIPS_PAGE } from '../../services/membership.js';
-import { passageUserOf } from './passage-field.js';
+import { entryOf } from './passage-field.js';
 
 const summary = (ctx: GraphQLContext, row: Parameters<GraphQLContext['services']['memberships']['describe']>[0]) =>
   ctx.services.memberships.describe(row);
@@ -12,7 +12,7 @@ export const Mutation: MutationResolvers = {
     if (!(await ctx.loaders.org.load(orgId))) throw notFound('The organization');
     // Passage must confirm the user before a local row exists for them; checked before any
     // transaction, since no network call runs inside one.
-    await passageUserOf(ctx, userId);
+    await entryOf(ctx, userId);
     const row = await ctx.services.memberships.add(ctx.viewer!, { orgId, userId, role, additionalRoles });
     ctx.authz.invalidateOrg(orgId);
     return row;

@@ -1,16 +1,17 @@
-import type { PassageUser } from '../../passage/types.js';
+import type { DirectoryEntry } from '../../services/directory.js';
 import type { GraphQLContext } from '../context.js';
-import { fromPassageError } from '../errors.js';
+import { toGraphQLError } from '../errors.js';
 
 /**
- * Loads the Passage record behind a user through the request's DataLoader. A Passage failure
- * surfaces as a coded error on the field that needed it, so local fields still resolve.
+ * The directory entry behind a user, through the request's DataLoader: no Passage call unless
+ * the directory has never seen the user. A failure surfaces as a coded error on the field that
+ * needed it, so local fields still resolve.
  */
-export async function passageUserOf(ctx: GraphQLContext, userId: string): Promise<PassageUser> {
+export async function entryOf(ctx: GraphQLContext, userId: string): Promise<DirectoryEntry> {
   try {
-    return await ctx.loaders.passageUser.load(userId);
+    return await ctx.loaders.directoryUser.load(userId);
   } catch (err) {
-    throw fromPassageError(err);
+    throw toGraphQLError(err);
   }
 }
 
