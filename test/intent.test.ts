@@ -19,6 +19,7 @@ describe('Passage writes that never half-happen', () => {
   const db = () => h.server.database.sqlite;
   const localUser = (id: string) => db().prepare('select id, status from users where id = ?').get(id) ?? null;
   const memberships = (id: string) => (db().prepare('select count(*) as n from org_memberships where user_id = ?').get(id) as { n: number }).n;
+  const directoryEntry = (id: string) => db().prepare('select status, deleted_at as deletedAt from directory_users where id = ?').get(id) as { status: string; deletedAt: number | null } | undefined;
   const pending = () => db().prepare(`select kind, user_id as userId from passage_intents where state = 'pending'`).all();
   const reasonOf = (res: GqlResult<unknown>) => res.body.errors?.[0]?.extensions?.['reason'];
 
@@ -87,6 +88,9 @@ describe('Passage writes that never half-happen', () => {
       expect(report).toMatchObject({ examined: 1, done: 1 });
       expect(localUser(doomed.id)).toBeNull();
       expect(memberships(doomed.id)).toBe(0);
+      // The directory keeps the deletion (a tombstone), so the token stays refused once the intent is settled.
+      expect(directoryEntry(doomed.id)?.deletedAt).not.toBeNull();
+      expect(reasonOf(await h.gql('{ me { id } }', { token: doomed.token }))).toBe('USER_DELETED');
       expect(pending()).toEqual([]);
       const audit = db().prepare(`select outcome, detail from audit_log where action = 'user.delete' and target_id = ? order by id desc limit 1`).get(doomed.id);
       expect(audit).toEqual({ outcome: 'success', detail: 'RECONCILED' });
@@ -114,6 +118,7 @@ describe('Passage writes that never half-happen', () => {
 
       await h.server.app.services.intents.reconcile();
       expect(localUser(target.id)).toEqual({ id: target.id, status: 'inactive' });
+      expect(directoryEntry(target.id)).toEqual({ status: 'inactive', deletedAt: null });
       expect(pending()).toEqual([]);
       expect(reasonOf(await h.gql('{ me { id } }', { token: target.token }))).toBe('USER_DEACTIVATED');
 
