@@ -22,6 +22,7 @@ import { PassageReader } from './passage/cache.js';
 import { auditDenials } from './graphql/audit-denials.js';
 import { idempotency } from './graphql/idempotency.js';
 import { IdempotencyService } from './services/idempotency.js';
+import { IntentService } from './services/intent.js';
 import { DirectoryService } from './services/directory.js';
 import { DirectorySync } from './services/directory-sync.js';
 import { operationRecord } from './graphql/operation-record.js';
@@ -84,9 +85,21 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     observer: metrics.directorySync,
   });
   metrics.watchDirectory(() => directorySync.status());
+  const intents = new IntentService({
+    database: deps.database,
+    passage: deps.passage,
+    reader,
+    directory,
+    log: deps.log,
+    // A Passage call is abandoned after twice its timeout; twice that again covers a late landing.
+    settleMs: 4 * (deps.config.passage?.timeoutMs ?? 5000),
+    testPause: deps.config.intents.testPause,
+  });
+  metrics.watchIntents(() => intents.pendingCount());
   const services: Services = {
     directory,
-    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships, directory }),
+    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships, intents, directory }),
+    intents,
     orgs: new OrgService({ database: deps.database, roles, maxOwnedOrgs: deps.config.maxOrgsPerUser }),
     memberships,
     roles,

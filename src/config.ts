@@ -120,6 +120,8 @@ const envSchema = z.object({
   PASSAGE_MAX_CALLS_PER_REQUEST: optional(int(1, 100_000)),
   PASSAGE_REQUEST_BUDGET_MS: optional(int(50, 600_000)),
   TOKEN_CACHE_MAX: optional(int(0, 10_000_000)),
+  INTENT_RECONCILE_INTERVAL_MS: optional(int(100, 86_400_000)),
+  INTENT_TEST_PAUSE: optional(z.enum(['before_passage', 'after_passage'])),
   DIRECTORY_SYNC_INTERVAL_MS: optional(int(50, 86_400_000)),
   DIRECTORY_SWEEP_INTERVAL_MS: optional(int(50, 86_400_000)),
   TRUSTED_DOCUMENTS: optional(z.string()),
@@ -200,6 +202,12 @@ export type Config = Readonly<{
   trustedDocumentsFile: string | undefined;
   /** OpenTelemetry export; null when OTEL_EXPORTER_OTLP_ENDPOINT is unset (tracing off). */
   tracing: Readonly<{ endpoint: string; serviceName: string; headers: Readonly<Record<string, string>> }> | null;
+  intents: Readonly<{
+    /** How often pending Passage writes are settled in the background (also once at start-up). */
+    reconcileIntervalMs: number;
+    /** Test-only: every Passage write waits forever at this step, so a test can kill the process there. */
+    testPause: 'before_passage' | 'after_passage' | undefined;
+  }>;
 }>;
 
 export class ConfigError extends Error {
@@ -247,6 +255,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .filter(Boolean);
   for (const id of adminUserIds) {
     if (!/^[A-Za-z0-9_-]+$/.test(id)) problems.push(`ADMIN_USER_IDS: "${id}" is not a Passage user id`);
+  }
+  if (set('INTENT_TEST_PAUSE') && (env['NODE_ENV'] ?? '').trim() !== 'test') {
+    // It stops every admin write forever: never in a real deployment.
+    problems.push('INTENT_TEST_PAUSE: only allowed with NODE_ENV=test');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -328,5 +340,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           headers: Object.freeze(e.OTEL_EXPORTER_OTLP_HEADERS ?? {}),
         })
       : null,
+    intents: Object.freeze({
+      reconcileIntervalMs: e.INTENT_RECONCILE_INTERVAL_MS ?? 15_000,
+      testPause: e.INTENT_TEST_PAUSE,
+    }),
   });
 }

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'UPSTREAM_BUDGET_EXCEEDED',
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
+  'OUTCOME_UNKNOWN',
   'QUERY_TOO_COMPLEX',
   'RESPONSE_TOO_LARGE',
   // TRUSTED_DOCUMENTS is set and the request did not name a trusted document by its hash.
@@ -86,6 +87,16 @@ export const serviceUnavailable = (
 
 export const upstreamUnavailable = (message = 'The identity provider is unavailable; retry later.', reason?: string) =>
   new AppError('UPSTREAM_UNAVAILABLE', message, reason === undefined ? {} : { reason });
+
+/**
+ * Passage may or may not have made the change (no answer, or an answer we could not read). The
+ * change is recorded as pending: access is decided as if it happened until the reconciler has
+ * read Passage, and the same request may be retried safely (with the same Idempotency-Key).
+ */
+export const outcomeUnknown = (
+  message = 'The identity provider did not confirm the change; it may or may not have been made. It is being checked; retrying the same request is safe.',
+  details: Record<string, unknown> = {},
+) => new AppError('OUTCOME_UNKNOWN', message, { details });
 
 /**
  * True for an input refusal made by our own validation, before any upstream call. Passage's own

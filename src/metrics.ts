@@ -46,6 +46,7 @@ export class Metrics {
   readonly #operations = new Set<string>();
   readonly #maxOperations: number;
   #breakerStates: () => Partial<Record<string, BreakerState>> = () => ({});
+  #pendingIntents: () => number = () => 0;
   #directory: () => DirectoryStatus | null = () => null;
   readonly #directoryRuns: Counter<'kind'>;
   readonly #directoryErrors: Counter<'kind'>;
@@ -88,6 +89,15 @@ export class Metrics {
       registers,
       collect() {
         for (const [family, state] of Object.entries(states())) if (state) this.set({ family }, BREAKER_VALUE[state]);
+      },
+    });
+    const pendingIntents = () => this.#pendingIntents();
+    new Gauge({
+      name: 'passgraph_passage_intents_pending',
+      help: 'Passage writes recorded but not yet settled (in flight, or waiting for the reconciler).',
+      registers,
+      collect() {
+        this.set(pendingIntents());
       },
     });
     this.#tokenFailures = new Counter({
@@ -163,6 +173,11 @@ export class Metrics {
   /** Where the breaker gauge reads its states from, at scrape time. */
   watchBreakers(read: () => Partial<Record<string, BreakerState>>): void {
     this.#breakerStates = read;
+  }
+
+  /** Where the pending-intents gauge reads its count from, at scrape time. */
+  watchIntents(read: () => number): void {
+    this.#pendingIntents = read;
   }
 
   /** Where the directory gauges read their values from, at scrape time. */

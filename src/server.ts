@@ -40,6 +40,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
   let database: Database | undefined;
   let server: Server | undefined;
   let jwksTimer: NodeJS.Timeout | undefined;
+  let intentTimer: NodeJS.Timeout | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   try {
     database = openDatabase(config.databaseFile, { busyTimeoutMs: config.sqliteBusyTimeoutMs });
@@ -80,6 +81,16 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
       { routes, metrics, ide: dev && ide ? dev.loopbackOnly(ide.page) : undefined },
     );
 
+    // Passage writes a previous process left half-done are settled before the first request is
+    // served; pending ones already refuse their users' tokens meanwhile. Start-up waits a bounded
+    // time for it (Passage may be down); the run goes on in the background.
+    const { intents } = app.services;
+    const firstRun = intents.reconcile().catch((err: unknown) => log.warn({ err }, 'intent reconciliation failed at start-up'));
+    await Promise.race([firstRun, new Promise((resolve) => setTimeout(resolve, 4 * passageConfig.timeoutMs).unref())]);
+    intentTimer = setInterval(() => {
+      void intents.reconcile().catch((err: unknown) => log.warn({ err }, 'intent reconciliation failed'));
+    }, config.intents.reconcileIntervalMs);
+    intentTimer.unref();
     // Expired idempotency keys go in bounded batches; the timer is the process's, not the app's.
     purgeTimer = setInterval(() => {
       app.purgeIdempotencyKeys().then(
@@ -117,6 +128,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
       refreshJwks: () => tokens.refresh(),
       async close() {
         clearInterval(jwksTimer);
+        clearInterval(intentTimer);
         clearInterval(purgeTimer);
         app.beginShutdown();
         await app.directorySync.stop();
@@ -132,6 +144,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     };
   } catch (err) {
     clearInterval(jwksTimer);
+    clearInterval(intentTimer);
     clearInterval(purgeTimer);
     server?.close();
     database?.close();

@@ -55,6 +55,20 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reconciles intents every 15 s by default and accepts the test pause only in tests', () => {
+    expect(loadConfig({}).intents).toEqual({ reconcileIntervalMs: 15_000, testPause: undefined });
+    expect(loadConfig({ NODE_ENV: 'test', INTENT_TEST_PAUSE: 'after_passage' }).intents.testPause).toBe('after_passage');
+    for (const env of [{ INTENT_TEST_PAUSE: 'before_passage' }, { NODE_ENV: 'production', PASSAGE_APP_ID: 'app', PASSAGE_API_KEY: 'k', INTENT_TEST_PAUSE: 'before_passage' }]) {
+      let error: unknown;
+      try {
+        loadConfig(env);
+      } catch (err) {
+        error = err;
+      }
+      expect((error as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['INTENT_TEST_PAUSE']);
+    }
+  });
+
   it('lists every problem at once', () => {
     let error: unknown;
     try {

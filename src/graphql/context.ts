@@ -10,6 +10,7 @@ import type { Membership, MembershipService } from '../services/membership.js';
 import type { OrgService } from '../services/org.js';
 import type { PassageReader } from '../passage/cache.js';
 import type { AppRole, UserService } from '../services/user.js';
+import type { IntentService } from '../services/intent.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { DirectoryEntry, DirectoryService } from '../services/directory.js';
 import { AppError } from '../errors.js';
@@ -28,7 +29,15 @@ export type AppDeps = {
   onUpstreamRefused?: (reason: BudgetRefusal) => void;
 };
 
-export type Services = { directory: DirectoryService; users: UserService; orgs: OrgService; memberships: MembershipService; roles: Roles; reader: PassageReader };
+export type Services = {
+  directory: DirectoryService;
+  users: UserService;
+  orgs: OrgService;
+  memberships: MembershipService;
+  roles: Roles;
+  reader: PassageReader;
+  intents: IntentService;
+};
 
 export type Viewer = { id: string; appRole: AppRole };
 
@@ -115,6 +124,12 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
     throw new GraphQLError('The auth token is invalid or expired; sign in again.', {
       extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID', http: { status: 401 } },
     });
+  }
+  // A deletion or deactivation sent to Passage and not yet settled counts as done: a crash
+  // between Passage's answer and our commit must not leave the token working.
+  const blocked = services.intents.blocksAccess(userId);
+  if (blocked) {
+    throw refused(blocked, blocked === 'USER_DELETED' ? 'This account no longer exists.' : 'This account is deactivated.');
   }
   // Access follows the directory: a user deactivated or deleted in Passage is refused within
   // one sync interval, and a deleted user stays refused whatever Passage's state.

@@ -16,8 +16,9 @@ import type { GraphQLContext } from './context.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
-// Errors after which the field changed nothing and a retry may succeed.
-const RETRYABLE = new Set(['UPSTREAM_UNAVAILABLE', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR']);
+// Errors after which the field changed nothing and a retry may succeed; and OUTCOME_UNKNOWN, after
+// which repeating the same request takes the pending intent over and settles it.
+const RETRYABLE = new Set(['UPSTREAM_UNAVAILABLE', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR', 'OUTCOME_UNKNOWN']);
 
 // Its response carries a one-time sign-in credential, which is never stored.
 const NOT_REPLAYABLE = new Set(['createMagicLink']);

@@ -141,21 +141,7 @@ export class DirectoryService {
    * been fetched before the deletion.
    */
   applyInTx(tx: Db, user: PassageUser | PassageUserListItem, source: Source): DirectoryEntry {
-    const now = new Date();
-    const values = {
-      id: user.id,
-      email: user.email,
-      phone: user.phone,
-      status: user.status,
-      emailVerified: user.emailVerified,
-      phoneVerified: user.phoneVerified,
-      createdAt: new Date(user.createdAt),
-      updatedAt: new Date(user.updatedAt),
-      lastLoginAt: user.lastLoginAt ? Date.parse(user.lastLoginAt) || 0 : 0,
-      loginCount: clampInt(user.loginCount),
-      metadata: user.userMetadata,
-      syncedAt: now,
-    };
+    const values = entryValues(user, new Date());
     const existing = tx.select().from(directoryUsers).where(eq(directoryUsers.id, user.id)).get();
     if (existing?.deletedAt && source === 'list') return existing;
     if (existing && source === 'list' && existing.updatedAt.getTime() > values.updatedAt.getTime()) return existing;
@@ -224,6 +210,32 @@ export class DirectoryService {
       .all()
       .map((r) => r.id);
   }
+}
+
+/** The directory columns for a Passage user object. */
+function entryValues(user: PassageUser | PassageUserListItem, syncedAt: Date) {
+  return {
+    id: user.id,
+    email: user.email,
+    phone: user.phone,
+    status: user.status,
+    emailVerified: user.emailVerified,
+    phoneVerified: user.phoneVerified,
+    createdAt: new Date(user.createdAt),
+    updatedAt: new Date(user.updatedAt),
+    lastLoginAt: user.lastLoginAt ? Date.parse(user.lastLoginAt) || 0 : 0,
+    loginCount: clampInt(user.loginCount),
+    metadata: user.userMetadata,
+    syncedAt,
+  };
+}
+
+/**
+ * The entry a Passage answer makes, without storing it: what a write's answer shows when Passage
+ * confirmed the change but the local write is left to the intent reconciler.
+ */
+export function entryFromPassage(user: PassageUser): DirectoryEntry {
+  return { ...entryValues(user, new Date()), deletedAt: null, sweepRun: 0 };
 }
 
 /** Passage's counters are not ours to trust: a value SQLite or GraphQL cannot hold is clamped. */

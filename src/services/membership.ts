@@ -6,6 +6,7 @@ import * as policy from '../auth/policy.js';
 import { enforce } from '../auth/policy.js';
 import { badUserInput, conflict, notFound } from '../errors.js';
 import { audited, recordAudit } from './audit.js';
+import { deletionPending, pendingChange, usersBeingRemoved } from './intent.js';
 
 /** A membership with what its roles grant. */
 export type Membership = MembershipRow & RoleSummary;
@@ -153,6 +154,7 @@ export class MembershipService {
       this.#requireOrg(tx, change.orgId);
       enforce(policy.mayGrant(this.#roles, this.#rankOf(tx, actor, change.orgId), { role: change.role, additionalRoles }));
       if (this.#find(tx, change.orgId, change.userId)) throw conflict('ALREADY_MEMBER', 'The user is already a member of this organization.');
+      if (deletionPending(tx, change.userId)) throw pendingChange();
       tx.insert(users).values({ id: change.userId }).onConflictDoNothing().run();
       const row = tx
         .insert(orgMemberships)
@@ -173,6 +175,8 @@ export class MembershipService {
       const additionalRoles = change.additionalRoles === undefined || change.additionalRoles === null ? before.additionalRoles : requested;
       const next = { role: change.role, additionalRoles };
       enforce(policy.mayChangeRole(this.#roles, this.#rankOf(tx, actor, change.orgId), before, next, () => this.#ownerCount(tx, change.orgId)));
+      if (deletionPending(tx, change.userId)) throw pendingChange();
+      if (policy.isOwner(this.#roles, before) && !policy.isOwner(this.#roles, next)) this.#assertOwnerRemains(tx, change.orgId, change.userId);
       const after = tx
         .update(orgMemberships)
         .set({ role: change.role, additionalRoles, updatedAt: new Date() })
@@ -191,10 +195,23 @@ export class MembershipService {
       const before = this.#find(tx, orgId, userId);
       if (!before) throw notFound('The membership');
       enforce(policy.mayRemove(this.#roles, actor, this.#rankOf(tx, actor, orgId), before, () => this.#ownerCount(tx, orgId)));
+      if (policy.isOwner(this.#roles, before)) this.#assertOwnerRemains(tx, orgId, userId);
       tx.delete(orgMemberships).where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, userId))).run();
       recordAudit(tx, { ...entry, before });
       return before;
     });
+  }
+
+  /**
+   * Inside the transaction that records a user's deletion or deactivation: every org they own
+   * must keep another owner who is not being removed too.
+   */
+  assertNotSoleOwner(tx: Db, userId: string): void {
+    const owned = tx.select().from(orgMemberships).where(eq(orgMemberships.userId, userId)).all().filter((m) => policy.isOwner(this.#roles, m));
+    for (const m of owned) {
+      if (this.#ownerCount(tx, m.orgId) <= 1) throw conflict('LAST_OWNER', 'The user is the last owner of an organization; transfer ownership first.');
+      this.#assertOwnerRemains(tx, m.orgId, userId);
+    }
   }
 
   /** Orgs in which the user is the only owner (deleting or deactivating them would orphan the org). */
@@ -232,7 +249,7 @@ export class MembershipService {
     return policy.actingRank(actor, row ? this.describe(row) : null);
   }
 
-  #ownerCount(tx: Db, orgId: string): number {
+  #owners(tx: Db, orgId: string): string[] {
     const owner = this.#roles.ownerRole;
     // LIKE narrows the JSON column portably; the exact check runs on the parsed rows.
     return tx
@@ -240,7 +257,23 @@ export class MembershipService {
       .from(orgMemberships)
       .where(and(eq(orgMemberships.orgId, orgId), or(eq(orgMemberships.role, owner), like(orgMemberships.additionalRoles, `%${JSON.stringify(owner)}%`))))
       .all()
-      .filter((m) => policy.isOwner(this.#roles, m)).length;
+      .filter((m) => policy.isOwner(this.#roles, m))
+      .map((m) => m.userId);
+  }
+
+  #ownerCount(tx: Db, orgId: string): number {
+    return this.#owners(tx, orgId).length;
+  }
+
+  /**
+   * Once the policy saw another owner besides `leaving`: an owner whose deletion or deactivation
+   * is pending at Passage does not count. If only such owners would remain, the change waits
+   * (`PENDING_CHANGE`) instead of risking an org with no owner.
+   */
+  #assertOwnerRemains(tx: Db, orgId: string, leaving: string): void {
+    const others = this.#owners(tx, orgId).filter((id) => id !== leaving);
+    const removed = usersBeingRemoved(tx, others);
+    if (others.length > 0 && others.every((id) => removed.has(id))) throw pendingChange();
   }
 }
 

@@ -1,5 +1,5 @@
 import { eq, inArray, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import type { Database, Db } from '../db/client.js';
 import { users, type UserRow } from '../db/schema/index.js';
 import { badUserInput, conflict, fromPassageError, notFound, upstreamUnavailable } from '../errors.js';
 import type { CallOptions, PassageClient } from '../passage/client.js';
@@ -8,7 +8,9 @@ import { isPassageNotFound, PassageError } from '../passage/errors.js';
 import type { UpstreamBudget } from '../passage/budget.js';
 import type { DirectoryEntry, DirectoryPage, DirectorySearch, DirectoryService } from './directory.js';
 import { audited, recordAudit, recordFailure, type AuditEntry } from './audit.js';
+import { deletionPending, pendingChange, type IntentService, type IntentSpec } from './intent.js';
 import type { MembershipService } from './membership.js';
+import { applyPassageTruth } from './passage-truth.js';
 import type { PassageReader } from '../passage/cache.js';
 import { MAGIC_LINK_LANGUAGES, validEmail, validMetadata, validPhone, validUrlOrPath } from './validation.js';
 
@@ -23,6 +25,8 @@ export type UserServiceOptions = {
   /** The cross-request cache of Passage reads: every confirmed write updates it. */
   reader: PassageReader;
   memberships: MembershipService;
+  /** Every change to Passage goes through an intent (see IntentService). */
+  intents: IntentService;
   /** Where Passage's answers about users are kept; every confirmed write goes there in its transaction. */
   directory: DirectoryService;
 };
@@ -44,9 +48,9 @@ export type MagicLinkInput = {
 
 /**
  * Users: local rows (created just-in-time, never before Passage confirms the user exists), the
- * app-level role, and the admin operations that change Passage. Every admin operation calls
- * Passage first and writes locally only after Passage confirmed, in a short transaction with
- * its audit row; a Passage failure changes nothing here and is audited as a failure. Every
+ * app-level role, and the admin operations that change Passage. Each of those is an intent
+ * (IntentService): recorded with its local checks, sent to Passage, then completed locally with
+ * its audit row, so none half-happens; a refusal or failure is audited as a failure. Every
  * method that calls Passage takes the calling request's budget of Passage calls and time last
  * (`call`), so its calls spend from the same allowance as the request's reads.
  */
@@ -56,6 +60,7 @@ export class UserService {
   readonly #passage: PassageClient;
   readonly #reader: PassageReader;
   readonly #memberships: MembershipService;
+  readonly #intents: IntentService;
   readonly #directory: DirectoryService;
   readonly #byId;
 
@@ -65,6 +70,7 @@ export class UserService {
     this.#passage = opts.passage;
     this.#reader = opts.reader;
     this.#memberships = opts.memberships;
+    this.#intents = opts.intents;
     this.#directory = opts.directory;
     const { db } = opts.database;
     // Built once: drizzle query building costs more than the SQLite lookup itself.
@@ -115,6 +121,7 @@ export class UserService {
   async setAppRole(actor: Actor, id: string, role: AppRole): Promise<UserRow> {
     const entry = { actorId: actor.id, action: 'user.set_app_role', targetType: 'user', targetId: id };
     return audited(this.#database, entry, (tx) => {
+      if (deletionPending(tx, id)) throw pendingChange();
       // The configuration would keep them ADMIN whatever is stored: accepting would be a silent no-op.
       if (role !== 'ADMIN' && this.#admins.has(id)) {
         throw conflict('CONFIGURED_ADMIN', 'This user is an admin by configuration (ADMIN_USER_IDS); their role cannot be changed here.');
@@ -185,80 +192,135 @@ export class UserService {
 
   async create(actor: Actor, input: UserInput, call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.create', targetType: 'user', targetId: input.email ?? input.phone ?? '' };
-    return this.#admin(entry, async () => {
+    const result = await this.#admin(entry, async () => {
       const email = validEmail(input.email);
       const phone = validPhone(input.phone);
       const metadata = validMetadata(input.metadata);
       if (!email && !phone) throw badUserInput('email', 'email or phone is required.');
-      const passageUser = await this.#remoteWrite(null, () => this.#passage.createUser({ email, phone, userMetadata: metadata }, call));
-      await this.#reader.putUser(passageUser);
-      const row = await audited(this.#database, { ...entry, targetId: passageUser.id }, (tx) => {
-        tx.insert(users).values({ id: passageUser.id, status: passageUser.status }).onConflictDoNothing().run();
-        this.#directory.applyInTx(tx, passageUser, 'write');
-        recordAudit(tx, { ...entry, targetId: passageUser.id, after: { email: passageUser.email, phone: passageUser.phone, status: passageUser.status } });
-        return tx.select().from(users).where(eq(users.id, passageUser.id)).get()!;
+      const identifier = (email ?? phone)!.toLowerCase();
+      return this.#write({
+        kind: 'create_user',
+        identifier,
+        actorId: actor.id,
+        input: { email, phone, metadata },
+        call: async (intent) => {
+          try {
+            return await this.#passage.createUser({ email, phone, userMetadata: metadata }, call);
+          } catch (err) {
+            // The retry of a create Passage already carried out answers with that user.
+            if (isAlreadyExists(err) && this.#intents.earlierAttempt(intent)) return this.#passage.getUserByIdentifier(identifier, call);
+            throw err;
+          }
+        },
+        complete: (tx, passageUser) => {
+          const row = applyPassageTruth(tx, this.#directory, passageUser.id, passageUser, 'write')!;
+          recordAudit(tx, { ...entry, targetId: passageUser.id, after: { email: passageUser.email, phone: passageUser.phone, status: passageUser.status } });
+          return { row, passageUser };
+        },
+        confirmed: (passageUser) => ({ row: this.#rowOr(passageUser), passageUser }),
       });
-      return { row, passageUser };
     });
+    await this.#reader.putUser(result.passageUser);
+    return result;
   }
 
   async update(actor: Actor, id: string, input: UserInput, call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.update', targetType: 'user', targetId: id };
-    return this.#admin(entry, async () => {
+    const result = await this.#admin(entry, async () => {
       const email = validEmail(input.email);
       const phone = validPhone(input.phone);
       const metadata = validMetadata(input.metadata);
-      const passageUser = await this.#remoteWrite(id, () => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }, call));
-      await this.#reader.putUser(passageUser);
-      const row = await this.#afterConfirmed(entry, passageUser, { email, phone, metadata });
-      return { row, passageUser };
+      return this.#write({
+        kind: 'update_user',
+        userId: id,
+        actorId: actor.id,
+        input: { email, phone, metadata },
+        call: () => this.#passage.updateUser(id, { email, phone, userMetadata: metadata }, call),
+        complete: (tx, passageUser) => this.#completeWithUser(tx, entry, passageUser, { email, phone, metadata }),
+        confirmed: (passageUser) => ({ row: this.#rowOr(passageUser), passageUser }),
+      });
     });
+    await this.#reader.putUser(result.passageUser);
+    return result;
   }
 
   async setStatus(actor: Actor, id: string, status: 'active' | 'inactive', call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
-    const entry: AuditEntry = { actorId: actor.id, action: status === 'active' ? 'user.activate' : 'user.deactivate', targetType: 'user', targetId: id };
-    return this.#admin(entry, async () => {
-      if (status === 'inactive') await this.#assertRemovable(actor, id);
-      const passageUser = await this.#remoteWrite(id, () =>
-        status === 'active' ? this.#passage.activateUser(id, call) : this.#passage.deactivateUser(id, call),
-      );
-      await this.#reader.putUser(passageUser);
-      const row = await this.#afterConfirmed(entry, passageUser, { status: passageUser.status });
-      return { row, passageUser };
-    });
+    const activate = status === 'active';
+    const entry: AuditEntry = { actorId: actor.id, action: activate ? 'user.activate' : 'user.deactivate', targetType: 'user', targetId: id };
+    const result = await this.#admin(entry, () =>
+      this.#write({
+        kind: activate ? 'activate_user' : 'deactivate_user',
+        userId: id,
+        actorId: actor.id,
+        input: {},
+        check: activate ? undefined : (tx) => this.#assertRemovable(tx, actor, id),
+        call: () => (activate ? this.#passage.activateUser(id, call) : this.#passage.deactivateUser(id, call)),
+        complete: (tx, passageUser) => this.#completeWithUser(tx, entry, passageUser, { status: passageUser.status }),
+        confirmed: (passageUser) => ({ row: this.#rowOr(passageUser), passageUser }),
+      }),
+    );
+    await this.#reader.putUser(result.passageUser);
+    return result;
   }
 
-  /** Passage first; the local row and memberships (cascade) go only once Passage confirmed. */
+  /** The local row and memberships (cascade) go once Passage confirmed; until then the user's token is refused. */
   async delete(actor: Actor, id: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.delete', targetType: 'user', targetId: id };
-    await this.#admin(entry, async () => {
-      await this.#assertRemovable(actor, id);
-      await this.#remoteWrite(id, () => this.#passage.deleteUser(id, call));
-      await this.#reader.invalidateUser(id);
-      await this.#database.transaction((tx) => {
-        const before = tx.select().from(users).where(eq(users.id, id)).get();
-        // The tombstone keeps the user's token refused even while Passage cannot be asked.
-        this.#directory.recordDeletionInTx(tx, id);
-        recordAudit(tx, { ...entry, before: before ?? null });
-      });
-    });
+    await this.#admin(entry, () =>
+      this.#write({
+        kind: 'delete_user',
+        userId: id,
+        actorId: actor.id,
+        input: {},
+        check: (tx) => this.#assertRemovable(tx, actor, id),
+        call: async (intent) => {
+          try {
+            await this.#passage.deleteUser(id, call);
+          } catch (err) {
+            // A retry of a deletion Passage already carried out: the user is gone, as asked.
+            if (!(isPassageNotFound(err) && this.#intents.earlierAttempt(intent))) throw err;
+          }
+        },
+        complete: (tx) => {
+          const before = tx.select().from(users).where(eq(users.id, id)).get();
+          applyPassageTruth(tx, this.#directory, id, 'deleted', 'write');
+          recordAudit(tx, { ...entry, before: before ?? null });
+        },
+        confirmed: () => undefined,
+      }),
+    );
+    await this.#reader.invalidateUser(id);
   }
 
   async revokeDevice(actor: Actor, userId: string, deviceId: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_device', targetType: 'device', targetId: deviceId, detail: null };
-    await this.#admin(entry, async () => {
-      await this.#remoteWrite(userId, () => this.#passage.deleteDevice(userId, deviceId, call));
-      await this.#reader.invalidateUser(userId);
-      await this.#database.transaction((tx) => recordAudit(tx, { ...entry, before: { userId } }));
-    });
+    await this.#admin(entry, () =>
+      this.#write({
+        kind: 'revoke_device',
+        userId,
+        actorId: actor.id,
+        input: { deviceId },
+        call: () => this.#passage.deleteDevice(userId, deviceId, call),
+        complete: (tx) => recordAudit(tx, { ...entry, before: { userId } }),
+        confirmed: () => undefined,
+      }),
+    );
+    await this.#reader.invalidateUser(userId);
   }
 
   async revokeSessions(actor: Actor, userId: string, call: CallOptions = {}): Promise<void> {
     const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_sessions', targetType: 'user', targetId: userId };
-    await this.#admin(entry, async () => {
-      await this.#remoteWrite(userId, () => this.#passage.revokeRefreshTokens(userId, call));
-      await this.#database.transaction((tx) => recordAudit(tx, entry));
-    });
+    await this.#admin(entry, () =>
+      this.#write({
+        kind: 'revoke_sessions',
+        userId,
+        actorId: actor.id,
+        input: {},
+        call: () => this.#passage.revokeRefreshTokens(userId, call),
+        complete: (tx) => recordAudit(tx, entry),
+        confirmed: () => undefined,
+      }),
+    );
   }
 
   /** The link's URL and secret go to the caller only: never into logs or audit rows. */
@@ -266,7 +328,7 @@ export class UserService {
     const entry: AuditEntry = { actorId: actor.id, action: 'magic_link.create', targetType: 'magic_link', targetId: '' };
     return this.#admin(entry, async () => {
       const request = validMagicLink(input);
-      const link = await this.#remoteWrite(request.userId ?? null, () => this.#passage.createMagicLink(request, call));
+      const link = await this.#remote(request.userId ?? null, () => this.#passage.createMagicLink(request, call));
       // A link to an unknown identifier creates the user in Passage.
       await this.#reader.invalidateUser(link.userId);
       await this.#database.transaction((tx) => {
@@ -287,42 +349,54 @@ export class UserService {
     }
   }
 
-  async #afterConfirmed(entry: AuditEntry, passageUser: PassageUser, change: Record<string, unknown>): Promise<UserRow> {
-    return this.#database.transaction((tx) => {
-      tx.insert(users).values({ id: passageUser.id, status: passageUser.status }).onConflictDoNothing().run();
-      const before = tx.select().from(users).where(eq(users.id, passageUser.id)).get()!;
-      const row = tx.update(users).set({ status: passageUser.status, updatedAt: new Date() }).where(eq(users.id, passageUser.id)).returning().get()!;
-      this.#directory.applyInTx(tx, passageUser, 'write');
-      recordAudit(tx, { ...entry, before: { status: before.status }, after: change });
-      return row;
-    });
+  #completeWithUser(tx: Db, entry: AuditEntry, passageUser: PassageUser, change: Record<string, unknown>): { row: UserRow; passageUser: PassageUser } {
+    const before = tx.select().from(users).where(eq(users.id, passageUser.id)).get();
+    const row = applyPassageTruth(tx, this.#directory, passageUser.id, passageUser, 'write')!;
+    recordAudit(tx, { ...entry, before: { status: before?.status ?? null }, after: change });
+    return { row, passageUser };
   }
 
-  /** Checked before Passage is called: an admin cannot lock themself out or orphan an org. */
-  async #assertRemovable(actor: Actor, id: string): Promise<void> {
+  /** The answer's row when the local completion is still to come: what we hold, with Passage's status. */
+  #rowOr(passageUser: PassageUser): UserRow {
+    const row = this.#byId.get({ id: passageUser.id }) ?? this.transient(passageUser.id);
+    return { ...row, status: passageUser.status };
+  }
+
+  /** Checked in the transaction that records the intent: an admin cannot lock themself out or orphan an org. */
+  #assertRemovable(tx: Db, actor: Actor, id: string): void {
     if (actor.id === id) throw conflict('SELF', 'You cannot deactivate or delete yourself.');
-    const orphaned = await this.#memberships.orgsSolelyOwnedBy(id);
-    if (orphaned.length > 0) {
-      throw conflict('LAST_OWNER', 'The user is the last owner of an organization; transfer ownership first.');
-    }
+    this.#memberships.assertNotSoleOwner(tx, id);
   }
 
   /**
-   * A duplicate identifier is Passage's 400 "already exists": a conflict for our clients. A
-   * "user not found" about `userId` means Passage deleted them: recorded at once.
+   * Records the intent, calls Passage, completes locally; Passage's refusals become our codes. A
+   * "user not found" about the target means Passage deleted them: recorded at once.
    */
-  async #remoteWrite<T>(userId: string | null, call: () => Promise<T>): Promise<T> {
+  async #write<T, R>(spec: IntentSpec<T, R>): Promise<R> {
+    try {
+      return await this.#intents.run(spec);
+    } catch (err) {
+      if (!(err instanceof PassageError)) throw err;
+      if (spec.userId && isUserGone(err)) await this.#directory.recordDeletion(spec.userId);
+      if (isAlreadyExists(err)) throw conflict('ALREADY_EXISTS', 'A user with this email or phone already exists.');
+      throw fromPassageError(err);
+    }
+  }
+
+  /** A Passage call outside an intent; a "user not found" about `userId` means Passage deleted them: recorded at once. */
+  async #remote<T>(userId: string | null, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
       if (userId !== null && isUserGone(err)) await this.#directory.recordDeletion(userId);
-      const mapped = fromPassageError(err);
-      if (mapped.code === 'BAD_USER_INPUT' && /already exists/i.test(mapped.message)) {
-        throw conflict('ALREADY_EXISTS', 'A user with this email or phone already exists.');
-      }
-      throw mapped;
+      throw fromPassageError(err);
     }
   }
+}
+
+/** A duplicate identifier is Passage's 400 "already exists": a conflict for our clients. */
+function isAlreadyExists(err: unknown): boolean {
+  return err instanceof PassageError && err.status === 400 && /already exists/i.test(err.message);
 }
 
 /** Passage's answer that the user itself does not exist (not, say, one of their devices). */

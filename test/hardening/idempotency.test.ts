@@ -55,7 +55,7 @@ describe('Idempotency-Key on mutations', () => {
     }
   });
 
-  it('lets a retry run again when the first attempt changed nothing (Passage was down)', async () => {
+  it('lets a retry run again when Passage did not answer, and the retry makes the change', async () => {
     const headers = { 'idempotency-key': 'retry-after-outage' };
     const remove = h.emulator.injectFault({ match: { method: 'POST', pathPrefix: '/users' }, status: 503 });
     let failed;
@@ -64,10 +64,30 @@ describe('Idempotency-Key on mutations', () => {
     } finally {
       remove();
     }
-    expect(codes(failed)).toEqual(['UPSTREAM_UNAVAILABLE']);
-    const retried = await h.gql(CREATE, { token: admin.token, variables: { email: 'later@example.com' }, headers });
+    // A 503 may come from a proxy after Passage acted: the answer cannot claim nothing changed.
+    expect(codes(failed)).toEqual(['OUTCOME_UNKNOWN']);
+    const retried = await h.gql<{ createUser: { id: string; email: string } }>(CREATE, { token: admin.token, variables: { email: 'later@example.com' }, headers });
     expect(retried.body.errors).toBeUndefined();
     expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    expect(retried.body.data!.createUser).toEqual({ id: h.emulator.findUserByIdentifier('later@example.com')!.id, email: 'later@example.com' });
+  });
+
+  it('answers a retry after a lost answer with the user Passage created the first time, not ALREADY_EXISTS', async () => {
+    const headers = { 'idempotency-key': 'lost-answer' };
+    // Passage creates the user after our deadline: the first answer is lost, the change is not.
+    const remove = h.emulator.injectFault({ match: { method: 'POST', pathPrefix: '/users' }, delayMs: 1300, times: 1 });
+    const first = await h.gql(CREATE, { token: admin.token, variables: { email: 'lost@example.com' }, headers });
+    remove();
+    expect(codes(first)).toEqual(['OUTCOME_UNKNOWN']);
+    await eventually(() => h.emulator.findUserByIdentifier('lost@example.com') !== undefined);
+    const created = h.emulator.findUserByIdentifier('lost@example.com')!;
+
+    const retried = await h.gql<{ createUser: { id: string; email: string } }>(CREATE, { token: admin.token, variables: { email: 'lost@example.com' }, headers });
+    expect(retried.body.errors).toBeUndefined();
+    expect(retried.body.data!.createUser).toEqual({ id: created.id, email: 'lost@example.com' });
+    const row = h.server.database.sqlite.prepare('select id, status from users where id = ?').get(created.id);
+    expect(row).toEqual({ id: created.id, status: 'active' });
+    expect(h.server.database.sqlite.prepare(`select count(*) as n from passage_intents where state = 'pending'`).get()).toEqual({ n: 0 });
   });
 
   it('scopes keys to the caller', async () => {
@@ -97,7 +117,8 @@ describe('Idempotency-Key on mutations', () => {
     const remove = h.emulator.injectFault({ match: { method: 'DELETE', pathPrefix: '/users' }, status: 500 });
     try {
       const first = await h.gql(q, { token: member.token, variables: { me: member.id }, headers });
-      expect(codes(first)).toEqual(['UPSTREAM_UNAVAILABLE']);
+      // A 500 to a write: Passage may have acted (see Writes to Passage).
+      expect(codes(first)).toEqual(['OUTCOME_UNKNOWN']);
       expect(owned()).toBe(before + 1);
       const retry = await h.gql(q, { token: member.token, variables: { me: member.id }, headers });
       expect(retry.headers.get('idempotent-replayed')).toBe('true');
@@ -117,7 +138,7 @@ describe('Idempotency-Key on mutations', () => {
     const remove = h.emulator.injectFault({ match: { method: 'DELETE', pathPrefix: '/users' }, status: 500 });
     try {
       const first = await h.gql(q, { token: member.token, variables: { me: member.id }, headers });
-      expect(codes(first)).toContain('UPSTREAM_UNAVAILABLE');
+      expect(codes(first)).toContain('OUTCOME_UNKNOWN');
     } finally {
       remove();
     }

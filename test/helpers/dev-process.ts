@@ -54,3 +54,26 @@ export function startDevProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildP
 export function mintDevToken(env: NodeJS.ProcessEnv, email: string) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/identity/token-cli.ts', email], { env, encoding: 'utf8', timeout: 30_000 });
 }
+
+/** Resolves with the first JSON log line of `child` that `match` accepts; attach it before causing the line. */
+export function waitForLog(child: ChildProcess, match: (entry: Record<string, unknown>) => boolean, limitMs = 10_000): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => {
+      lines.close();
+      reject(new Error(`no matching log line within ${limitMs} ms`));
+    }, limitMs);
+    lines.on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      if (!match(entry)) return;
+      clearTimeout(timer);
+      lines.close();
+      resolve(entry);
+    });
+  });
+}

@@ -185,7 +185,9 @@ export type Mutation = {
   addOrgMember: OrgMembership;
   /**
    * Changes a member's role and returns the membership. Nobody can change the role of someone
-   * ranked above them or grant a role above their own; demoting the last owner is `CONFLICT`.
+   * ranked above them or grant a role above their own; demoting the last owner is `CONFLICT`, and so
+   * is demoting an owner while every other owner's deletion or deactivation is still at Passage
+   * (reason `PENDING_CHANGE`).
    */
   changeOrgMemberRole: OrgMembership;
   /** Creates a magic link (and the user, for an unknown email or phone). */
@@ -196,23 +198,31 @@ export type Mutation = {
    * with reason `ORG_LIMIT` and `extensions.limit`.
    */
   createOrg: Org;
-  /** Creates a user in Passage and returns it. `CONFLICT` when the email or phone is taken. */
+  /**
+   * Creates a user in Passage and returns it. `CONFLICT` when the email or phone is taken;
+   * `OUTCOME_UNKNOWN` when Passage did not answer (sending the same input again is safe).
+   */
   createUser: User;
   /**
-   * Stops a user from signing in; their next request is refused (401) even with an unexpired token.
-   * An admin cannot deactivate themself, nor the last owner of an organization (`CONFLICT`).
+   * Stops a user from signing in; their requests are refused (401) from the moment Passage is asked,
+   * even with an unexpired token. An admin cannot deactivate themself, nor the last owner of an
+   * organization (`CONFLICT`); another change to the user still at Passage is `CONFLICT` with reason
+   * `PENDING_CHANGE`; `OUTCOME_UNKNOWN` when Passage did not answer (retrying is safe).
    */
   deactivateUser: User;
   /** Deletes an organization and all its memberships. */
   deleteOrg: DeleteOrgPayload;
   /**
-   * Deletes a user from Passage, then their memberships and local record. An admin cannot delete
-   * themself, nor the last owner of an organization (`CONFLICT`). When Passage fails nothing changes here.
+   * Deletes a user from Passage, then their memberships and local record; their token is refused from
+   * the moment Passage is asked. An admin cannot delete themself, nor the last owner of an organization
+   * (`CONFLICT`). When Passage refuses nothing changes; when it did not answer the error is
+   * `OUTCOME_UNKNOWN`, the user stays refused until Passage has been read, and retrying is safe.
    */
   deleteUser: DeleteUserPayload;
   /**
    * Removes a member, or lets a member leave (pass your own user id). Removing someone ranked above
-   * you is `FORBIDDEN`; removing the last owner is `CONFLICT`.
+   * you is `FORBIDDEN`; removing the last owner is `CONFLICT`, and so is removing an owner while every
+   * other owner's deletion or deactivation is still at Passage (reason `PENDING_CHANGE`).
    */
   removeOrgMember: RemoveOrgMemberPayload;
   /** Removes one of a user's passkeys or other WebAuthn credentials. True when it was removed. */

@@ -1,6 +1,7 @@
 import type { MagicLinkResolvers, MutationResolvers, QueryResolvers, UserConnectionResolvers, UserEdgeResolvers, UserResolvers, UserStatus } from '../__generated__/resolvers-types.js';
 import type { UserStatus as LocalStatus } from '../../services/user.js';
-import type { DirectoryEntry } from '../../services/directory.js';
+import { entryFromPassage, type DirectoryEntry } from '../../services/directory.js';
+import type { PassageUser } from '../../passage/types.js';
 import type { GraphQLContext } from '../context.js';
 import { badUserInput, fromPassageError } from '../errors.js';
 import { PassageError } from '../../passage/errors.js';
@@ -9,10 +10,13 @@ import { entryOf, nonEmpty } from './passage-field.js';
 const STATUS: Record<string, UserStatus> = { active: 'ACTIVE', inactive: 'INACTIVE', pending: 'PENDING' };
 const LOCAL_STATUS: Record<UserStatus, LocalStatus> = { ACTIVE: 'active', INACTIVE: 'inactive', PENDING: 'pending' };
 
-/** After a write Passage answered: later fields in this request read the new state. */
-function remember(ctx: GraphQLContext, id: string): void {
-  ctx.loaders.directoryUser.clear(id);
-  ctx.loaders.passageDevices.clear(id);
+/**
+ * After a write Passage answered: later fields in this request show Passage's answer, also when
+ * its local write is left to the intent reconciler (a busy database after Passage confirmed).
+ */
+function remember(ctx: GraphQLContext, passageUser: PassageUser): void {
+  prime(ctx, entryFromPassage(passageUser));
+  ctx.loaders.passageDevices.clear(passageUser.id);
 }
 
 /** The local row when we have one; otherwise what a user we never stored looks like. */
@@ -64,25 +68,25 @@ export const Mutation: MutationResolvers = {
   },
   createUser: async (_parent, { input }, ctx) => {
     const { row, passageUser } = await ctx.services.users.create(ctx.viewer!, input, { budget: ctx.upstream });
-    remember(ctx, passageUser.id);
+    remember(ctx, passageUser);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
   updateUser: async (_parent, { id, input }, ctx) => {
     const { row, passageUser } = await ctx.services.users.update(ctx.viewer!, id, input, { budget: ctx.upstream });
-    remember(ctx, passageUser.id);
+    remember(ctx, passageUser);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
   activateUser: async (_parent, { id }, ctx) => {
     const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'active', { budget: ctx.upstream });
-    remember(ctx, passageUser.id);
+    remember(ctx, passageUser);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
   deactivateUser: async (_parent, { id }, ctx) => {
     const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'inactive', { budget: ctx.upstream });
-    remember(ctx, passageUser.id);
+    remember(ctx, passageUser);
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
