@@ -335,6 +335,10 @@ export class UserService {
         tx.insert(users).values({ id: link.userId }).onConflictDoNothing().run();
         recordAudit(tx, { ...entry, targetId: link.id, after: { id: link.id, userId: link.userId, type: link.type, ttl: link.ttl, send: request.send ?? false } });
       });
+      // A user the link created exists in Passage now; the directory learns of them at once rather
+      // than at the next sync, so lists show them. The link is made either way: a failed read only
+      // leaves them to the sync.
+      if (!this.#directory.get(link.userId)) await this.firstSight(link.userId, call.budget).catch(() => undefined);
       return link;
     });
   }
