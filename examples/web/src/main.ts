@@ -1,6 +1,8 @@
 import './style.css';
 import { describeErrors, execute, isSessionRefused, type Result } from './api';
 import { h, on, type Child } from './dom';
+import { addPasskey, authToken, signOut } from './identity';
+import { consumeMagicLink, signInView } from './signin';
 import type { AdminUsersQuery, OrgMembersQuery, ViewerQuery } from './gql/graphql';
 import {
   activateUserMutation,
@@ -11,6 +13,7 @@ import {
   deleteUserMutation,
   orgMembersQuery,
   removeMemberMutation,
+  revokeDeviceMutation,
   usersQuery,
   viewerQuery,
 } from './operations';
@@ -75,12 +78,7 @@ function draw(view: Node, me: Me | null): void {
       ? [
           h('span', { class: 'muted' }, 'Signed in as '),
           h('strong', {}, me.email ?? me.id),
-          h(
-            'form',
-            { method: 'post', action: SIGN_OUT_URL, class: 'inline' },
-            h('input', { type: 'hidden', name: 'redirect', value: HOME }),
-            h('button', { type: 'submit', class: 'secondary', 'data-testid': 'sign-out' }, 'Sign out'),
-          ),
+          signOutForm(),
         ]
       : []),
   );
@@ -111,13 +109,25 @@ function signInLink(): HTMLElement {
 }
 
 function signedOutView(appName: string | null): Node {
-  return h(
-    'section',
-    { class: 'card narrow', 'data-testid': 'signed-out' },
-    h('h1', {}, appName ?? 'passgraph'),
-    h('p', {}, 'You are not signed in.'),
-    signInLink(),
+  return signInView(appName, refresh);
+}
+
+/**
+ * Sign-out ends both kinds of session: the identity service's refresh token is revoked (`DELETE
+ * tokens`) and the tokens forgotten, then the dev sign-out expires the dev sign-in's cookie.
+ */
+function signOutForm(): HTMLFormElement {
+  const form = h(
+    'form',
+    { method: 'post', action: SIGN_OUT_URL, class: 'inline' },
+    h('input', { type: 'hidden', name: 'redirect', value: HOME }),
+    h('button', { type: 'submit', class: 'secondary', 'data-testid': 'sign-out' }, 'Sign out'),
   );
+  return on(form, 'submit', (event) => {
+    if (!authToken()) return;
+    event.preventDefault();
+    void signOut().then(() => form.submit());
+  });
 }
 
 /** The cookie is there but the server refuses it: expired, or the user was deactivated or deleted. */
@@ -132,12 +142,7 @@ function refusedView(result: Result<unknown>): Node {
       'div',
       { class: 'row' },
       signInLink(),
-      h(
-        'form',
-        { method: 'post', action: SIGN_OUT_URL, class: 'inline' },
-        h('input', { type: 'hidden', name: 'redirect', value: HOME }),
-        h('button', { type: 'submit', class: 'secondary', 'data-testid': 'sign-out' }, 'Sign out'),
-      ),
+      signOutForm(),
     ),
   );
 }
@@ -193,9 +198,24 @@ function profileView(me: Me): Node {
                 h('strong', {}, d.friendlyName),
                 h('span', { class: 'chip' }, d.type),
                 h('span', { class: 'muted' }, `used ${d.usageCount}×, registered ${formatDate(d.createdAt)}`),
+                on(h('button', { class: 'danger', 'data-testid': 'remove-device' }, 'Remove'), 'click', () =>
+                  void act(`Removed ${d.friendlyName}`, () => execute(revokeDeviceMutation, { userId: me.id, deviceId: d.id })),
+                ),
               ),
             ),
           ),
+    on(h('button', { class: 'secondary', 'data-testid': 'add-passkey' }, 'Add a passkey'), 'click', () =>
+      void (async () => {
+        try {
+          await addPasskey();
+          ui.notice = { ok: true, text: 'Passkey added' };
+        } catch (err) {
+          const code = (err as { code?: unknown; name?: unknown }).code ?? (err as { name?: unknown }).name;
+          ui.notice = { ok: false, text: 'Passkey not added', code: typeof code === 'string' ? code : 'error' };
+        }
+        await refresh();
+      })(),
+    ),
   );
 }
 
@@ -382,4 +402,4 @@ function formatDate(iso: string): string {
   return Number.isNaN(date.getTime()) ? iso : date.toISOString().slice(0, 10);
 }
 
-void refresh();
+void consumeMagicLink().then(refresh);

@@ -143,3 +143,9 @@ export const createMagicLinkMutation = graphql(`
     }
   }
 `);
+
+export const revokeDeviceMutation = graphql(`
+  mutation RevokeDevice($userId: ID!, $deviceId: ID!) {
+    revokeDevice(userId: $userId, deviceId: $deviceId)
+  }
+`);
