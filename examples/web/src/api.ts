@@ -25,7 +25,10 @@ export async function execute<TResult, TVariables>(
 ): Promise<Result<TResult>> {
   const token = authToken();
   const result = await post(document, variables, token);
-  if (token && isSessionRefused(result) && (await refreshSession())) return post(document, variables, authToken());
+  if (!token || !isSessionRefused(result)) return result;
+  // Refreshed: retry with the new token. Refused refresh: the tokens are gone, so the answer
+  // without them (the sign-in page, or the dev cookie's session) is the one to show.
+  if ((await refreshSession()) || authToken() === null) return post(document, variables, authToken());
   return result;
 }
 

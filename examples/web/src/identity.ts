@@ -120,6 +120,22 @@ export async function addPasskey(): Promise<void> {
   await call('currentuser/devices/finish', { body: { handshake_id: start.handshake.id, handshake_response: response }, bearer: true });
 }
 
+/** A passkey of the signed-in user, as the identity service lists it. */
+export type Passkey = { id: string; friendly_name: string; type: string; usage_count: number; created_at: string };
+
+/**
+ * The signed-in user's passkeys, read from the identity service itself: passgraph caches what it
+ * reads from Passage for a while, and a passkey added here must show at once.
+ */
+export async function listPasskeys(): Promise<Passkey[]> {
+  return (await call<{ devices: Passkey[] }>('currentuser/devices', { bearer: true })).devices;
+}
+
+/** Deletes one of the signed-in user's passkeys; it can no longer sign in. */
+export async function deletePasskey(id: string): Promise<void> {
+  await call(`currentuser/devices/${encodeURIComponent(id)}`, { method: 'DELETE', bearer: true });
+}
+
 /** Sends a sign-in link to the console's own page; registers the identifier first if it is new. */
 export async function sendMagicLink(identifier: string, path: string): Promise<void> {
   const body = { identifier, magic_link_path: path };

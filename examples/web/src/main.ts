@@ -1,7 +1,7 @@
 import './style.css';
 import { describeErrors, execute, isSessionRefused, type Result } from './api';
 import { h, on, type Child } from './dom';
-import { addPasskey, authToken, signOut } from './identity';
+import { addPasskey, authToken, deletePasskey, IdentityError, listPasskeys, signOut, type Passkey } from './identity';
 import { consumeMagicLink, signInView } from './signin';
 import type { AdminUsersQuery, OrgMembersQuery, ViewerQuery } from './gql/graphql';
 import {
@@ -13,7 +13,6 @@ import {
   deleteUserMutation,
   orgMembersQuery,
   removeMemberMutation,
-  revokeDeviceMutation,
   usersQuery,
   viewerQuery,
 } from './operations';
@@ -64,7 +63,8 @@ async function refresh(): Promise<void> {
         .map(async (m) => memberLists.set(m.org.id, await execute(orgMembersQuery, { orgId: m.org.id, viewerRole: topRole(m), first: PAGE_SIZE }))),
     );
     const users = me.appRole === 'ADMIN' ? await execute(usersQuery, { first: PAGE_SIZE }) : null;
-    draw(consoleView(me, viewer.errors.length > 0 ? describeErrors(viewer.errors) : null, memberLists, users), me);
+    const passkeys = await ownPasskeys();
+    draw(consoleView(me, viewer.errors.length > 0 ? describeErrors(viewer.errors) : null, memberLists, users, passkeys), me);
   } finally {
     delete document.documentElement.dataset['busy'];
     document.documentElement.dataset['generation'] = String(++generation);
@@ -84,13 +84,19 @@ function draw(view: Node, me: Me | null): void {
   );
 }
 
-/** Runs a mutation, reports its outcome by error code, then refreshes. */
-async function act(done: string, run: () => Promise<Result<unknown>>): Promise<void> {
-  const result = await run();
-  ui.notice =
-    result.errors.length > 0
-      ? { ok: false, text: 'Refused', code: describeErrors(result.errors) }
-      : { ok: true, text: done };
+/**
+ * Runs a mutation or an identity service call, reports its outcome by error code, then refreshes.
+ * A thrown error is the identity service's refusal or the browser's WebAuthn error.
+ */
+async function act(done: string, run: () => Promise<Result<unknown> | void>): Promise<void> {
+  try {
+    const result = await run();
+    ui.notice = result && result.errors.length > 0 ? { ok: false, text: 'Refused', code: describeErrors(result.errors) } : { ok: true, text: done };
+  } catch (err) {
+    const named = err as { code?: unknown; name?: unknown };
+    const code = typeof named.code === 'string' ? named.code : typeof named.name === 'string' ? named.name : 'error';
+    ui.notice = { ok: false, text: 'Refused', code };
+  }
   await refresh();
 }
 
@@ -156,19 +162,38 @@ function failedView(result: Result<unknown>): Node {
   );
 }
 
-function consoleView(me: Me, partial: string | null, memberLists: Map<string, Result<OrgMembersQuery>>, users: Result<AdminUsersQuery> | null): Node {
+/**
+ * Signed in through the identity service: its own list of the user's passkeys, which can be
+ * added to and removed from. Signed in with the dev cookie: null (passgraph's `me.devices` shown).
+ */
+async function ownPasskeys(): Promise<Passkey[] | IdentityError | null> {
+  if (!authToken()) return null;
+  try {
+    return await listPasskeys();
+  } catch (err) {
+    return err instanceof IdentityError ? err : new IdentityError(0, 'error');
+  }
+}
+
+function consoleView(
+  me: Me,
+  partial: string | null,
+  memberLists: Map<string, Result<OrgMembersQuery>>,
+  users: Result<AdminUsersQuery> | null,
+  passkeys: Passkey[] | IdentityError | null,
+): Node {
   return h(
     'div',
     { class: 'layout' },
     noticeView(),
     partial ? h('p', { class: 'notice error', 'data-testid': 'partial-error' }, `Some fields could not be loaded: ${partial}`) : null,
-    profileView(me),
+    profileView(me, passkeys),
     orgsView(me, memberLists),
     users ? adminView(me, users) : null,
   );
 }
 
-function profileView(me: Me): Node {
+function profileView(me: Me, passkeys: Passkey[] | IdentityError | null): Node {
   return h(
     'section',
     { class: 'card', 'data-testid': 'profile' },
@@ -184,38 +209,58 @@ function profileView(me: Me): Node {
       h('dd', { 'data-testid': 'me-app-role' }, me.appRole ?? '—'),
     ),
     h('h3', {}, 'Passkeys'),
-    me.devices === null || me.devices === undefined
-      ? h('p', { class: 'muted' }, 'Devices are unavailable right now.')
-      : me.devices.length === 0
-        ? h('p', { class: 'muted' }, 'No passkeys registered.')
-        : h(
-            'ul',
-            { class: 'devices' },
-            ...me.devices.map((d) =>
-              h(
-                'li',
-                { 'data-testid': 'device', 'data-device-id': d.id },
-                h('strong', {}, d.friendlyName),
-                h('span', { class: 'chip' }, d.type),
-                h('span', { class: 'muted' }, `used ${d.usageCount}×, registered ${formatDate(d.createdAt)}`),
-                on(h('button', { class: 'danger', 'data-testid': 'remove-device' }, 'Remove'), 'click', () =>
-                  void act(`Removed ${d.friendlyName}`, () => execute(revokeDeviceMutation, { userId: me.id, deviceId: d.id })),
-                ),
+    passkeys === null ? devicesView(me) : passkeys instanceof IdentityError ? h('p', { class: 'notice error', 'data-code': passkeys.code }, `Passkeys could not be loaded: ${passkeys.code}`) : passkeysView(passkeys),
+  );
+}
+
+/** passgraph's view of the user's devices (the dev cookie's session: nothing to manage them with). */
+function devicesView(me: Me): Node {
+  if (me.devices === null || me.devices === undefined) return h('p', { class: 'muted' }, 'Devices are unavailable right now.');
+  if (me.devices.length === 0) return h('p', { class: 'muted' }, 'No passkeys registered.');
+  return h(
+    'ul',
+    { class: 'devices' },
+    ...me.devices.map((d) =>
+      h(
+        'li',
+        { 'data-testid': 'device', 'data-device-id': d.id },
+        h('strong', {}, d.friendlyName),
+        h('span', { class: 'chip' }, d.type),
+        h('span', { class: 'muted' }, `used ${d.usageCount}×, registered ${formatDate(d.createdAt)}`),
+      ),
+    ),
+  );
+}
+
+/** The identity service's list, with "Add a passkey" and removal (Authentication API, as the user). */
+function passkeysView(passkeys: Passkey[]): Node {
+  const add = on(h('button', { class: 'secondary', 'data-testid': 'add-passkey' }, 'Add a passkey'), 'click', () =>
+    void act('Passkey added', async () => {
+      await addPasskey();
+    }),
+  );
+  return h(
+    'div',
+    {},
+    passkeys.length === 0
+      ? h('p', { class: 'muted' }, 'No passkeys registered.')
+      : h(
+          'ul',
+          { class: 'devices' },
+          ...passkeys.map((d) =>
+            h(
+              'li',
+              { 'data-testid': 'device', 'data-device-id': d.id },
+              h('strong', {}, d.friendly_name),
+              h('span', { class: 'chip' }, d.type),
+              h('span', { class: 'muted' }, `used ${d.usage_count}×, registered ${formatDate(d.created_at)}`),
+              on(h('button', { class: 'danger', 'data-testid': 'remove-device' }, 'Remove'), 'click', () =>
+                void act(`Removed ${d.friendly_name}`, () => deletePasskey(d.id)),
               ),
             ),
           ),
-    on(h('button', { class: 'secondary', 'data-testid': 'add-passkey' }, 'Add a passkey'), 'click', () =>
-      void (async () => {
-        try {
-          await addPasskey();
-          ui.notice = { ok: true, text: 'Passkey added' };
-        } catch (err) {
-          const code = (err as { code?: unknown; name?: unknown }).code ?? (err as { name?: unknown }).name;
-          ui.notice = { ok: false, text: 'Passkey not added', code: typeof code === 'string' ? code : 'error' };
-        }
-        await refresh();
-      })(),
-    ),
+        ),
+    add,
   );
 }
 

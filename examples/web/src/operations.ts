@@ -143,9 +143,3 @@ export const createMagicLinkMutation = graphql(`
     }
   }
 `);
-
-export const revokeDeviceMutation = graphql(`
-  mutation RevokeDevice($userId: ID!, $deviceId: ID!) {
-    revokeDevice(userId: $userId, deviceId: $deviceId)
-  }
-`);
