@@ -6,7 +6,16 @@ const FORWARD_TIMEOUT_MS = 10_000;
 
 /** Request headers the identity service needs; cookies and the rest stay on passgraph's side. */
 const FORWARDED_REQUEST_HEADERS = ['content-type', 'content-length', 'authorization', 'origin', 'accept', 'x-request-id'];
-const FORWARDED_RESPONSE_HEADERS = ['content-type', 'content-length', 'cache-control', 'access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-max-age', 'vary'];
+const FORWARDED_RESPONSE_HEADERS = [
+  'content-type',
+  'content-length',
+  'cache-control',
+  'access-control-allow-origin',
+  'access-control-allow-methods',
+  'access-control-allow-headers',
+  'access-control-max-age',
+  'vary',
+];
 
 /**
  * Dev mode: the embedded identity service's Authentication API under passgraph's own origin

@@ -47,7 +47,14 @@ export async function startEmbeddedIdentity(config: Config, log: Logger): Promis
     }
   }
   log.info(
-    { identity: emulator.url, emulator: emulator.url, appId: emulator.appId, rpId: emulator.rpId, origins: emulator.origins, ...(dev ? { demoUsers: DEMO_USERS.map((u) => u.email) } : {}) },
+    {
+      identity: emulator.url,
+      emulator: emulator.url,
+      appId: emulator.appId,
+      rpId: emulator.rpId,
+      origins: emulator.origins,
+      ...(dev ? { demoUsers: DEMO_USERS.map((u) => u.email) } : {}),
+    },
     dev ? 'dev mode: identity service started; get a token with `npm run -s token -- member@example.com`' : 'identity service embedded',
   );
   return {

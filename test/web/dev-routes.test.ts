@@ -132,7 +132,13 @@ describe('dev sign-in on the passgraph origin (dev mode only)', () => {
       headers: { 'content-type': contentType, cookie: `psg_auth_token=${token}` },
       body: JSON.stringify({ query: '{ me { email appRole devices { friendlyName } } }' }),
     });
-    return { status: res.status, body: (await res.json()) as { data?: { me: { email: string; appRole: string; devices: unknown[] } | null }; errors?: Array<{ extensions?: { code?: string } }> } };
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        data?: { me: { email: string; appRole: string; devices: unknown[] } | null };
+        errors?: Array<{ extensions?: { code?: string } }>;
+      },
+    };
   };
 
   beforeAll(async () => {
@@ -302,7 +308,11 @@ describe('the Authentication API on the passgraph origin (dev mode, src/dev-iden
     expect(lookup.status).toBe(200);
     expect((JSON.parse(lookup.body) as { user: { email: string } }).user.email).toBe('admin@example.com');
 
-    const code = await send(`/v1/apps/${appId}/login/otp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier: 'admin@example.com' }) });
+    const code = await send(`/v1/apps/${appId}/login/otp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier: 'admin@example.com' }),
+    });
     expect(code.status).toBe(200);
     expect(JSON.parse(code.body)).toHaveProperty('otp_id');
 
@@ -322,7 +332,7 @@ describe('the Authentication API on the passgraph origin (dev mode, src/dev-iden
     expect(refused.status).toBe(401);
   });
 
-  it('forwards only this app\'s path, and only for loopback host names', async () => {
+  it("forwards only this app's path, and only for loopback host names", async () => {
     expect((await send('/v1/apps/another-app/users?identifier=admin%40example.com')).status).toBe(404);
     expect((await send(`/v1/apps/${appId}x/users?identifier=admin%40example.com`)).status).toBe(404);
     expect((await send(`/v1/apps/${appId}/users?identifier=admin%40example.com`, { host: `evil.test:${new URL(dev.url).port}` })).status).toBe(404);
@@ -380,7 +390,11 @@ describe('with a Passage app configured', () => {
       expect(res.status).toBe(404);
       expect(((await res.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('NOT_FOUND');
     }
-    const post = await fetch(`${h.url}/dev/sign-in`, { method: 'POST', body: 'email=admin%40example.com', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const post = await fetch(`${h.url}/dev/sign-in`, {
+      method: 'POST',
+      body: 'email=admin%40example.com',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(post.status).toBe(404);
     expect(post.headers.get('set-cookie')).toBeNull();
   });

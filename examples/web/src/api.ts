@@ -32,7 +32,11 @@ export async function execute<TResult, TVariables>(
   return result;
 }
 
-async function post<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables: TVariables | undefined, token: string | null): Promise<Result<TResult>> {
+async function post<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  variables: TVariables | undefined,
+  token: string | null,
+): Promise<Result<TResult>> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
   if (token) headers['authorization'] = `Bearer ${token}`;
   let response: Response;

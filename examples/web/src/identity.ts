@@ -103,7 +103,9 @@ export async function signInWithPasskey(identifier?: string): Promise<void> {
 export async function registerWithPasskey(identifier: string): Promise<void> {
   const start = await call<Handshake<PublicKeyCredentialCreationOptionsJSON>>('register/webauthn/start', { body: { identifier } });
   const response = await startRegistration({ optionsJSON: start.handshake.challenge.publicKey });
-  const finish = await call<{ auth_result: AuthResult }>('register/webauthn/finish', { body: { handshake_id: start.handshake.id, handshake_response: response } });
+  const finish = await call<{ auth_result: AuthResult }>('register/webauthn/finish', {
+    body: { handshake_id: start.handshake.id, handshake_response: response },
+  });
   keep(finish.auth_result);
 }
 

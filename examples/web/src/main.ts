@@ -73,22 +73,14 @@ async function refresh(): Promise<void> {
 
 function draw(view: Node, me: Me | null): void {
   root.replaceChildren(view);
-  session.replaceChildren(
-    ...(me
-      ? [
-          h('span', { class: 'muted' }, 'Signed in as '),
-          h('strong', {}, me.email ?? me.id),
-          signOutForm(),
-        ]
-      : []),
-  );
+  session.replaceChildren(...(me ? [h('span', { class: 'muted' }, 'Signed in as '), h('strong', {}, me.email ?? me.id), signOutForm()] : []));
 }
 
 /**
  * Runs a mutation or an identity service call, reports its outcome by error code, then refreshes.
  * A thrown error is the identity service's refusal or the browser's WebAuthn error.
  */
-async function act(done: string, run: () => Promise<Result<unknown> | void>): Promise<void> {
+async function act(done: string, run: () => Promise<Result<unknown> | null>): Promise<void> {
   try {
     const result = await run();
     ui.notice = result && result.errors.length > 0 ? { ok: false, text: 'Refused', code: describeErrors(result.errors) } : { ok: true, text: done };
@@ -144,12 +136,7 @@ function refusedView(result: Result<unknown>): Node {
     h('h1', {}, 'Session refused'),
     h('p', { class: 'notice error', 'data-testid': 'auth-error', 'data-code': describeErrors(result.errors) }, describeErrors(result.errors)),
     h('p', {}, 'Sign in again, or sign out to continue anonymously.'),
-    h(
-      'div',
-      { class: 'row' },
-      signInLink(),
-      signOutForm(),
-    ),
+    h('div', { class: 'row' }, signInLink(), signOutForm()),
   );
 }
 
@@ -209,7 +196,11 @@ function profileView(me: Me, passkeys: Passkey[] | IdentityError | null): Node {
       h('dd', { 'data-testid': 'me-app-role' }, me.appRole ?? '—'),
     ),
     h('h3', {}, 'Passkeys'),
-    passkeys === null ? devicesView(me) : passkeys instanceof IdentityError ? h('p', { class: 'notice error', 'data-code': passkeys.code }, `Passkeys could not be loaded: ${passkeys.code}`) : passkeysView(passkeys),
+    passkeys === null
+      ? devicesView(me)
+      : passkeys instanceof IdentityError
+        ? h('p', { class: 'notice error', 'data-code': passkeys.code }, `Passkeys could not be loaded: ${passkeys.code}`)
+        : passkeysView(passkeys),
   );
 }
 
@@ -234,10 +225,14 @@ function devicesView(me: Me): Node {
 
 /** The identity service's list, with "Add a passkey" and removal (Authentication API, as the user). */
 function passkeysView(passkeys: Passkey[]): Node {
-  const add = on(h('button', { class: 'secondary', 'data-testid': 'add-passkey' }, 'Add a passkey'), 'click', () =>
-    void act('Passkey added', async () => {
-      await addPasskey();
-    }),
+  const add = on(
+    h('button', { class: 'secondary', 'data-testid': 'add-passkey' }, 'Add a passkey'),
+    'click',
+    () =>
+      void act('Passkey added', async () => {
+        await addPasskey();
+        return null;
+      }),
   );
   return h(
     'div',
@@ -254,8 +249,14 @@ function passkeysView(passkeys: Passkey[]): Node {
               h('strong', {}, d.friendly_name),
               h('span', { class: 'chip' }, d.type),
               h('span', { class: 'muted' }, `used ${d.usage_count}×, registered ${formatDate(d.created_at)}`),
-              on(h('button', { class: 'danger', 'data-testid': 'remove-device' }, 'Remove'), 'click', () =>
-                void act(`Removed ${d.friendly_name}`, () => deletePasskey(d.id)),
+              on(
+                h('button', { class: 'danger', 'data-testid': 'remove-device' }, 'Remove'),
+                'click',
+                () =>
+                  void act(`Removed ${d.friendly_name}`, async () => {
+                    await deletePasskey(d.id);
+                    return null;
+                  }),
               ),
             ),
           ),
@@ -266,11 +267,15 @@ function passkeysView(passkeys: Passkey[]): Node {
 
 function orgsView(me: Me, memberLists: Map<string, Result<OrgMembersQuery>>): Node {
   const nameInput = h('input', { name: 'name', required: true, maxlength: 100, placeholder: 'New organization name', 'data-testid': 'new-org-name' });
-  const form = on(h('form', { class: 'row' }, nameInput, h('button', { type: 'submit', 'data-testid': 'create-org' }, 'Create organization')), 'submit', (event) => {
-    event.preventDefault();
-    const name = nameInput.value;
-    void act(`Created ${name}`, () => execute(createOrgMutation, { name }));
-  });
+  const form = on(
+    h('form', { class: 'row' }, nameInput, h('button', { type: 'submit', 'data-testid': 'create-org' }, 'Create organization')),
+    'submit',
+    (event) => {
+      event.preventDefault();
+      const name = nameInput.value;
+      void act(`Created ${name}`, () => execute(createOrgMutation, { name }));
+    },
+  );
   return h(
     'section',
     { class: 'card', 'data-testid': 'orgs' },
@@ -296,7 +301,12 @@ function orgView(me: Me, m: Membership, members: Result<OrgMembersQuery> | null)
       ? h('p', { class: 'muted', 'data-testid': 'members-hidden' }, 'Your role does not show the member list.')
       : !members || !members.data?.org
         ? h('p', { class: 'notice error' }, `Members could not be loaded: ${describeErrors(members?.errors ?? [])}`)
-        : membersTable(me, m, members.data.org.members.edges.map((e) => e.node), members.data.org.members.totalCount),
+        : membersTable(
+            me,
+            m,
+            members.data.org.members.edges.map((e) => e.node),
+            members.data.org.members.totalCount,
+          ),
   );
 }
 
@@ -318,16 +328,24 @@ function membersTable(me: Me, viewer: Membership, members: Member[], total: numb
         return h(
           'tr',
           { 'data-testid': 'member', 'data-email': member.user.email ?? '', 'data-role': member.role },
-          h('td', {}, h('div', {}, member.user.email ?? member.user.id), member.user.displayName ? h('div', { class: 'muted' }, member.user.displayName) : null),
+          h(
+            'td',
+            {},
+            h('div', {}, member.user.email ?? member.user.id),
+            member.user.displayName ? h('div', { class: 'muted' }, member.user.displayName) : null,
+          ),
           h('td', {}, mayChange ? roleSelect(viewer, member) : h('span', { 'data-testid': 'member-role' }, member.role)),
           h(
             'td',
             { class: 'actions' },
             mayRemove
-              ? on(h('button', { class: 'danger', 'data-testid': 'remove-member' }, self ? 'Leave' : 'Remove'), 'click', () =>
-                  void act(self ? `Left ${viewer.org.name}` : `Removed ${member.user.email ?? member.user.id}`, () =>
-                    execute(removeMemberMutation, { orgId: viewer.org.id, userId: member.user.id }),
-                  ),
+              ? on(
+                  h('button', { class: 'danger', 'data-testid': 'remove-member' }, self ? 'Leave' : 'Remove'),
+                  'click',
+                  () =>
+                    void act(self ? `Left ${viewer.org.name}` : `Removed ${member.user.email ?? member.user.id}`, () =>
+                      execute(removeMemberMutation, { orgId: viewer.org.id, userId: member.user.id }),
+                    ),
                 )
               : null,
           ),
@@ -370,7 +388,9 @@ function adminView(me: Me, users: Result<AdminUsersQuery>): Node {
         const result = await execute(createMagicLinkMutation, { email: identifier });
         const link = result.data?.createMagicLink;
         ui.magicLink = link ? { url: link.url, identifier: link.identifier } : null;
-        ui.notice = link ? { ok: true, text: `Magic link created for ${link.identifier}` } : { ok: false, text: 'Refused', code: describeErrors(result.errors) };
+        ui.notice = link
+          ? { ok: true, text: `Magic link created for ${link.identifier}` }
+          : { ok: false, text: 'Refused', code: describeErrors(result.errors) };
         await refresh();
       })();
     },
@@ -380,18 +400,19 @@ function adminView(me: Me, users: Result<AdminUsersQuery>): Node {
     { class: 'card', 'data-testid': 'admin-users' },
     h('h2', {}, 'Users ', users.data ? h('span', { class: 'muted', 'data-testid': 'user-count' }, `(${users.data.users.totalCount})`) : null),
     users.data
-      ? h('div', {}, usersTable(me, users.data.users.edges.map((e) => e.node)), pageNote(users.data.users.edges.length, users.data.users.totalCount))
+      ? h(
+          'div',
+          {},
+          usersTable(
+            me,
+            users.data.users.edges.map((e) => e.node),
+          ),
+          pageNote(users.data.users.edges.length, users.data.users.totalCount),
+        )
       : h('p', { class: 'notice error', 'data-testid': 'users-error' }, `Users could not be loaded: ${describeErrors(users.errors)}`),
     h('h3', {}, 'Magic link'),
     magicForm,
-    ui.magicLink
-      ? h(
-          'p',
-          { class: 'magic-link' },
-          `For ${ui.magicLink.identifier}: `,
-          h('code', { 'data-testid': 'magic-link-url' }, ui.magicLink.url),
-        )
-      : null,
+    ui.magicLink ? h('p', { class: 'magic-link' }, `For ${ui.magicLink.identifier}: `, h('code', { 'data-testid': 'magic-link-url' }, ui.magicLink.url)) : null,
   );
 }
 
@@ -411,22 +432,30 @@ function usersTable(me: Me, users: UserNode[]): Node {
           ? [h('span', { class: 'muted' }, 'you')]
           : [
               user.status === 'INACTIVE'
-                ? on(h('button', { class: 'secondary', 'data-testid': 'activate' }, 'Activate'), 'click', () =>
-                    void act(`Activated ${label}`, () => execute(activateUserMutation, { id: user.id })),
+                ? on(
+                    h('button', { class: 'secondary', 'data-testid': 'activate' }, 'Activate'),
+                    'click',
+                    () => void act(`Activated ${label}`, () => execute(activateUserMutation, { id: user.id })),
                   )
-                : on(h('button', { class: 'secondary', 'data-testid': 'deactivate' }, 'Deactivate'), 'click', () =>
-                    void act(`Deactivated ${label}`, () => execute(deactivateUserMutation, { id: user.id })),
+                : on(
+                    h('button', { class: 'secondary', 'data-testid': 'deactivate' }, 'Deactivate'),
+                    'click',
+                    () => void act(`Deactivated ${label}`, () => execute(deactivateUserMutation, { id: user.id })),
                   ),
               // Two clicks: deleting a user cannot be undone.
-              on(h('button', { class: 'danger', 'data-testid': confirming ? 'confirm-delete' : 'delete' }, confirming ? 'Really delete?' : 'Delete'), 'click', () => {
-                if (!confirming) {
-                  ui.confirmDelete = user.id;
-                  void refresh();
-                  return;
-                }
-                ui.confirmDelete = null;
-                void act(`Deleted ${label}`, () => execute(deleteUserMutation, { id: user.id }));
-              }),
+              on(
+                h('button', { class: 'danger', 'data-testid': confirming ? 'confirm-delete' : 'delete' }, confirming ? 'Really delete?' : 'Delete'),
+                'click',
+                () => {
+                  if (!confirming) {
+                    ui.confirmDelete = user.id;
+                    void refresh();
+                    return;
+                  }
+                  ui.confirmDelete = null;
+                  void act(`Deleted ${label}`, () => execute(deleteUserMutation, { id: user.id }));
+                },
+              ),
             ];
         return h(
           'tr',

@@ -66,16 +66,28 @@ export function signInView(appName: string | null, signedIn: () => Promise<void>
   };
 
   const content = (): Array<Node | null> => {
-    const email = h('input', { id: 'signin-email', type: 'email', name: 'email', autocomplete: 'username webauthn', placeholder: 'you@example.com', value: state.email, 'data-testid': 'signin-email' });
+    const email = h('input', {
+      id: 'signin-email',
+      type: 'email',
+      name: 'email',
+      autocomplete: 'username webauthn',
+      placeholder: 'you@example.com',
+      value: state.email,
+      'data-testid': 'signin-email',
+    });
     const read = () => {
       state.email = email.value.trim();
       if (!state.email) throw new IdentityError(400, 'identifier_required');
       return state.email;
     };
-    const passkey = on(h('button', { type: 'button', 'data-testid': 'signin-passkey' }, 'Sign in with a passkey'), 'click', step(async () => {
-      await signInWithPasskey();
-      return 'signed-in';
-    }));
+    const passkey = on(
+      h('button', { type: 'button', 'data-testid': 'signin-passkey' }, 'Sign in with a passkey'),
+      'click',
+      step(async () => {
+        await signInWithPasskey();
+        return 'signed-in';
+      }),
+    );
     // Known email: a passkey sign-in for that user; new email: the account is created with a passkey.
     const continueWithPasskey = on(h('button', { type: 'submit', 'data-testid': 'signin-continue' }, 'Continue with a passkey'), 'click', (event) => {
       event.preventDefault();
@@ -86,26 +98,50 @@ export function signInView(appName: string | null, signedIn: () => Promise<void>
         return 'signed-in';
       })();
     });
-    const link = on(h('button', { type: 'button', class: 'secondary', 'data-testid': 'signin-magic-link' }, 'Email me a sign-in link'), 'click', step(async () => {
-      const identifier = read();
-      await sendMagicLink(identifier, HOME);
-      return { ok: true, text: `A sign-in link was sent to ${identifier}.` };
-    }));
-    const code = on(h('button', { type: 'button', class: 'secondary', 'data-testid': 'signin-otp' }, 'Email me a code'), 'click', step(async () => {
-      const identifier = read();
-      state.otpId = await sendCode(identifier);
-      return { ok: true, text: `A six-digit code was sent to ${identifier}.` };
-    }));
+    const link = on(
+      h('button', { type: 'button', class: 'secondary', 'data-testid': 'signin-magic-link' }, 'Email me a sign-in link'),
+      'click',
+      step(async () => {
+        const identifier = read();
+        await sendMagicLink(identifier, HOME);
+        return { ok: true, text: `A sign-in link was sent to ${identifier}.` };
+      }),
+    );
+    const code = on(
+      h('button', { type: 'button', class: 'secondary', 'data-testid': 'signin-otp' }, 'Email me a code'),
+      'click',
+      step(async () => {
+        const identifier = read();
+        state.otpId = await sendCode(identifier);
+        return { ok: true, text: `A six-digit code was sent to ${identifier}.` };
+      }),
+    );
     const status = state.status;
     const codeForm = state.otpId ? otpForm(state.otpId, step) : null;
     return [
       h('h1', {}, appName ?? 'passgraph'),
       h('p', {}, 'You are not signed in.'),
       status
-        ? h('p', { class: status.ok ? 'notice ok' : 'notice error', role: 'status', 'data-testid': 'signin-status', 'data-ok': String(status.ok), 'data-code': status.code ?? '' }, status.code ? `${status.text}: ${status.code}` : status.text)
+        ? h(
+            'p',
+            {
+              class: status.ok ? 'notice ok' : 'notice error',
+              role: 'status',
+              'data-testid': 'signin-status',
+              'data-ok': String(status.ok),
+              'data-code': status.code ?? '',
+            },
+            status.code ? `${status.text}: ${status.code}` : status.text,
+          )
         : null,
       h('div', { class: 'row' }, passkey),
-      h('form', { class: 'stack', 'data-testid': 'signin-form' }, h('label', { for: 'signin-email' }, 'Email'), email, h('div', { class: 'row' }, continueWithPasskey, link, code)),
+      h(
+        'form',
+        { class: 'stack', 'data-testid': 'signin-form' },
+        h('label', { for: 'signin-email' }, 'Email'),
+        email,
+        h('div', { class: 'row' }, continueWithPasskey, link, code),
+      ),
       codeForm,
       h('p', { class: 'muted' }, 'Dev mode shortcut: ', h('a', { href: DEV_SIGN_IN_URL, 'data-testid': 'sign-in' }, 'sign in without a passkey')),
     ];
@@ -115,12 +151,23 @@ export function signInView(appName: string | null, signedIn: () => Promise<void>
 }
 
 function otpForm(otpId: string, step: (run: () => Promise<'signed-in' | Status>) => () => Promise<void>): Node {
-  const input = h('input', { name: 'otp', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, placeholder: '123456', 'data-testid': 'otp-code' });
-  return on(h('form', { class: 'row', 'data-testid': 'otp-form' }, input, h('button', { type: 'submit', 'data-testid': 'otp-submit' }, 'Sign in with the code')), 'submit', (event) => {
-    event.preventDefault();
-    void step(async () => {
-      await activateCode(otpId, input.value.trim());
-      return 'signed-in';
-    })();
+  const input = h('input', {
+    name: 'otp',
+    inputmode: 'numeric',
+    autocomplete: 'one-time-code',
+    maxlength: 6,
+    placeholder: '123456',
+    'data-testid': 'otp-code',
   });
+  return on(
+    h('form', { class: 'row', 'data-testid': 'otp-form' }, input, h('button', { type: 'submit', 'data-testid': 'otp-submit' }, 'Sign in with the code')),
+    'submit',
+    (event) => {
+      event.preventDefault();
+      void step(async () => {
+        await activateCode(otpId, input.value.trim());
+        return 'signed-in';
+      })();
+    },
+  );
 }
