@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { loadIdentitySettings } from './identity/config.js';
 import { DEV_MAILBOX_PATH, startEmulator, type Emulator } from './identity/index.js';
 import type { ExtraRoutes } from './http/server.js';
+import { identityForwarder } from './dev-identity-proxy.js';
 import { createStaticSite } from './http/static.js';
 import type { Logger } from './logger.js';
 import { fromRoot } from './paths.js';
@@ -46,7 +47,14 @@ export async function startEmbeddedIdentity(config: Config, log: Logger): Promis
     }
   }
   log.info(
-    { identity: emulator.url, emulator: emulator.url, appId: emulator.appId, rpId: emulator.rpId, origins: emulator.origins, ...(dev ? { demoUsers: DEMO_USERS.map((u) => u.email) } : {}) },
+    {
+      identity: emulator.url,
+      emulator: emulator.url,
+      appId: emulator.appId,
+      rpId: emulator.rpId,
+      origins: emulator.origins,
+      ...(dev ? { demoUsers: DEMO_USERS.map((u) => u.email) } : {}),
+    },
     dev ? 'dev mode: identity service started; get a token with `npm run -s token -- member@example.com`' : 'identity service embedded',
   );
   return {
@@ -66,17 +74,20 @@ export async function startEmbeddedIdentity(config: Config, log: Logger): Promis
 }
 
 /**
- * Dev mode's extra routes: the built web console, and the emulator's sign-in page mounted on
- * passgraph's own origin so the cookie it sets is sent with the console's /graphql requests.
+ * Dev mode's extra routes: the built web console, the identity service's Authentication API
+ * (`/v1/apps/{appId}/…`, for the console's sign-in page), and the emulator's dev-only sign-in page
+ * mounted on passgraph's own origin so the cookie it sets is sent with the console's /graphql requests.
  * Never mounted when a real Passage app is configured. Every one of them goes through
  * `loopbackOnly`; a dev route added later belongs inside it too.
  */
 export function devRoutes(emulator: Emulator, opts: { consoleDir?: string; extra?: ExtraRoutes } = {}): ExtraRoutes {
   const site = createStaticSite({ prefix: CONSOLE_PATH, root: opts.consoleDir ?? CONSOLE_DIR, missingPage: CONSOLE_NOT_BUILT });
   const extra = opts.extra ?? (async () => false);
+  const identity = identityForwarder({ url: emulator.url, appId: emulator.appId });
   return loopbackOnly(async (req, res, url) => {
     if (await site(req, res, url)) return true;
     if (await extra(req, res, url)) return true;
+    if (await identity(req, res, url)) return true;
     if (url.pathname === DEV_IDENTITY_PATH && req.method === 'GET') {
       sendJson(res, { url: emulator.url, appId: emulator.appId });
       return true;

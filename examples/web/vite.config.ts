@@ -10,6 +10,7 @@ export default defineConfig({
   build: { outDir: 'dist', emptyOutDir: true },
   server: {
     // The browser's Host header is kept so the sign-in's same-origin check sees this origin.
-    proxy: { '/graphql': { target: api, changeOrigin: false }, '/dev/': { target: api, changeOrigin: false } },
+    // `/v1/` is the identity service's Authentication API, which passgraph forwards in dev mode.
+    proxy: { '/graphql': { target: api, changeOrigin: false }, '/dev/': { target: api, changeOrigin: false }, '/v1/': { target: api, changeOrigin: false } },
   },
 });

@@ -132,7 +132,13 @@ describe('dev sign-in on the passgraph origin (dev mode only)', () => {
       headers: { 'content-type': contentType, cookie: `psg_auth_token=${token}` },
       body: JSON.stringify({ query: '{ me { email appRole devices { friendlyName } } }' }),
     });
-    return { status: res.status, body: (await res.json()) as { data?: { me: { email: string; appRole: string; devices: unknown[] } | null }; errors?: Array<{ extensions?: { code?: string } }> } };
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        data?: { me: { email: string; appRole: string; devices: unknown[] } | null };
+        errors?: Array<{ extensions?: { code?: string } }>;
+      },
+    };
   };
 
   beforeAll(async () => {
@@ -274,6 +280,65 @@ describe('dev routes answer only loopback host names (DNS rebinding)', () => {
   });
 });
 
+describe('the Authentication API on the passgraph origin (dev mode, src/dev-identity-proxy.ts)', () => {
+  let dev: DevServer;
+  let appId: string;
+  beforeAll(async () => {
+    dev = await startDevServer();
+    appId = ((await (await fetch(`${dev.url}/dev/identity`)).json()) as { appId: string }).appId;
+  });
+  afterAll(() => dev?.close());
+
+  const host = () => new URL(dev.url).host;
+  const send = (path: string, opts: { method?: string; host?: string; headers?: Record<string, string>; body?: string } = {}) => {
+    const { hostname, port } = new URL(dev.url);
+    return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: hostname, port, path, method: opts.method ?? 'GET', headers: { host: opts.host ?? host(), ...opts.headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      });
+      req.on('error', reject);
+      req.end(opts.body);
+    });
+  };
+
+  it('forwards requests with their method, query, body and bearer token, and passes the answer back', async () => {
+    const lookup = await send(`/v1/apps/${appId}/users?identifier=admin%40example.com`);
+    expect(lookup.status).toBe(200);
+    expect((JSON.parse(lookup.body) as { user: { email: string } }).user.email).toBe('admin@example.com');
+
+    const code = await send(`/v1/apps/${appId}/login/otp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier: 'admin@example.com' }),
+    });
+    expect(code.status).toBe(200);
+    expect(JSON.parse(code.body)).toHaveProperty('otp_id');
+
+    const mail = (await (await fetch(`${dev.url}/dev/mailbox`)).json()) as { messages: Array<{ to: string; text: string }> };
+    const otp = /\b(\d{6})\b/.exec(mail.messages.filter((m) => m.to === 'admin@example.com').at(-1)!.text)![1];
+    const activated = await send(`/v1/apps/${appId}/otp/activate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ otp, otp_id: (JSON.parse(code.body) as { otp_id: string }).otp_id }),
+    });
+    const token = (JSON.parse(activated.body) as { auth_result: { auth_token: string } }).auth_result.auth_token;
+    const me = await send(`/v1/apps/${appId}/currentuser`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect((JSON.parse(me.body) as { user: { email: string } }).user.email).toBe('admin@example.com');
+    // The identity service's own refusals come back as they are.
+    const refused = await send(`/v1/apps/${appId}/currentuser`, { headers: { authorization: 'Bearer nonsense', cookie: `psg_auth_token=${token}` } });
+    expect(refused.status).toBe(401);
+  });
+
+  it("forwards only this app's path, and only for loopback host names", async () => {
+    expect((await send('/v1/apps/another-app/users?identifier=admin%40example.com')).status).toBe(404);
+    expect((await send(`/v1/apps/${appId}x/users?identifier=admin%40example.com`)).status).toBe(404);
+    expect((await send(`/v1/apps/${appId}/users?identifier=admin%40example.com`, { host: `evil.test:${new URL(dev.url).port}` })).status).toBe(404);
+  });
+});
+
 describe('isLoopbackHost', () => {
   it.each([
     ['localhost:4000', true],
@@ -325,7 +390,11 @@ describe('with a Passage app configured', () => {
       expect(res.status).toBe(404);
       expect(((await res.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('NOT_FOUND');
     }
-    const post = await fetch(`${h.url}/dev/sign-in`, { method: 'POST', body: 'email=admin%40example.com', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const post = await fetch(`${h.url}/dev/sign-in`, {
+      method: 'POST',
+      body: 'email=admin%40example.com',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(post.status).toBe(404);
     expect(post.headers.get('set-cookie')).toBeNull();
   });

@@ -1,4 +1,5 @@
 import type { TypedDocumentString } from './gql/graphql';
+import { authToken, refreshSession } from './identity';
 
 export type GraphQLErrorInfo = {
   message: string;
@@ -12,20 +13,38 @@ export type Result<T> = { status: number; data: T | null; errors: GraphQLErrorIn
 const ENDPOINT = '/graphql';
 
 /**
- * Runs one typed operation. There is no Authorization header: the browser sends the
- * `psg_auth_token` cookie (HttpOnly, so scripts never see it), and the JSON content type is what
- * lets the request through Apollo's CSRF prevention.
+ * Runs one typed operation. After a sign-in through the identity service the auth token goes as a
+ * Bearer header (it lives in localStorage: the dev sign-in's cookie is HttpOnly, so a script could
+ * not replace it, and passgraph prefers the header when both are there). Without one, the browser
+ * sends the dev sign-in's `psg_auth_token` cookie. The JSON content type is what lets the request
+ * through Apollo's CSRF prevention. A refused token is refreshed once and the operation retried.
  */
 export async function execute<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,
   ...[variables]: TVariables extends Record<string, never> ? [] : [TVariables]
 ): Promise<Result<TResult>> {
+  const token = authToken();
+  const result = await post(document, variables, token);
+  if (!token || !isSessionRefused(result)) return result;
+  // Refreshed: retry with the new token. Refused refresh: the tokens are gone, so the answer
+  // without them (the sign-in page, or the dev cookie's session) is the one to show.
+  if ((await refreshSession()) || authToken() === null) return post(document, variables, authToken());
+  return result;
+}
+
+async function post<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  variables: TVariables | undefined,
+  token: string | null,
+): Promise<Result<TResult>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+  if (token) headers['authorization'] = `Bearer ${token}`;
   let response: Response;
   try {
     response = await fetch(ENDPOINT, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      headers,
       // The hash names the operation for a server that runs trusted documents only
       // (TRUSTED_DOCUMENTS, which then ignores the text); other servers run the text.
       body: JSON.stringify({ documentId: document.__meta__?.['hash'], query: document.toString(), variables }),

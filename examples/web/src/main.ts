@@ -1,6 +1,8 @@
 import './style.css';
 import { describeErrors, execute, isSessionRefused, type Result } from './api';
 import { h, on, type Child } from './dom';
+import { addPasskey, authToken, deletePasskey, IdentityError, listPasskeys, signOut, type Passkey } from './identity';
+import { consumeMagicLink, signInView } from './signin';
 import type { AdminUsersQuery, OrgMembersQuery, ViewerQuery } from './gql/graphql';
 import {
   activateUserMutation,
@@ -61,7 +63,8 @@ async function refresh(): Promise<void> {
         .map(async (m) => memberLists.set(m.org.id, await execute(orgMembersQuery, { orgId: m.org.id, viewerRole: topRole(m), first: PAGE_SIZE }))),
     );
     const users = me.appRole === 'ADMIN' ? await execute(usersQuery, { first: PAGE_SIZE }) : null;
-    draw(consoleView(me, viewer.errors.length > 0 ? describeErrors(viewer.errors) : null, memberLists, users), me);
+    const passkeys = await ownPasskeys();
+    draw(consoleView(me, viewer.errors.length > 0 ? describeErrors(viewer.errors) : null, memberLists, users, passkeys), me);
   } finally {
     delete document.documentElement.dataset['busy'];
     document.documentElement.dataset['generation'] = String(++generation);
@@ -70,29 +73,22 @@ async function refresh(): Promise<void> {
 
 function draw(view: Node, me: Me | null): void {
   root.replaceChildren(view);
-  session.replaceChildren(
-    ...(me
-      ? [
-          h('span', { class: 'muted' }, 'Signed in as '),
-          h('strong', {}, me.email ?? me.id),
-          h(
-            'form',
-            { method: 'post', action: SIGN_OUT_URL, class: 'inline' },
-            h('input', { type: 'hidden', name: 'redirect', value: HOME }),
-            h('button', { type: 'submit', class: 'secondary', 'data-testid': 'sign-out' }, 'Sign out'),
-          ),
-        ]
-      : []),
-  );
+  session.replaceChildren(...(me ? [h('span', { class: 'muted' }, 'Signed in as '), h('strong', {}, me.email ?? me.id), signOutForm()] : []));
 }
 
-/** Runs a mutation, reports its outcome by error code, then refreshes. */
-async function act(done: string, run: () => Promise<Result<unknown>>): Promise<void> {
-  const result = await run();
-  ui.notice =
-    result.errors.length > 0
-      ? { ok: false, text: 'Refused', code: describeErrors(result.errors) }
-      : { ok: true, text: done };
+/**
+ * Runs a mutation or an identity service call, reports its outcome by error code, then refreshes.
+ * A thrown error is the identity service's refusal or the browser's WebAuthn error.
+ */
+async function act(done: string, run: () => Promise<Result<unknown> | null>): Promise<void> {
+  try {
+    const result = await run();
+    ui.notice = result && result.errors.length > 0 ? { ok: false, text: 'Refused', code: describeErrors(result.errors) } : { ok: true, text: done };
+  } catch (err) {
+    const named = err as { code?: unknown; name?: unknown };
+    const code = typeof named.code === 'string' ? named.code : typeof named.name === 'string' ? named.name : 'error';
+    ui.notice = { ok: false, text: 'Refused', code };
+  }
   await refresh();
 }
 
@@ -111,13 +107,25 @@ function signInLink(): HTMLElement {
 }
 
 function signedOutView(appName: string | null): Node {
-  return h(
-    'section',
-    { class: 'card narrow', 'data-testid': 'signed-out' },
-    h('h1', {}, appName ?? 'passgraph'),
-    h('p', {}, 'You are not signed in.'),
-    signInLink(),
+  return signInView(appName, refresh);
+}
+
+/**
+ * Sign-out ends both kinds of session: the identity service's refresh token is revoked (`DELETE
+ * tokens`) and the tokens forgotten, then the dev sign-out expires the dev sign-in's cookie.
+ */
+function signOutForm(): HTMLFormElement {
+  const form = h(
+    'form',
+    { method: 'post', action: SIGN_OUT_URL, class: 'inline' },
+    h('input', { type: 'hidden', name: 'redirect', value: HOME }),
+    h('button', { type: 'submit', class: 'secondary', 'data-testid': 'sign-out' }, 'Sign out'),
   );
+  return on(form, 'submit', (event) => {
+    if (!authToken()) return;
+    event.preventDefault();
+    void signOut().then(() => form.submit());
+  });
 }
 
 /** The cookie is there but the server refuses it: expired, or the user was deactivated or deleted. */
@@ -128,17 +136,7 @@ function refusedView(result: Result<unknown>): Node {
     h('h1', {}, 'Session refused'),
     h('p', { class: 'notice error', 'data-testid': 'auth-error', 'data-code': describeErrors(result.errors) }, describeErrors(result.errors)),
     h('p', {}, 'Sign in again, or sign out to continue anonymously.'),
-    h(
-      'div',
-      { class: 'row' },
-      signInLink(),
-      h(
-        'form',
-        { method: 'post', action: SIGN_OUT_URL, class: 'inline' },
-        h('input', { type: 'hidden', name: 'redirect', value: HOME }),
-        h('button', { type: 'submit', class: 'secondary', 'data-testid': 'sign-out' }, 'Sign out'),
-      ),
-    ),
+    h('div', { class: 'row' }, signInLink(), signOutForm()),
   );
 }
 
@@ -151,19 +149,38 @@ function failedView(result: Result<unknown>): Node {
   );
 }
 
-function consoleView(me: Me, partial: string | null, memberLists: Map<string, Result<OrgMembersQuery>>, users: Result<AdminUsersQuery> | null): Node {
+/**
+ * Signed in through the identity service: its own list of the user's passkeys, which can be
+ * added to and removed from. Signed in with the dev cookie: null (passgraph's `me.devices` shown).
+ */
+async function ownPasskeys(): Promise<Passkey[] | IdentityError | null> {
+  if (!authToken()) return null;
+  try {
+    return await listPasskeys();
+  } catch (err) {
+    return err instanceof IdentityError ? err : new IdentityError(0, 'error');
+  }
+}
+
+function consoleView(
+  me: Me,
+  partial: string | null,
+  memberLists: Map<string, Result<OrgMembersQuery>>,
+  users: Result<AdminUsersQuery> | null,
+  passkeys: Passkey[] | IdentityError | null,
+): Node {
   return h(
     'div',
     { class: 'layout' },
     noticeView(),
     partial ? h('p', { class: 'notice error', 'data-testid': 'partial-error' }, `Some fields could not be loaded: ${partial}`) : null,
-    profileView(me),
+    profileView(me, passkeys),
     orgsView(me, memberLists),
     users ? adminView(me, users) : null,
   );
 }
 
-function profileView(me: Me): Node {
+function profileView(me: Me, passkeys: Passkey[] | IdentityError | null): Node {
   return h(
     'section',
     { class: 'card', 'data-testid': 'profile' },
@@ -179,33 +196,86 @@ function profileView(me: Me): Node {
       h('dd', { 'data-testid': 'me-app-role' }, me.appRole ?? '—'),
     ),
     h('h3', {}, 'Passkeys'),
-    me.devices === null || me.devices === undefined
-      ? h('p', { class: 'muted' }, 'Devices are unavailable right now.')
-      : me.devices.length === 0
-        ? h('p', { class: 'muted' }, 'No passkeys registered.')
-        : h(
-            'ul',
-            { class: 'devices' },
-            ...me.devices.map((d) =>
-              h(
-                'li',
-                { 'data-testid': 'device', 'data-device-id': d.id },
-                h('strong', {}, d.friendlyName),
-                h('span', { class: 'chip' }, d.type),
-                h('span', { class: 'muted' }, `used ${d.usageCount}×, registered ${formatDate(d.createdAt)}`),
+    passkeys === null
+      ? devicesView(me)
+      : passkeys instanceof IdentityError
+        ? h('p', { class: 'notice error', 'data-code': passkeys.code }, `Passkeys could not be loaded: ${passkeys.code}`)
+        : passkeysView(passkeys),
+  );
+}
+
+/** passgraph's view of the user's devices (the dev cookie's session: nothing to manage them with). */
+function devicesView(me: Me): Node {
+  if (me.devices === null || me.devices === undefined) return h('p', { class: 'muted' }, 'Devices are unavailable right now.');
+  if (me.devices.length === 0) return h('p', { class: 'muted' }, 'No passkeys registered.');
+  return h(
+    'ul',
+    { class: 'devices' },
+    ...me.devices.map((d) =>
+      h(
+        'li',
+        { 'data-testid': 'device', 'data-device-id': d.id },
+        h('strong', {}, d.friendlyName),
+        h('span', { class: 'chip' }, d.type),
+        h('span', { class: 'muted' }, `used ${d.usageCount}×, registered ${formatDate(d.createdAt)}`),
+      ),
+    ),
+  );
+}
+
+/** The identity service's list, with "Add a passkey" and removal (Authentication API, as the user). */
+function passkeysView(passkeys: Passkey[]): Node {
+  const add = on(
+    h('button', { class: 'secondary', 'data-testid': 'add-passkey' }, 'Add a passkey'),
+    'click',
+    () =>
+      void act('Passkey added', async () => {
+        await addPasskey();
+        return null;
+      }),
+  );
+  return h(
+    'div',
+    {},
+    passkeys.length === 0
+      ? h('p', { class: 'muted' }, 'No passkeys registered.')
+      : h(
+          'ul',
+          { class: 'devices' },
+          ...passkeys.map((d) =>
+            h(
+              'li',
+              { 'data-testid': 'device', 'data-device-id': d.id },
+              h('strong', {}, d.friendly_name),
+              h('span', { class: 'chip' }, d.type),
+              h('span', { class: 'muted' }, `used ${d.usage_count}×, registered ${formatDate(d.created_at)}`),
+              on(
+                h('button', { class: 'danger', 'data-testid': 'remove-device' }, 'Remove'),
+                'click',
+                () =>
+                  void act(`Removed ${d.friendly_name}`, async () => {
+                    await deletePasskey(d.id);
+                    return null;
+                  }),
               ),
             ),
           ),
+        ),
+    add,
   );
 }
 
 function orgsView(me: Me, memberLists: Map<string, Result<OrgMembersQuery>>): Node {
   const nameInput = h('input', { name: 'name', required: true, maxlength: 100, placeholder: 'New organization name', 'data-testid': 'new-org-name' });
-  const form = on(h('form', { class: 'row' }, nameInput, h('button', { type: 'submit', 'data-testid': 'create-org' }, 'Create organization')), 'submit', (event) => {
-    event.preventDefault();
-    const name = nameInput.value;
-    void act(`Created ${name}`, () => execute(createOrgMutation, { name }));
-  });
+  const form = on(
+    h('form', { class: 'row' }, nameInput, h('button', { type: 'submit', 'data-testid': 'create-org' }, 'Create organization')),
+    'submit',
+    (event) => {
+      event.preventDefault();
+      const name = nameInput.value;
+      void act(`Created ${name}`, () => execute(createOrgMutation, { name }));
+    },
+  );
   return h(
     'section',
     { class: 'card', 'data-testid': 'orgs' },
@@ -231,7 +301,12 @@ function orgView(me: Me, m: Membership, members: Result<OrgMembersQuery> | null)
       ? h('p', { class: 'muted', 'data-testid': 'members-hidden' }, 'Your role does not show the member list.')
       : !members || !members.data?.org
         ? h('p', { class: 'notice error' }, `Members could not be loaded: ${describeErrors(members?.errors ?? [])}`)
-        : membersTable(me, m, members.data.org.members.edges.map((e) => e.node), members.data.org.members.totalCount),
+        : membersTable(
+            me,
+            m,
+            members.data.org.members.edges.map((e) => e.node),
+            members.data.org.members.totalCount,
+          ),
   );
 }
 
@@ -253,16 +328,24 @@ function membersTable(me: Me, viewer: Membership, members: Member[], total: numb
         return h(
           'tr',
           { 'data-testid': 'member', 'data-email': member.user.email ?? '', 'data-role': member.role },
-          h('td', {}, h('div', {}, member.user.email ?? member.user.id), member.user.displayName ? h('div', { class: 'muted' }, member.user.displayName) : null),
+          h(
+            'td',
+            {},
+            h('div', {}, member.user.email ?? member.user.id),
+            member.user.displayName ? h('div', { class: 'muted' }, member.user.displayName) : null,
+          ),
           h('td', {}, mayChange ? roleSelect(viewer, member) : h('span', { 'data-testid': 'member-role' }, member.role)),
           h(
             'td',
             { class: 'actions' },
             mayRemove
-              ? on(h('button', { class: 'danger', 'data-testid': 'remove-member' }, self ? 'Leave' : 'Remove'), 'click', () =>
-                  void act(self ? `Left ${viewer.org.name}` : `Removed ${member.user.email ?? member.user.id}`, () =>
-                    execute(removeMemberMutation, { orgId: viewer.org.id, userId: member.user.id }),
-                  ),
+              ? on(
+                  h('button', { class: 'danger', 'data-testid': 'remove-member' }, self ? 'Leave' : 'Remove'),
+                  'click',
+                  () =>
+                    void act(self ? `Left ${viewer.org.name}` : `Removed ${member.user.email ?? member.user.id}`, () =>
+                      execute(removeMemberMutation, { orgId: viewer.org.id, userId: member.user.id }),
+                    ),
                 )
               : null,
           ),
@@ -305,7 +388,9 @@ function adminView(me: Me, users: Result<AdminUsersQuery>): Node {
         const result = await execute(createMagicLinkMutation, { email: identifier });
         const link = result.data?.createMagicLink;
         ui.magicLink = link ? { url: link.url, identifier: link.identifier } : null;
-        ui.notice = link ? { ok: true, text: `Magic link created for ${link.identifier}` } : { ok: false, text: 'Refused', code: describeErrors(result.errors) };
+        ui.notice = link
+          ? { ok: true, text: `Magic link created for ${link.identifier}` }
+          : { ok: false, text: 'Refused', code: describeErrors(result.errors) };
         await refresh();
       })();
     },
@@ -315,18 +400,19 @@ function adminView(me: Me, users: Result<AdminUsersQuery>): Node {
     { class: 'card', 'data-testid': 'admin-users' },
     h('h2', {}, 'Users ', users.data ? h('span', { class: 'muted', 'data-testid': 'user-count' }, `(${users.data.users.totalCount})`) : null),
     users.data
-      ? h('div', {}, usersTable(me, users.data.users.edges.map((e) => e.node)), pageNote(users.data.users.edges.length, users.data.users.totalCount))
+      ? h(
+          'div',
+          {},
+          usersTable(
+            me,
+            users.data.users.edges.map((e) => e.node),
+          ),
+          pageNote(users.data.users.edges.length, users.data.users.totalCount),
+        )
       : h('p', { class: 'notice error', 'data-testid': 'users-error' }, `Users could not be loaded: ${describeErrors(users.errors)}`),
     h('h3', {}, 'Magic link'),
     magicForm,
-    ui.magicLink
-      ? h(
-          'p',
-          { class: 'magic-link' },
-          `For ${ui.magicLink.identifier}: `,
-          h('code', { 'data-testid': 'magic-link-url' }, ui.magicLink.url),
-        )
-      : null,
+    ui.magicLink ? h('p', { class: 'magic-link' }, `For ${ui.magicLink.identifier}: `, h('code', { 'data-testid': 'magic-link-url' }, ui.magicLink.url)) : null,
   );
 }
 
@@ -346,22 +432,30 @@ function usersTable(me: Me, users: UserNode[]): Node {
           ? [h('span', { class: 'muted' }, 'you')]
           : [
               user.status === 'INACTIVE'
-                ? on(h('button', { class: 'secondary', 'data-testid': 'activate' }, 'Activate'), 'click', () =>
-                    void act(`Activated ${label}`, () => execute(activateUserMutation, { id: user.id })),
+                ? on(
+                    h('button', { class: 'secondary', 'data-testid': 'activate' }, 'Activate'),
+                    'click',
+                    () => void act(`Activated ${label}`, () => execute(activateUserMutation, { id: user.id })),
                   )
-                : on(h('button', { class: 'secondary', 'data-testid': 'deactivate' }, 'Deactivate'), 'click', () =>
-                    void act(`Deactivated ${label}`, () => execute(deactivateUserMutation, { id: user.id })),
+                : on(
+                    h('button', { class: 'secondary', 'data-testid': 'deactivate' }, 'Deactivate'),
+                    'click',
+                    () => void act(`Deactivated ${label}`, () => execute(deactivateUserMutation, { id: user.id })),
                   ),
               // Two clicks: deleting a user cannot be undone.
-              on(h('button', { class: 'danger', 'data-testid': confirming ? 'confirm-delete' : 'delete' }, confirming ? 'Really delete?' : 'Delete'), 'click', () => {
-                if (!confirming) {
-                  ui.confirmDelete = user.id;
-                  void refresh();
-                  return;
-                }
-                ui.confirmDelete = null;
-                void act(`Deleted ${label}`, () => execute(deleteUserMutation, { id: user.id }));
-              }),
+              on(
+                h('button', { class: 'danger', 'data-testid': confirming ? 'confirm-delete' : 'delete' }, confirming ? 'Really delete?' : 'Delete'),
+                'click',
+                () => {
+                  if (!confirming) {
+                    ui.confirmDelete = user.id;
+                    void refresh();
+                    return;
+                  }
+                  ui.confirmDelete = null;
+                  void act(`Deleted ${label}`, () => execute(deleteUserMutation, { id: user.id }));
+                },
+              ),
             ];
         return h(
           'tr',
@@ -382,4 +476,4 @@ function formatDate(iso: string): string {
   return Number.isNaN(date.getTime()) ? iso : date.toISOString().slice(0, 10);
 }
 
-void refresh();
+void consumeMagicLink().then(refresh);
