@@ -24,9 +24,12 @@ const groups = {
 
 const name = process.env.MUTATION_GROUP ?? 'policy';
 const group = groups[name];
+// A narrowed run (one module) reports under its own name so it does not overwrite the group's.
+const report = process.env.MUTATION_REPORT || name;
 if (!group) throw new Error(`MUTATION_GROUP must be one of ${Object.keys(groups).join(', ')}`);
-// Read by vitest.mutation.config.ts in Stryker's test-runner processes, which inherit it.
-process.env.MUTATION_TESTS = group.tests.join(',');
+// Read by vitest.mutation.config.ts in Stryker's test-runner processes, which inherit it. A
+// MUTATION_TESTS already set narrows a run to fewer files (with --mutate on one module).
+process.env.MUTATION_TESTS ||= group.tests.join(',');
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -46,8 +49,8 @@ export default {
   timeoutMS: 20_000,
   ignoreStatic: true,
   reporters: ['clear-text', 'progress', 'json'],
-  jsonReporter: { fileName: `reports/mutation/${name}.json` },
-  tempDirName: `.stryker-tmp/${name}`,
+  jsonReporter: { fileName: `reports/mutation/${report}.json` },
+  tempDirName: `.stryker-tmp/${report}`,
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 85, break: 85 },
 };
