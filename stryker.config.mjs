@@ -14,7 +14,7 @@ const groups = {
   },
   tokens: {
     mutate: ['src/auth/token.ts', 'src/auth/token-cache.ts'],
-    tests: ['test/auth.test.ts', 'test/hardening/tokens.test.ts', 'test/cache.test.ts'],
+    tests: ['test/token.test.ts', 'test/token-cache.test.ts', 'test/auth.test.ts', 'test/hardening/tokens.test.ts', 'test/cache.test.ts'],
   },
   memberships: {
     mutate: ['src/services/membership.ts'],
