@@ -916,6 +916,7 @@ describe('field descriptions', () => {
          owner(orgId: ID): String @requireOrgRole(atLeast: "Owner", deny: NOT_FOUND)
          both(orgId: ID): String @requirePermission(all: ["org:update", "org:delete"], any: ["org:members:read"])
          selfAny(userId: ID): String @selfOr(appRole: USER)
+         selfAdm(userId: ID): String @selfOr(appRole: ADMIN, sharesOrg: true)
          selfOrg(userId: ID, orgId: ID): String @selfOr(orgRole: "Admin")
          selfPerm(who: ID, org: ID): String @selfOr(path: "who", permission: "org:update", orgPath: "org")
          org2: Org2 @public
@@ -928,6 +929,7 @@ describe('field descriptions', () => {
     expect(d('owner')).toBe('Access: the Owner role or higher in the org given by argument `orgId`; app admins always. Others get NOT_FOUND.');
     expect(d('both')).toBe('Access: permission org:update and org:delete and one of org:members:read in the org given by argument `orgId`; app admins always.');
     expect(d('selfAny')).toBe('Access: the user themself (`userId`), or signed-in users.');
+    expect(d('selfAdm')).toBe('Access: the user themself (`userId`), or app admins, or members of an organization the user belongs to.');
     expect(d('selfOrg')).toBe('Access: the user themself (`userId`), or the Admin role or higher in the org given by argument `orgId`; app admins always.');
     expect(d('selfPerm')).toBe('Access: the user themself (`who`), or permission org:update in the org given by argument `org`; app admins always.');
     const o = (s.getType('Org2') as import('graphql').GraphQLObjectType).getFields();
