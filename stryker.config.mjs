@@ -51,6 +51,9 @@ export default {
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: `reports/mutation/${report}.json` },
   tempDirName: `.stryker-tmp/${report}`,
+  // Other runs' sandboxes (runs of different modules may go side by side) and local data are not
+  // part of the project copy a run works in.
+  ignorePatterns: ['/.stryker-tmp', '/reports', '/data', '/coverage', '/dist'],
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 85, break: 85 },
 };
