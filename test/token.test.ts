@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createTokenVerifier,
   InvalidTokenError,
@@ -29,6 +29,7 @@ let server: Server;
 let jwksUrl: string;
 let published: Key[] = [];
 let jwksDown = false;
+let jwksDelayMs = 0;
 let fetches = 0;
 let k1: Key, k2: Key;
 
@@ -41,24 +42,31 @@ beforeAll(async () => {
       res.writeHead(500).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: published.map((k) => k.jwk) }));
+    const body = JSON.stringify({ keys: published.map((k) => k.jwk) });
+    const answer = () => {
+      if (!res.destroyed) res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    };
+    if (jwksDelayMs > 0) setTimeout(answer, jwksDelayMs);
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => new Promise<void>((resolve) => {
+  server.closeAllConnections();
+  server.close(() => resolve());
+}));
 
 const fresh = () => createTokenVerifier({ jwksUrl, appId: APP, jwksCooldownMs: 0 });
 const now = () => Math.floor(Date.now() / 1000);
 
-async function sign(opts: { claims?: JWTPayload; kid?: string | null; key?: Key; exp?: number } = {}): Promise<string> {
+async function sign(opts: { claims?: JWTPayload; kid?: string | null; key?: Key; exp?: number | null } = {}): Promise<string> {
   const key = opts.key ?? k1;
   const header: { alg: string; kid?: string } = { alg: 'RS256' };
   if (opts.kid !== null) header.kid = opts.kid ?? key.kid;
-  return new SignJWT({ sub: 'user-1', aud: [APP], ...opts.claims })
-    .setProtectedHeader(header)
-    .setExpirationTime(opts.exp ?? now() + 600)
-    .sign(key.privateKey);
+  const jwt = new SignJWT({ sub: 'user-1', aud: [APP], ...opts.claims }).setProtectedHeader(header);
+  if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? now() + 600);
+  return jwt.sign(key.privateKey);
 }
 
 const reasonOf = (p: Promise<unknown>) =>
@@ -95,6 +103,10 @@ describe('createTokenVerifier', () => {
       'BAD_CLAIMS (empty sub)': sign({ claims: { sub: '' } }),
       'BAD_CLAIMS (numeric sub)': sign({ claims: { sub: 123 as unknown as string } }),
       'BAD_CLAIMS (nbf ahead)': sign({ claims: { nbf: now() + 60 } }),
+      'BAD_CLAIMS (no exp)': sign({ exp: null }),
+      'BAD_CLAIMS (no sub)': sign({ claims: { sub: undefined } }),
+      // Neither expired, nor a bad signature, nor a claim: any other refusal is MALFORMED.
+      'MALFORMED (HS256)': new SignJWT({ sub: 'user-1', aud: [APP] }).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setExpirationTime('10m').sign(new Uint8Array(32)),
     };
     const got: Record<string, string> = {};
     for (const [name, token] of Object.entries(cases)) got[name] = await reasonOf(verifier.verify(await token));
@@ -108,7 +120,53 @@ describe('createTokenVerifier', () => {
       'BAD_CLAIMS (empty sub)': 'BAD_CLAIMS',
       'BAD_CLAIMS (numeric sub)': 'BAD_CLAIMS',
       'BAD_CLAIMS (nbf ahead)': 'BAD_CLAIMS',
+      'BAD_CLAIMS (no exp)': 'BAD_CLAIMS',
+      'BAD_CLAIMS (no sub)': 'BAD_CLAIMS',
+      'MALFORMED (HS256)': 'MALFORMED',
     });
+  });
+
+  it('keeps the underlying error as the cause of each refusal, for the log', async () => {
+    const verifier = fresh();
+    const causeOf = (p: Promise<unknown>) => p.then(() => undefined, (err: Error) => (err.cause as Error | undefined)?.name);
+    expect(await causeOf(verifier.verify('abc'))).toBeDefined();
+    expect(await causeOf(verifier.verify(await sign({ exp: now() - 60 })))).toBe('JWTExpired');
+    expect(await causeOf(verifier.verify(await sign({ key: k2 })))).toBe('JWKSNoMatchingKey');
+    jwksDown = true;
+    try {
+      expect(await causeOf(fresh().verify(await sign()))).toBeDefined();
+    } finally {
+      jwksDown = false;
+    }
+  });
+
+  it('trusts fetched keys for 24 h by default while the key set cannot be re-read, or for jwksMaxAgeMs', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const verifier = fresh();
+      const short = createTokenVerifier({ jwksUrl, appId: APP, jwksCooldownMs: 0, jwksMaxAgeMs: 60_000 });
+      await verifier.warm();
+      await short.warm();
+      jwksDown = true;
+      vi.setSystemTime(Date.now() + 3600_000);
+      expect(await reasonOf(verifier.verify(await sign()))).toBe('accepted');
+      expect(await reasonOf(short.verify(await sign()))).toBe('JWKS_UNAVAILABLE');
+      vi.setSystemTime(Date.now() + 24 * 3600_000);
+      expect(await reasonOf(verifier.verify(await sign()))).toBe('JWKS_UNAVAILABLE');
+    } finally {
+      jwksDown = false;
+      vi.useRealTimers();
+    }
+  });
+
+  it('gives up on a key set fetch after jwksTimeoutMs', async () => {
+    jwksDelayMs = 1500;
+    try {
+      const impatient = createTokenVerifier({ jwksUrl, appId: APP, jwksTimeoutMs: 100 });
+      expect(await reasonOf(impatient.verify(await sign()))).toBe('JWKS_UNAVAILABLE');
+    } finally {
+      jwksDelayMs = 0;
+    }
   });
 
   it('allows 5 s of clock skew by default and no more', async () => {
@@ -202,6 +260,8 @@ describe('tokenCandidates', () => {
     ]);
     expect(tokenCandidates({ cookie: 'psg_auth_token=%E0%A4%A' })).toEqual(['%E0%A4%A']);
     expect(tokenCandidates({ cookie: 'psg_auth_token=a=b' })).toEqual(['a=b']);
+    // A part with no "=" is no cookie of that name, whatever it starts with.
+    expect(tokenCandidates({ cookie: 'psg_auth_tokenX; psg_auth_token' })).toEqual([]);
     const many = Array.from({ length: MAX_COOKIE_TOKENS + 2 }, (_, i) => `psg_auth_token=t${i}`).join('; ');
     expect(tokenCandidates({ cookie: many })).toEqual(Array.from({ length: MAX_COOKIE_TOKENS }, (_, i) => `t${i}`));
     expect(MAX_COOKIE_TOKENS).toBe(3);
