@@ -14,7 +14,7 @@ const groups = {
   },
   tokens: {
     mutate: ['src/auth/token.ts', 'src/auth/token-cache.ts'],
-    tests: ['test/auth.test.ts', 'test/hardening/tokens.test.ts', 'test/cache.test.ts'],
+    tests: ['test/token.test.ts', 'test/token-cache.test.ts', 'test/auth.test.ts', 'test/hardening/tokens.test.ts', 'test/cache.test.ts'],
   },
   memberships: {
     mutate: ['src/services/membership.ts'],
@@ -24,9 +24,12 @@ const groups = {
 
 const name = process.env.MUTATION_GROUP ?? 'policy';
 const group = groups[name];
+// A narrowed run (one module) reports under its own name so it does not overwrite the group's.
+const report = process.env.MUTATION_REPORT || name;
 if (!group) throw new Error(`MUTATION_GROUP must be one of ${Object.keys(groups).join(', ')}`);
-// Read by vitest.mutation.config.ts in Stryker's test-runner processes, which inherit it.
-process.env.MUTATION_TESTS = group.tests.join(',');
+// Read by vitest.mutation.config.ts in Stryker's test-runner processes, which inherit it. A
+// MUTATION_TESTS already set narrows a run to fewer files (with --mutate on one module).
+process.env.MUTATION_TESTS ||= group.tests.join(',');
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -46,8 +49,11 @@ export default {
   timeoutMS: 20_000,
   ignoreStatic: true,
   reporters: ['clear-text', 'progress', 'json'],
-  jsonReporter: { fileName: `reports/mutation/${name}.json` },
-  tempDirName: `.stryker-tmp/${name}`,
+  jsonReporter: { fileName: `reports/mutation/${report}.json` },
+  tempDirName: `.stryker-tmp/${report}`,
+  // Other runs' sandboxes (runs of different modules may go side by side) and local data are not
+  // part of the project copy a run works in.
+  ignorePatterns: ['/.stryker-tmp', '/reports', '/data', '/coverage', '/dist'],
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 85, break: 85 },
 };

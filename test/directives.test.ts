@@ -900,6 +900,42 @@ describe('field descriptions', () => {
     expect(pouchFields['gems']!.description).toContain('Gem');
     expect(pouchFields['note']!.description ?? '').toBe('');
   });
+
+  // The description is how clients learn each rule (the issue requires it): every variant of each
+  // directive states the rule it enforces, word for word. Built inside the test so mutation testing
+  // sees which test covers the description code.
+  it('states each directive variant\'s rule exactly', () => {
+    const s = build(
+      `type Org2 { id: ID!, orgKey: ID!
+         byParent: String @requireOrgRole(atLeast: "Member", org: PARENT)
+         byParentHidden: String @requirePermission(any: ["org:update", "org:delete"], org: PARENT, path: "orgKey", deny: NOT_FOUND)
+       }
+       extend type Query {
+         adm: String @requireAppRole(atLeast: ADMIN)
+         usr: String @requireAppRole(atLeast: USER)
+         owner(orgId: ID): String @requireOrgRole(atLeast: "Owner", deny: NOT_FOUND)
+         both(orgId: ID): String @requirePermission(all: ["org:update", "org:delete"], any: ["org:members:read"])
+         selfAny(userId: ID): String @selfOr(appRole: USER)
+         selfAdm(userId: ID): String @selfOr(appRole: ADMIN, sharesOrg: true)
+         selfOrg(userId: ID, orgId: ID): String @selfOr(orgRole: "Admin")
+         selfPerm(who: ID, org: ID): String @selfOr(path: "who", permission: "org:update", orgPath: "org")
+         org2: Org2 @public
+       }`,
+    );
+    const q = s.getQueryType()!.getFields();
+    const d = (name: string) => q[name]!.description;
+    expect(d('adm')).toBe('Access: app admins.');
+    expect(d('usr')).toBe('Access: signed-in users.');
+    expect(d('owner')).toBe('Access: the Owner role or higher in the org given by argument `orgId`; app admins always. Others get NOT_FOUND.');
+    expect(d('both')).toBe('Access: permission org:update and org:delete and one of org:members:read in the org given by argument `orgId`; app admins always.');
+    expect(d('selfAny')).toBe('Access: the user themself (`userId`), or signed-in users.');
+    expect(d('selfAdm')).toBe('Access: the user themself (`userId`), or app admins, or members of an organization the user belongs to.');
+    expect(d('selfOrg')).toBe('Access: the user themself (`userId`), or the Admin role or higher in the org given by argument `orgId`; app admins always.');
+    expect(d('selfPerm')).toBe('Access: the user themself (`who`), or permission org:update in the org given by argument `org`; app admins always.');
+    const o = (s.getType('Org2') as import('graphql').GraphQLObjectType).getFields();
+    expect(o['byParent']!.description).toBe('Access: the Member role or higher in the org of this object (`id`); app admins always.');
+    expect(o['byParentHidden']!.description).toBe('Access: one of org:update, org:delete in the org of this object (`orgKey`); app admins always. Others get NOT_FOUND.');
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
