@@ -220,7 +220,12 @@ export function orgCapabilities(roles: Roles, viewer: PolicyViewer, orgId: strin
   };
 }
 
-export type MembershipCapabilities = { canRemove: boolean; canChangeRole: boolean };
+export type MembershipCapabilities = {
+  canRemove: boolean;
+  canChangeRole: boolean;
+  /** Primary roles `changeOrgMemberRole` would accept for this member (additional roles kept), highest first. */
+  assignableRoles: string[];
+};
 
 /** What the viewer may do to `target`'s membership, with the same rules the mutations enforce. */
 export function membershipCapabilities(
@@ -234,9 +239,23 @@ export function membershipCapabilities(
   const self = viewer.id === target.userId;
   const mayRemovePermission = self || inOrg(viewer, target.orgId, viewerMembership, withPermissions([ORG_PERMISSIONS.remove])) === null;
   const mayChangePermission = inOrg(viewer, target.orgId, viewerMembership, withPermissions([ORG_PERMISSIONS.changeRole])) === null;
+  // Each candidate is checked with the very rule changeOrgMemberRole enforces.
+  const assignableRoles = mayChangePermission
+    ? roles.ordered
+        .map((r) => r.name)
+        .filter((role) => mayChangeRole(roles, rank, target, { role, additionalRoles: target.additionalRoles }, ownerCount) === null)
+    : [];
   return {
     canRemove: mayRemovePermission && mayRemove(roles, viewer, rank, target, ownerCount) === null,
-    // Some change is possible when the target does not outrank the viewer (a role at or below the viewer's own).
-    canChangeRole: mayChangePermission && rankOf(roles, target) <= rank,
+    canChangeRole: assignableRoles.length > 0,
+    assignableRoles,
   };
+}
+
+/** The role catalogue as clients see it: highest rank first, each with what it grants and inherits. */
+export function roleCatalogue(roles: Roles): { name: string; rank: number; permissions: string[]; inheritedRoles: string[] }[] {
+  return roles.ordered.map((r) => {
+    const s = roles.summarize(r.name);
+    return { name: r.name, rank: r.rank, permissions: [...s.permissions].sort(), inheritedRoles: [...s.inheritedRoles] };
+  });
 }

@@ -204,6 +204,11 @@ export class MembershipService {
     return mine.filter((m) => this.#ownerCount(db, m.orgId) <= 1).map((m) => m.orgId);
   }
 
+  /** How many members hold the owner role (the capability answers ask it only when it matters). */
+  ownerCount(orgId: string): number {
+    return this.#ownerCount(this.#database.db, orgId);
+  }
+
   #validRoles(change: RoleChange): string[] {
     if (!this.#roles.has(change.role)) throw badUserInput('role', `Unknown role "${change.role}".`);
     const additional = [...new Set(change.additionalRoles ?? [])].filter((r) => r !== change.role);

@@ -172,6 +172,17 @@ export type MagicLinkType =
   /** Confirms the user owns the email address or phone number. */
   | 'VERIFY_IDENTIFIER';
 
+/** What the signed-in user may do to one membership, answered by the rules the mutations enforce. */
+export type MembershipCapabilities = {
+  __typename?: 'MembershipCapabilities';
+  /** The primary roles `changeOrgMemberRole` would accept for this member (keeping their additional roles), highest first. */
+  assignableRoles: Array<Scalars['String']['output']>;
+  /** True when `changeOrgMemberRole` would succeed for at least one role. */
+  changeRole: Scalars['Boolean']['output'];
+  /** True when `removeOrgMember` (or leaving, for the viewer's own membership) would succeed now. */
+  remove: Scalars['Boolean']['output'];
+};
+
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -365,6 +376,8 @@ export type Org = {
   name: Scalars['String']['output'];
   /** When the organization was last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** What the signed-in user may do to this organization. */
+  viewerCan: OrgCapabilities;
   /** The signed-in user's own membership; null for app admins who are not members. */
   viewerMembership: Maybe<OrgMembership>;
 };
@@ -378,6 +391,19 @@ export type OrgMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   role?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What the signed-in user may do to an organization, answered by the rules the mutations enforce. */
+export type OrgCapabilities = {
+  __typename?: 'OrgCapabilities';
+  /** The roles the viewer may grant when adding members or changing roles, highest first; empty when they may do neither. */
+  assignableRoles: Array<Scalars['String']['output']>;
+  /** True when `deleteOrg` would be allowed. */
+  delete: Scalars['Boolean']['output'];
+  /** True when the viewer may add members (`addOrgMember`). */
+  invite: Scalars['Boolean']['output'];
+  /** True when `updateOrg` would be allowed. */
+  update: Scalars['Boolean']['output'];
 };
 
 /** A page of an organization's members. */
@@ -411,12 +437,16 @@ export type OrgMembership = {
   additionalRoles: Array<Scalars['String']['output']>;
   /** When the user joined the organization. */
   createdAt: Scalars['DateTime']['output'];
-  /** True when the member's roles grant `permission`. */
+  /** True when the member's roles grant every one of `permissions`. A permission no role grants is `BAD_USER_INPUT`. */
+  hasAllPermissions: Scalars['Boolean']['output'];
+  /** True when the member's roles grant `permission`. A permission no role grants is `BAD_USER_INPUT`. */
   hasPermission: Scalars['Boolean']['output'];
   /** The member's highest role and every role ranked below it, highest first. */
   inheritedRoles: Array<Scalars['String']['output']>;
-  /** True when the member's highest role ranks at least as high as `role`. */
+  /** True when the member's highest role ranks at least as high as `role`. An unknown role name is `BAD_USER_INPUT`. */
   isAtLeast: Scalars['Boolean']['output'];
+  /** True when `role` is the member's primary role or one of their additional roles (not merely inherited). An unknown role name is `BAD_USER_INPUT`. */
+  isRole: Scalars['Boolean']['output'];
   /** The organization. */
   org: Org;
   /** Every permission the member's roles grant, sorted. */
@@ -427,6 +457,18 @@ export type OrgMembership = {
   updatedAt: Scalars['DateTime']['output'];
   /** The member. */
   user: User;
+  /** What the signed-in user may do to this membership. */
+  viewerCan: MembershipCapabilities;
+};
+
+
+/**
+ * A user's place in an organization: their role, what it inherits and what it permits. Visible to
+ * the member themself and to members of the same organization who hold `org:members:read`;
+ * elsewhere it is left out of lists.
+ */
+export type OrgMembershipHasAllPermissionsArgs = {
+  permissions: Array<Scalars['String']['input']>;
 };
 
 
@@ -446,6 +488,16 @@ export type OrgMembershipHasPermissionArgs = {
  * elsewhere it is left out of lists.
  */
 export type OrgMembershipIsAtLeastArgs = {
+  role: Scalars['String']['input'];
+};
+
+
+/**
+ * A user's place in an organization: their role, what it inherits and what it permits. Visible to
+ * the member themself and to members of the same organization who hold `org:members:read`;
+ * elsewhere it is left out of lists.
+ */
+export type OrgMembershipIsRoleArgs = {
   role: Scalars['String']['input'];
 };
 
@@ -471,6 +523,8 @@ export type Query = {
   me: Maybe<User>;
   /** An organization by id. Null with `NOT_FOUND` when it does not exist or the caller is not a member: the two cases look the same. */
   org: Maybe<Org>;
+  /** The org role catalogue, highest rank first. */
+  roles: Array<RoleDefinition>;
   /** A user by Passage id. Null with `NOT_FOUND` when Passage has no such user. */
   user: Maybe<User>;
   /** The user with this email address (any case) or E.164 phone number; null when there is none. */
@@ -519,6 +573,19 @@ export type RemoveOrgMemberPayload = {
   orgId: Scalars['ID']['output'];
   /** The user who is no longer a member. */
   removedUserId: Scalars['ID']['output'];
+};
+
+/** One org role from the role definitions (`ROLES_FILE`, or the default Owner, Admin and Member). */
+export type RoleDefinition = {
+  __typename?: 'RoleDefinition';
+  /** This role and every role ranked below it, highest first. */
+  inheritedRoles: Array<Scalars['String']['output']>;
+  /** The role's name, as used in `role` and `additionalRoles` arguments. */
+  name: Scalars['String']['output'];
+  /** Every permission the role grants, its own and those of the roles below it, sorted. */
+  permissions: Array<Scalars['String']['output']>;
+  /** The rank: a role includes every role ranked below it, and nobody grants a role ranked above their own. */
+  rank: Scalars['Int']['output'];
 };
 
 /** Changes a user may make to their own profile. */
@@ -749,15 +816,18 @@ export type ResolversTypes = ResolversObject<{
   MagicLink: ResolverTypeWrapper<MagicLinkParentModel>;
   MagicLinkChannel: MagicLinkChannel;
   MagicLinkType: MagicLinkType;
+  MembershipCapabilities: ResolverTypeWrapper<MembershipCapabilities>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OrderDirection: OrderDirection;
   Org: ResolverTypeWrapper<OrgParentModel>;
+  OrgCapabilities: ResolverTypeWrapper<OrgCapabilities>;
   OrgMemberConnection: ResolverTypeWrapper<OrgMemberConnectionParentModel>;
   OrgMemberEdge: ResolverTypeWrapper<OrgMemberEdgeParentModel>;
   OrgMembership: ResolverTypeWrapper<OrgMembershipParentModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RemoveOrgMemberPayload: ResolverTypeWrapper<RemoveOrgMemberPayloadParentModel>;
+  RoleDefinition: ResolverTypeWrapper<RoleDefinition>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UpdateMeInput: UpdateMeInput;
   UpdateOrgInput: UpdateOrgInput;
@@ -785,14 +855,17 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   MagicLink: MagicLinkParentModel;
+  MembershipCapabilities: MembershipCapabilities;
   Mutation: Record<PropertyKey, never>;
   Org: OrgParentModel;
+  OrgCapabilities: OrgCapabilities;
   OrgMemberConnection: OrgMemberConnectionParentModel;
   OrgMemberEdge: OrgMemberEdgeParentModel;
   OrgMembership: OrgMembershipParentModel;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RemoveOrgMemberPayload: RemoveOrgMemberPayloadParentModel;
+  RoleDefinition: RoleDefinition;
   String: Scalars['String']['output'];
   UpdateMeInput: UpdateMeInput;
   UpdateOrgInput: UpdateOrgInput;
@@ -901,6 +974,12 @@ export type MagicLinkResolvers<ContextType = GraphQLContext, ParentType extends 
   userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
+export type MembershipCapabilitiesResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MembershipCapabilities'] = ResolversParentTypes['MembershipCapabilities']> = ResolversObject<{
+  assignableRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  changeRole?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  remove?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   activateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationActivateUserArgs, 'id'>>;
   addOrgMember?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType, RequireFields<MutationAddOrgMemberArgs, 'orgId' | 'role' | 'userId'>>;
@@ -927,7 +1006,15 @@ export type OrgResolvers<ContextType = GraphQLContext, ParentType extends Resolv
   metadata?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  viewerCan?: Resolver<ResolversTypes['OrgCapabilities'], ParentType, ContextType>;
   viewerMembership?: Resolver<Maybe<ResolversTypes['OrgMembership']>, ParentType, ContextType>;
+}>;
+
+export type OrgCapabilitiesResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgCapabilities'] = ResolversParentTypes['OrgCapabilities']> = ResolversObject<{
+  assignableRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  delete?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  invite?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  update?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type OrgMemberConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgMemberConnection'] = ResolversParentTypes['OrgMemberConnection']> = ResolversObject<{
@@ -944,14 +1031,17 @@ export type OrgMemberEdgeResolvers<ContextType = GraphQLContext, ParentType exte
 export type OrgMembershipResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgMembership'] = ResolversParentTypes['OrgMembership']> = ResolversObject<{
   additionalRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  hasAllPermissions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<OrgMembershipHasAllPermissionsArgs, 'permissions'>>;
   hasPermission?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<OrgMembershipHasPermissionArgs, 'permission'>>;
   inheritedRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   isAtLeast?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<OrgMembershipIsAtLeastArgs, 'role'>>;
+  isRole?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<OrgMembershipIsRoleArgs, 'role'>>;
   org?: Resolver<ResolversTypes['Org'], ParentType, ContextType>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  viewerCan?: Resolver<ResolversTypes['MembershipCapabilities'], ParentType, ContextType>;
 }>;
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -965,6 +1055,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   app?: Resolver<ResolversTypes['App'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   org?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType, RequireFields<QueryOrgArgs, 'id'>>;
+  roles?: Resolver<Array<ResolversTypes['RoleDefinition']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   userByIdentifier?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserByIdentifierArgs, 'identifier'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
@@ -974,6 +1065,13 @@ export type RemoveOrgMemberPayloadResolvers<ContextType = GraphQLContext, Parent
   org?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType>;
   orgId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   removedUserId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type RoleDefinitionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RoleDefinition'] = ResolversParentTypes['RoleDefinition']> = ResolversObject<{
+  inheritedRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
@@ -1012,14 +1110,17 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Device?: DeviceResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   MagicLink?: MagicLinkResolvers<ContextType>;
+  MembershipCapabilities?: MembershipCapabilitiesResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Org?: OrgResolvers<ContextType>;
+  OrgCapabilities?: OrgCapabilitiesResolvers<ContextType>;
   OrgMemberConnection?: OrgMemberConnectionResolvers<ContextType>;
   OrgMemberEdge?: OrgMemberEdgeResolvers<ContextType>;
   OrgMembership?: OrgMembershipResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RemoveOrgMemberPayload?: RemoveOrgMemberPayloadResolvers<ContextType>;
+  RoleDefinition?: RoleDefinitionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;

@@ -4,12 +4,13 @@ import * as base from './base.js';
 import * as device from './device.js';
 import * as membership from './membership.js';
 import * as org from './org.js';
+import * as role from './role.js';
 import * as user from './user.js';
 
 /** One module per schema file; root fields are merged here so each module stays self-contained. */
 export const resolvers: Resolvers = {
   ...base.scalars,
-  Query: { ...app.Query, ...user.Query, ...org.Query },
+  Query: { ...app.Query, ...user.Query, ...org.Query, ...role.Query },
   Mutation: { ...user.Mutation, ...org.Mutation, ...membership.Mutation },
   App: app.App,
   User: { ...user.User, ...membership.User },

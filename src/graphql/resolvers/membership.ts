@@ -3,6 +3,7 @@ import type { GraphQLContext } from '../context.js';
 import { badUserInput, notFound } from '../errors.js';
 import { MAX_MEMBERSHIPS_PAGE } from '../../services/membership.js';
 import { entryOf } from './passage-field.js';
+import * as roleRules from '../../services/role.js';
 
 const summary = (ctx: GraphQLContext, row: Parameters<GraphQLContext['services']['memberships']['describe']>[0]) =>
   ctx.services.memberships.describe(row);
@@ -47,8 +48,14 @@ export const OrgMembership: OrgMembershipResolvers = {
   additionalRoles: (row) => row.additionalRoles,
   inheritedRoles: (row, _args, ctx) => [...summary(ctx, row).inheritedRoles],
   permissions: (row, _args, ctx) => [...summary(ctx, row).permissions].sort(),
-  isAtLeast: (row, { role }, ctx) => ctx.services.roles.has(role) && summary(ctx, row).rank >= ctx.services.roles.rankOf(role),
-  hasPermission: (row, { permission }, ctx) => summary(ctx, row).permissions.has(permission),
+  isAtLeast: (row, { role }, ctx) => roleRules.isAtLeast(ctx.services.roles, summary(ctx, row), role),
+  hasPermission: (row, { permission }, ctx) => roleRules.hasPermission(ctx.services.roles, summary(ctx, row), permission),
+  isRole: (row, { role }, ctx) => roleRules.isRole(ctx.services.roles, summary(ctx, row), role),
+  hasAllPermissions: (row, { permissions }, ctx) => roleRules.hasAllPermissions(ctx.services.roles, summary(ctx, row), permissions),
+  viewerCan: async (row, _args, ctx) =>
+    roleRules.membershipCapabilities(ctx.services.roles, ctx.viewer!, await ctx.authz.membership(row.orgId), row, () =>
+      ctx.services.memberships.ownerCount(row.orgId),
+    ),
   createdAt: (row) => row.createdAt,
   updatedAt: (row) => row.updatedAt,
 };

@@ -1,6 +1,7 @@
 import type { MutationResolvers, OrgMemberConnectionResolvers, OrgMemberEdgeResolvers, OrgResolvers, QueryResolvers } from '../__generated__/resolvers-types.js';
 import { encodeCursor } from '../../services/membership.js';
 import { badUserInput, notFound } from '../errors.js';
+import { orgCapabilities } from '../../services/role.js';
 
 const MAX_PAGE = 100;
 
@@ -43,6 +44,7 @@ export const Org: OrgResolvers = {
     return ctx.services.memberships.listMembers(org.id, { first: size, after, role });
   },
   viewerMembership: async (org, _args, ctx) => (ctx.viewer ? ctx.authz.membership(org.id) : null),
+  viewerCan: async (org, _args, ctx) => orgCapabilities(ctx.services.roles, ctx.viewer!, org.id, await ctx.authz.membership(org.id)),
 };
 
 export const OrgMemberConnection: OrgMemberConnectionResolvers = {
