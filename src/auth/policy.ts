@@ -29,7 +29,9 @@ export type DenialReason =
   | 'MISSING_PERMISSION'
   | 'NOT_SELF'
   | 'NO_SHARED_ORG'
-  | 'LAST_OWNER';
+  | 'LAST_OWNER'
+  | 'NOT_OWNER'
+  | 'ALREADY_OWNER';
 
 export type Denial = {
   /** `CONFLICT` when the rule protects the org's state rather than restricting the viewer. */
@@ -42,7 +44,7 @@ export type Denial = {
 export type Decision = Denial | null;
 
 const deny = (reason: DenialReason, message: string, details: Record<string, unknown> = {}): Denial => ({
-  code: reason === 'LAST_OWNER' ? 'CONFLICT' : 'FORBIDDEN',
+  code: reason === 'LAST_OWNER' || reason === 'ALREADY_OWNER' ? 'CONFLICT' : 'FORBIDDEN',
   reason,
   message,
   details,
@@ -167,6 +169,28 @@ export function mayRemove(
 ): Decision {
   if (actor.id !== target.userId && rankOf(roles, target) > actorRank) return deny('INSUFFICIENT_ROLE', 'You cannot remove someone ranked above you.');
   return keepsAnOwner(roles, target, null, ownerCount);
+}
+
+/**
+ * Handing the owner role to another member: only someone who holds it may give it away (app
+ * admins included: they hold no membership to step down from), and the new owner must not
+ * already be one.
+ */
+export function mayTransferOwnership(roles: Roles, from: Assignment | null, to: Assignment): Decision {
+  if (!from || !isOwner(roles, from)) return deny('NOT_OWNER', `Only a member with the ${roles.ownerRole} role can transfer ownership.`, { required: roles.ownerRole });
+  if (isOwner(roles, to)) return deny('ALREADY_OWNER', `The member already has the ${roles.ownerRole} role.`);
+  return null;
+}
+
+/** What each side holds after a transfer: the owner role moves; the giver keeps the next role down. */
+export function afterTransfer(roles: Roles, from: Assignment, to: Assignment): { from: Assignment; to: Assignment } | null {
+  const owner = roles.ownerRole;
+  const nextDown = roles.ordered[1]?.name;
+  if (!nextDown) return null;
+  return {
+    from: { role: nextDown, additionalRoles: from.additionalRoles.filter((r) => r !== owner && r !== nextDown) },
+    to: { role: owner, additionalRoles: to.additionalRoles.filter((r) => r !== owner) },
+  };
 }
 
 /** Throws the denial as the domain error services raise; does nothing when allowed. */

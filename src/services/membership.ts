@@ -197,6 +197,37 @@ export class MembershipService {
     });
   }
 
+  /**
+   * Gives the owner role to another member; the caller steps down to the next role. Both rows
+   * change in one transaction with one audit row, so the org never has zero or an extra owner
+   * in between. Returns the new owner's membership.
+   */
+  async transferOwnership(actor: MembershipActor, orgId: string, userId: string): Promise<MembershipRow> {
+    const entry = { actorId: actor.id, action: 'org.transfer_ownership', targetType: 'membership', targetId: `${orgId}:${userId}`, orgId };
+    if (userId === actor.id) throw badUserInput('userId', 'Ownership must go to another member.');
+    return audited(this.#database, entry, (tx) => {
+      this.#requireOrg(tx, orgId);
+      const from = this.#find(tx, orgId, actor.id) ?? null;
+      const to = this.#find(tx, orgId, userId);
+      if (!to) throw notFound('The membership');
+      enforce(policy.mayTransferOwnership(this.#roles, from, to));
+      const next = policy.afterTransfer(this.#roles, from!, to);
+      if (!next) throw conflict('NO_LOWER_ROLE', 'The role definitions have no role below the owner role for the current owner to keep.');
+      const now = new Date();
+      const set = (uid: string, a: policy.Assignment) =>
+        tx
+          .update(orgMemberships)
+          .set({ role: a.role, additionalRoles: [...a.additionalRoles], updatedAt: now })
+          .where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, uid)))
+          .returning()
+          .get()!;
+      const formerOwner = set(actor.id, next.from);
+      const newOwner = set(userId, next.to);
+      recordAudit(tx, { ...entry, before: { from, to }, after: { from: formerOwner, to: newOwner } });
+      return newOwner;
+    });
+  }
+
   /** Orgs in which the user is the only owner (deleting or deactivating them would orphan the org). */
   async orgsSolelyOwnedBy(userId: string): Promise<string[]> {
     const { db } = this.#database;

@@ -236,6 +236,14 @@ export type Mutation = {
    * `NOT_FOUND` when Passage has no such user.
    */
   setAppRole: User;
+  /**
+   * Gives the owner role (the highest-ranked role) to another member and returns their membership;
+   * the caller keeps the next role down. Both changes commit together and are audited
+   * (`org.transfer_ownership`). Only a member holding the owner role may call it (`FORBIDDEN`,
+   * reason `NOT_OWNER`); the receiver must be a member (`NOT_FOUND`) who is not already an owner
+   * (`CONFLICT`, reason `ALREADY_OWNER`); naming yourself is `BAD_USER_INPUT`.
+   */
+  transferOrgOwnership: OrgMembership;
   /** Updates the signed-in user's own profile and returns it. */
   updateMe: User;
   /** Renames an organization or replaces its metadata, and returns it. */
@@ -329,6 +337,12 @@ export type MutationRevokeSessionsArgs = {
 export type MutationSetAppRoleArgs = {
   role: AppRole;
   userId: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationTransferOrgOwnershipArgs = {
+  input: TransferOrgOwnershipInput;
 };
 
 
@@ -588,6 +602,14 @@ export type RoleDefinition = {
   rank: Scalars['Int']['output'];
 };
 
+/** Who becomes the owner of an organization. */
+export type TransferOrgOwnershipInput = {
+  /** The organization id. */
+  orgId: Scalars['ID']['input'];
+  /** The member who receives the owner role; must already be a member and not an owner. */
+  userId: Scalars['ID']['input'];
+};
+
 /** Changes a user may make to their own profile. */
 export type UpdateMeInput = {
   /** The name to show; 1 to 100 characters after trimming. `null` clears it. */
@@ -829,6 +851,7 @@ export type ResolversTypes = ResolversObject<{
   RemoveOrgMemberPayload: ResolverTypeWrapper<RemoveOrgMemberPayloadParentModel>;
   RoleDefinition: ResolverTypeWrapper<RoleDefinition>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  TransferOrgOwnershipInput: TransferOrgOwnershipInput;
   UpdateMeInput: UpdateMeInput;
   UpdateOrgInput: UpdateOrgInput;
   UpdateUserInput: UpdateUserInput;
@@ -867,6 +890,7 @@ export type ResolversParentTypes = ResolversObject<{
   RemoveOrgMemberPayload: RemoveOrgMemberPayloadParentModel;
   RoleDefinition: RoleDefinition;
   String: Scalars['String']['output'];
+  TransferOrgOwnershipInput: TransferOrgOwnershipInput;
   UpdateMeInput: UpdateMeInput;
   UpdateOrgInput: UpdateOrgInput;
   UpdateUserInput: UpdateUserInput;
@@ -879,6 +903,10 @@ export type ResolversParentTypes = ResolversObject<{
 export type AuthenticatedDirectiveArgs = { };
 
 export type AuthenticatedDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = AuthenticatedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type NoImpersonationDirectiveArgs = { };
+
+export type NoImpersonationDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = NoImpersonationDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type PassageIdDirectiveArgs = { };
 
@@ -994,6 +1022,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   revokeDevice?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeDeviceArgs, 'deviceId' | 'userId'>>;
   revokeSessions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionsArgs, 'userId'>>;
   setAppRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetAppRoleArgs, 'role' | 'userId'>>;
+  transferOrgOwnership?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType, RequireFields<MutationTransferOrgOwnershipArgs, 'input'>>;
   updateMe?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
   updateOrg?: Resolver<ResolversTypes['Org'], ParentType, ContextType, RequireFields<MutationUpdateOrgArgs, 'id' | 'input'>>;
   updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
@@ -1128,6 +1157,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
 
 export type DirectiveResolvers<ContextType = GraphQLContext> = ResolversObject<{
   authenticated?: AuthenticatedDirectiveResolver<any, any, ContextType>;
+  noImpersonation?: NoImpersonationDirectiveResolver<any, any, ContextType>;
   passageId?: PassageIdDirectiveResolver<any, any, ContextType>;
   public?: PublicDirectiveResolver<any, any, ContextType>;
   rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;

@@ -25,6 +25,11 @@ export const Mutation: MutationResolvers = {
     ctx.loaders.org.clear(id).prime(id, org);
     return org;
   },
+  transferOrgOwnership: async (_parent, { input }, ctx) => {
+    const row = await ctx.services.memberships.transferOwnership(ctx.viewer!, input.orgId, input.userId);
+    ctx.authz.invalidateOrg(input.orgId);
+    return row;
+  },
   deleteOrg: async (_parent, { id }, ctx) => {
     await ctx.services.orgs.delete(ctx.viewer!, id);
     ctx.authz.invalidateOrg(id);
