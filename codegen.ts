@@ -16,6 +16,8 @@ const config: CodegenConfig = {
           OrgMembership: '../mappers.js#OrgMembershipParent',
           OrgMemberConnection: '../mappers.js#OrgMemberConnectionParent',
           OrgMemberEdge: '../mappers.js#OrgMemberEdgeParent',
+          OrgConnection: '../mappers.js#OrgConnectionParent',
+          OrgEdge: '../mappers.js#OrgEdgeParent',
           RemoveOrgMemberPayload: '../mappers.js#RemoveOrgMemberPayloadParent',
           UserConnection: '../mappers.js#UserConnectionParent',
           UserEdge: '../mappers.js#UserEdgeParent',

@@ -1,11 +1,12 @@
 import { and, asc, count, eq, gt, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 import type { Roles, RoleSummary } from '../auth/roles.js';
 import type { Database, Db } from '../db/client.js';
-import { orgMemberships, orgs, users, type MembershipRow } from '../db/schema/index.js';
+import { directoryUsers, orgMemberships, orgs, users, type MembershipRow } from '../db/schema/index.js';
 import * as policy from '../auth/policy.js';
 import { enforce } from '../auth/policy.js';
 import { badUserInput, conflict, notFound } from '../errors.js';
 import { audited, recordAudit } from './audit.js';
+import { likePattern } from './slug.js';
 
 /** A membership with what its roles grant. */
 export type Membership = MembershipRow & RoleSummary;
@@ -122,10 +123,12 @@ export class MembershipService {
   }
 
   /** A page of an org's members in join order; `after` is the cursor of the last row seen. */
-  async listMembers(orgId: string, opts: { first: number; after?: string | null; role?: string | null }): Promise<MemberPage> {
+  async listMembers(orgId: string, opts: { first: number; after?: string | null; role?: string | null; query?: string | null }): Promise<MemberPage> {
     const { db } = this.#database;
     const filters: SQL[] = [eq(orgMemberships.orgId, orgId)];
     if (opts.role) filters.push(eq(orgMemberships.role, opts.role));
+    const query = opts.query?.trim();
+    if (query) filters.push(this.#matchingMembers(query));
     const totalCount = db.select({ n: count() }).from(orgMemberships).where(and(...filters)).get()!.n;
     if (opts.after) {
       const cursor = decodeCursor(opts.after);
@@ -238,6 +241,15 @@ export class MembershipService {
   /** How many members hold the owner role (the capability answers ask it only when it matters). */
   ownerCount(orgId: string): number {
     return this.#ownerCount(this.#database.db, orgId);
+  }
+
+  /** Members whose directory email or display name contains `query`, case-insensitively. */
+  #matchingMembers(query: string): SQL {
+    if (query.length > 100) throw badUserInput('query', 'query must be at most 100 characters.');
+    const pattern = likePattern(query.toLowerCase());
+    // Correlated on each member's primary key, so the cost follows the org's size, not the directory's.
+    return sql`(exists (select 1 from ${directoryUsers} where ${directoryUsers.id} = ${orgMemberships.userId} and ${directoryUsers.email} like ${pattern} escape '\\')
+      or exists (select 1 from ${users} where ${users.id} = ${orgMemberships.userId} and lower(${users.displayName}) like ${pattern} escape '\\'))`;
   }
 
   #validRoles(change: RoleChange): string[] {

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel, UserConnectionParent as UserConnectionParentModel, UserEdgeParent as UserEdgeParentModel, MagicLinkParent as MagicLinkParentModel } from '../mappers.js';
+import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, OrgConnectionParent as OrgConnectionParentModel, OrgEdgeParent as OrgEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel, UserConnectionParent as UserConnectionParentModel, UserEdgeParent as UserEdgeParentModel, MagicLinkParent as MagicLinkParentModel } from '../mappers.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -388,6 +388,12 @@ export type Org = {
   metadata: Scalars['JSON']['output'];
   /** The display name. */
   name: Scalars['String']['output'];
+  /**
+   * The URL-safe handle, unique among organizations: 1 to 63 lower-case letters or digits in words
+   * joined by single hyphens. Made from the name at creation (with `-2`, `-3`, ... when taken);
+   * changed with `updateOrg`.
+   */
+  slug: Scalars['String']['output'];
   /** When the organization was last changed. */
   updatedAt: Scalars['DateTime']['output'];
   /** What the signed-in user may do to this organization. */
@@ -404,6 +410,7 @@ export type Org = {
 export type OrgMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  query?: InputMaybe<Scalars['String']['input']>;
   role?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -418,6 +425,26 @@ export type OrgCapabilities = {
   invite: Scalars['Boolean']['output'];
   /** True when `updateOrg` would be allowed. */
   update: Scalars['Boolean']['output'];
+};
+
+/** A page of organizations. */
+export type OrgConnection = {
+  __typename?: 'OrgConnection';
+  /** The organizations in this page, each with its cursor. */
+  edges: Array<OrgEdge>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** How many organizations match, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One organization in a page of organizations. */
+export type OrgEdge = {
+  __typename?: 'OrgEdge';
+  /** Pass as `after` to continue after this organization. */
+  cursor: Scalars['String']['output'];
+  /** The organization. */
+  node: Org;
 };
 
 /** A page of an organization's members. */
@@ -537,6 +564,13 @@ export type Query = {
   me: Maybe<User>;
   /** An organization by id. Null with `NOT_FOUND` when it does not exist or the caller is not a member: the two cases look the same. */
   org: Maybe<Org>;
+  /**
+   * An organization by slug, with the same visibility as `org(id)`: null with `NOT_FOUND` when none has
+   * this slug or the caller is not a member. A malformed slug is `BAD_USER_INPUT`.
+   */
+  orgBySlug: Maybe<Org>;
+  /** Every organization, oldest first (app admins only). */
+  orgs: OrgConnection;
   /** The org role catalogue, highest rank first. */
   roles: Array<RoleDefinition>;
   /** A user by Passage id. Null with `NOT_FOUND` when Passage has no such user. */
@@ -554,6 +588,20 @@ export type Query = {
 /** Read operations. Every field states who may call it. */
 export type QueryOrgArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field states who may call it. */
+export type QueryOrgBySlugArgs = {
+  slug: Scalars['String']['input'];
+};
+
+
+/** Read operations. Every field states who may call it. */
+export type QueryOrgsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  query?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -622,6 +670,11 @@ export type UpdateOrgInput = {
   metadata?: InputMaybe<Scalars['JSON']['input']>;
   /** The new display name, 1 to 100 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The new slug (see `Org.slug`). Malformed (uppercase, spaces, over 63 characters): `BAD_USER_INPUT`;
+   * held by another organization: `CONFLICT` with reason `SLUG_TAKEN`.
+   */
+  slug?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Changes to a Passage user; omitted fields keep their value. */
@@ -843,6 +896,8 @@ export type ResolversTypes = ResolversObject<{
   OrderDirection: OrderDirection;
   Org: ResolverTypeWrapper<OrgParentModel>;
   OrgCapabilities: ResolverTypeWrapper<OrgCapabilities>;
+  OrgConnection: ResolverTypeWrapper<OrgConnectionParentModel>;
+  OrgEdge: ResolverTypeWrapper<OrgEdgeParentModel>;
   OrgMemberConnection: ResolverTypeWrapper<OrgMemberConnectionParentModel>;
   OrgMemberEdge: ResolverTypeWrapper<OrgMemberEdgeParentModel>;
   OrgMembership: ResolverTypeWrapper<OrgMembershipParentModel>;
@@ -882,6 +937,8 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   Org: OrgParentModel;
   OrgCapabilities: OrgCapabilities;
+  OrgConnection: OrgConnectionParentModel;
+  OrgEdge: OrgEdgeParentModel;
   OrgMemberConnection: OrgMemberConnectionParentModel;
   OrgMemberEdge: OrgMemberEdgeParentModel;
   OrgMembership: OrgMembershipParentModel;
@@ -1034,6 +1091,7 @@ export type OrgResolvers<ContextType = GraphQLContext, ParentType extends Resolv
   members?: Resolver<ResolversTypes['OrgMemberConnection'], ParentType, ContextType, RequireFields<OrgMembersArgs, 'first'>>;
   metadata?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   viewerCan?: Resolver<ResolversTypes['OrgCapabilities'], ParentType, ContextType>;
   viewerMembership?: Resolver<Maybe<ResolversTypes['OrgMembership']>, ParentType, ContextType>;
@@ -1044,6 +1102,17 @@ export type OrgCapabilitiesResolvers<ContextType = GraphQLContext, ParentType ex
   delete?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   invite?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   update?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type OrgConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgConnection'] = ResolversParentTypes['OrgConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['OrgEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type OrgEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgEdge'] = ResolversParentTypes['OrgEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Org'], ParentType, ContextType>;
 }>;
 
 export type OrgMemberConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgMemberConnection'] = ResolversParentTypes['OrgMemberConnection']> = ResolversObject<{
@@ -1084,6 +1153,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   app?: Resolver<ResolversTypes['App'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   org?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType, RequireFields<QueryOrgArgs, 'id'>>;
+  orgBySlug?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType, RequireFields<QueryOrgBySlugArgs, 'slug'>>;
+  orgs?: Resolver<ResolversTypes['OrgConnection'], ParentType, ContextType, RequireFields<QueryOrgsArgs, 'first'>>;
   roles?: Resolver<Array<ResolversTypes['RoleDefinition']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   userByIdentifier?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserByIdentifierArgs, 'identifier'>>;
@@ -1143,6 +1214,8 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   Org?: OrgResolvers<ContextType>;
   OrgCapabilities?: OrgCapabilitiesResolvers<ContextType>;
+  OrgConnection?: OrgConnectionResolvers<ContextType>;
+  OrgEdge?: OrgEdgeResolvers<ContextType>;
   OrgMemberConnection?: OrgMemberConnectionResolvers<ContextType>;
   OrgMemberEdge?: OrgMemberEdgeResolvers<ContextType>;
   OrgMembership?: OrgMembershipResolvers<ContextType>;

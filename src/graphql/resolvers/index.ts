@@ -21,6 +21,8 @@ export const resolvers: Resolvers = {
   Org: org.Org,
   OrgMemberConnection: org.OrgMemberConnection,
   OrgMemberEdge: org.OrgMemberEdge,
+  OrgConnection: org.OrgConnection,
+  OrgEdge: org.OrgEdge,
   OrgMembership: membership.OrgMembership,
   RemoveOrgMemberPayload: membership.RemoveOrgMemberPayload,
 };
