@@ -49,7 +49,7 @@ describe('role catalogue and capabilities', () => {
         {
           name: 'Owner',
           rank: 300,
-          permissions: ['org:delete', 'org:members:change_role', 'org:members:invite', 'org:members:read', 'org:members:remove', 'org:read', 'org:update'],
+          permissions: ['org:audit:read', 'org:delete', 'org:members:change_role', 'org:members:invite', 'org:members:read', 'org:members:remove', 'org:read', 'org:update'],
           inheritedRoles: ['Owner', 'Admin', 'Member'],
         },
         {

@@ -59,6 +59,7 @@ export const ORG_PERMISSIONS = {
   invite: 'org:members:invite',
   remove: 'org:members:remove',
   changeRole: 'org:members:change_role',
+  auditRead: 'org:audit:read',
 } as const;
 
 // ---------------------------------------------------------------------------------------------

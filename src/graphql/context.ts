@@ -8,6 +8,7 @@ import DataLoader from 'dataloader';
 import type { Roles } from '../auth/roles.js';
 import type { Membership, MembershipService } from '../services/membership.js';
 import type { OrgService } from '../services/org.js';
+import type { AuditService } from '../services/audit.js';
 import type { PassageReader } from '../passage/cache.js';
 import type { AppRole, UserService } from '../services/user.js';
 import { createLoaders, type Loaders } from './loaders.js';
@@ -28,7 +29,7 @@ export type AppDeps = {
   onUpstreamRefused?: (reason: BudgetRefusal) => void;
 };
 
-export type Services = { directory: DirectoryService; users: UserService; orgs: OrgService; memberships: MembershipService; roles: Roles; reader: PassageReader };
+export type Services = { audit: AuditService; directory: DirectoryService; users: UserService; orgs: OrgService; memberships: MembershipService; roles: Roles; reader: PassageReader };
 
 export type Viewer = { id: string; appRole: AppRole };
 

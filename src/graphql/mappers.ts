@@ -1,4 +1,5 @@
-import type { MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
+import type { AuditRow, MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
+import type { AuditPage } from '../services/audit.js';
 import type { PassageDevice, PassageMagicLink } from '../passage/types.js';
 import type { MemberPage } from '../services/membership.js';
 import type { OrgPage } from '../services/org.js';
@@ -16,6 +17,8 @@ export type OrgMembershipParent = MembershipRow;
 export type OrgMemberConnectionParent = MemberPage;
 export type OrgMemberEdgeParent = MembershipRow;
 export type OrgConnectionParent = OrgPage;
+export type AuditEventParent = AuditRow;
+export type AuditEventConnectionParent = AuditPage;
 export type OrgEdgeParent = OrgRow;
 export type RemoveOrgMemberPayloadParent = { orgId: string; removedUserId: string };
 /** A page of the user directory; nodes are local rows (transient for users who never used passgraph). */

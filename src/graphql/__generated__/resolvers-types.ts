@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, OrgConnectionParent as OrgConnectionParentModel, OrgEdgeParent as OrgEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel, UserConnectionParent as UserConnectionParentModel, UserEdgeParent as UserEdgeParentModel, MagicLinkParent as MagicLinkParentModel } from '../mappers.js';
+import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, OrgConnectionParent as OrgConnectionParentModel, AuditEventParent as AuditEventParentModel, AuditEventConnectionParent as AuditEventConnectionParentModel, OrgEdgeParent as OrgEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel, UserConnectionParent as UserConnectionParentModel, UserEdgeParent as UserEdgeParentModel, MagicLinkParent as MagicLinkParentModel } from '../mappers.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -35,6 +35,82 @@ export type AppRole =
   | 'ADMIN'
   /** An ordinary user. */
   | 'USER';
+
+/** One entry of the append-only audit log: who tried to change what, when, and how it ended. */
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  /** What was done, such as `org.create`, `membership.change_role` or `org.transfer_ownership`. */
+  action: Scalars['String']['output'];
+  /** The user who acted; null when the server acted on its own or the user is unknown here. */
+  actor: Maybe<User>;
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  /**
+   * What changed: `{ before, after }` as recorded. Secrets, tokens and magic-link URLs never appear
+   * (their values read `[redacted]`), and organization metadata appears only as a digest.
+   */
+  changes: Scalars['JSON']['output'];
+  /** The error code of a refused or failed change; null on success. */
+  errorCode: Maybe<Scalars['String']['output']>;
+  /** The event id; later events have larger ids. */
+  id: Scalars['ID']['output'];
+  /** The organization concerned; null when none, or when it no longer exists. */
+  org: Maybe<Org>;
+  /** Whether the change was made. */
+  outcome: AuditOutcome;
+  /** The object changed. */
+  target: AuditTarget;
+};
+
+/** A page of audit events, newest first. */
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  /** The events in this page, each with its cursor. */
+  edges: Array<AuditEventEdge>;
+  /** Where this page sits in the whole list. There is no total count: the log only grows. */
+  pageInfo: PageInfo;
+};
+
+/** One event in a page of audit events. */
+export type AuditEventEdge = {
+  __typename?: 'AuditEventEdge';
+  /** Pass as `after` to continue with older events. */
+  cursor: Scalars['String']['output'];
+  /** The event. */
+  node: AuditEvent;
+};
+
+/** Which audit events to return; every given condition must hold. */
+export type AuditLogFilter = {
+  /** Only events with this action, such as `org.update`. */
+  action?: InputMaybe<Scalars['String']['input']>;
+  /** Only events by this user. */
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only events about this organization. */
+  orgId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only events at or after this time. */
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only events whose target has this id. */
+  targetId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only events before this time. */
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** Whether an audited change happened. */
+export type AuditOutcome =
+  /** The change was refused or failed; `errorCode` says why. */
+  | 'FAILURE'
+  /** The change was made. */
+  | 'SUCCESS';
+
+/** What an audited change was about. */
+export type AuditTarget = {
+  __typename?: 'AuditTarget';
+  /** Its id (for a membership, `orgId:userId`). */
+  id: Scalars['ID']['output'];
+  /** The kind of object: `org`, `membership`, `user`, ... */
+  type: Scalars['String']['output'];
+};
 
 /**
  * A magic link. Name exactly one target: `email`, `phone` or `userId`. A link to an email or phone
@@ -378,6 +454,11 @@ export type OrderDirection =
  */
 export type Org = {
   __typename?: 'Org';
+  /**
+   * This organization's audit events, newest first. Needs the `org:audit:read` permission (the Owner
+   * role's by default); others get `FORBIDDEN` (reason `MISSING_PERMISSION`).
+   */
+  auditLog: AuditEventConnection;
   /** When the organization was created. */
   createdAt: Scalars['DateTime']['output'];
   /** The organization id. */
@@ -400,6 +481,16 @@ export type Org = {
   viewerCan: OrgCapabilities;
   /** The signed-in user's own membership; null for app admins who are not members. */
   viewerMembership: Maybe<OrgMembership>;
+};
+
+
+/**
+ * An organization: a group of users, each with a role in it. Only members (and app admins) can
+ * see an organization; to anyone else it does not exist.
+ */
+export type OrgAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -560,6 +651,8 @@ export type Query = {
   __typename?: 'Query';
   /** The Passage application behind this server. */
   app: App;
+  /** The whole audit log, newest first (app admins only). */
+  auditLog: AuditEventConnection;
   /** The signed-in user, or null when the request carries no auth token. */
   me: Maybe<User>;
   /** An organization by id. Null with `NOT_FOUND` when it does not exist or the caller is not a member: the two cases look the same. */
@@ -582,6 +675,14 @@ export type Query = {
    * Answered without calling Passage; changes made in Passage appear within one directory sync interval.
    */
   users: UserConnection;
+};
+
+
+/** Read operations. Every field states who may call it. */
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditLogFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -874,6 +975,12 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = ResolversObject<{
   App: ResolverTypeWrapper<AppParentModel>;
   AppRole: AppRole;
+  AuditEvent: ResolverTypeWrapper<AuditEventParentModel>;
+  AuditEventConnection: ResolverTypeWrapper<AuditEventConnectionParentModel>;
+  AuditEventEdge: ResolverTypeWrapper<AuditEventParentModel>;
+  AuditLogFilter: AuditLogFilter;
+  AuditOutcome: AuditOutcome;
+  AuditTarget: ResolverTypeWrapper<AuditTarget>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateMagicLinkInput: CreateMagicLinkInput;
   CreateOrgInput: CreateOrgInput;
@@ -921,6 +1028,11 @@ export type ResolversTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   App: AppParentModel;
+  AuditEvent: AuditEventParentModel;
+  AuditEventConnection: AuditEventConnectionParentModel;
+  AuditEventEdge: AuditEventParentModel;
+  AuditLogFilter: AuditLogFilter;
+  AuditTarget: AuditTarget;
   Boolean: Scalars['Boolean']['output'];
   CreateMagicLinkInput: CreateMagicLinkInput;
   CreateOrgInput: CreateOrgInput;
@@ -1023,6 +1135,33 @@ export type AppResolvers<ContextType = GraphQLContext, ParentType extends Resolv
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type AuditEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  changes?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  org?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['AuditTarget'], ParentType, ContextType>;
+}>;
+
+export type AuditEventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['AuditEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type AuditEventEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
+}>;
+
+export type AuditTargetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditTarget'] = ResolversParentTypes['AuditTarget']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -1086,6 +1225,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
 }>;
 
 export type OrgResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Org'] = ResolversParentTypes['Org']> = ResolversObject<{
+  auditLog?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<OrgAuditLogArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   members?: Resolver<ResolversTypes['OrgMemberConnection'], ParentType, ContextType, RequireFields<OrgMembersArgs, 'first'>>;
@@ -1151,6 +1291,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   app?: Resolver<ResolversTypes['App'], ParentType, ContextType>;
+  auditLog?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   org?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType, RequireFields<QueryOrgArgs, 'id'>>;
   orgBySlug?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType, RequireFields<QueryOrgBySlugArgs, 'slug'>>;
@@ -1204,6 +1345,10 @@ export type UserEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   App?: AppResolvers<ContextType>;
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
+  AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
+  AuditTarget?: AuditTargetResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeleteOrgPayload?: DeleteOrgPayloadResolvers<ContextType>;
   DeleteUserPayload?: DeleteUserPayloadResolvers<ContextType>;
