@@ -195,6 +195,8 @@ export class MembershipService {
       if (!before) throw notFound('The membership');
       enforce(policy.mayRemove(this.#roles, actor, this.#rankOf(tx, actor, orgId), before, () => this.#ownerCount(tx, orgId)));
       tx.delete(orgMemberships).where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, userId))).run();
+      // The membership ended, so it can no longer be the user's active org.
+      tx.update(users).set({ activeOrgId: null }).where(and(eq(users.id, userId), eq(users.activeOrgId, orgId))).run();
       recordAudit(tx, { ...entry, before });
       return before;
     });

@@ -142,6 +142,8 @@ export class OrgService {
       if (!before) throw notFound('The organization');
       const members = tx.select().from(orgMemberships).where(eq(orgMemberships.orgId, id)).all();
       tx.delete(orgs).where(eq(orgs.id, id)).run();
+      // Every membership ended with it: none of them stays anyone's active org.
+      tx.update(users).set({ activeOrgId: null }).where(eq(users.activeOrgId, id)).run();
       recordAudit(tx, {
         actorId: actor.id,
         action: 'org.delete',

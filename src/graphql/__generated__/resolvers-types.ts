@@ -307,6 +307,11 @@ export type Mutation = {
   /** Revokes all of a user's refresh tokens, signing them out everywhere once their current auth token expires. True when done. */
   revokeSessions: Scalars['Boolean']['output'];
   /**
+   * Sets the signed-in user's active organization (or clears it with `orgId: null`) and returns the
+   * user. An organization they do not belong to is `NOT_FOUND`, as for `org(id)`.
+   */
+  setActiveOrg: User;
+  /**
    * Sets a user's application role and returns the user. Users listed in `ADMIN_USER_IDS` are
    * admins by configuration: demoting one is `CONFLICT` with reason `CONFIGURED_ADMIN`.
    * `NOT_FOUND` when Passage has no such user.
@@ -406,6 +411,12 @@ export type MutationRevokeDeviceArgs = {
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type MutationRevokeSessionsArgs = {
   userId: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationSetActiveOrgArgs = {
+  input: SetActiveOrgInput;
 };
 
 
@@ -751,6 +762,12 @@ export type RoleDefinition = {
   rank: Scalars['Int']['output'];
 };
 
+/** The organization the signed-in user works in. */
+export type SetActiveOrgInput = {
+  /** An organization the user belongs to; null clears the choice. */
+  orgId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** Who becomes the owner of an organization. */
 export type TransferOrgOwnershipInput = {
   /** The organization id. */
@@ -800,6 +817,13 @@ export type UpdateUserInput = {
  */
 export type User = {
   __typename?: 'User';
+  /**
+   * The user's membership in their active organization (`setActiveOrg`); null when none is set or the
+   * membership has ended (removal, leaving or the organization's deletion clear it). Only the user
+   * themself may read it (not even app admins: it is a personal preference); anyone else gets null with
+   * `FORBIDDEN` (reason `NOT_SELF`).
+   */
+  activeOrg: Maybe<OrgMembership>;
   /**
    * The user's application-wide role. `ADMIN` for users listed in `ADMIN_USER_IDS` or promoted by an admin.
    * Null (with `FORBIDDEN`) for callers who may not see it.
@@ -1012,6 +1036,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RemoveOrgMemberPayload: ResolverTypeWrapper<RemoveOrgMemberPayloadParentModel>;
   RoleDefinition: ResolverTypeWrapper<RoleDefinition>;
+  SetActiveOrgInput: SetActiveOrgInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   TransferOrgOwnershipInput: TransferOrgOwnershipInput;
   UpdateMeInput: UpdateMeInput;
@@ -1058,6 +1083,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   RemoveOrgMemberPayload: RemoveOrgMemberPayloadParentModel;
   RoleDefinition: RoleDefinition;
+  SetActiveOrgInput: SetActiveOrgInput;
   String: Scalars['String']['output'];
   TransferOrgOwnershipInput: TransferOrgOwnershipInput;
   UpdateMeInput: UpdateMeInput;
@@ -1217,6 +1243,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   removeOrgMember?: Resolver<ResolversTypes['RemoveOrgMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveOrgMemberArgs, 'orgId' | 'userId'>>;
   revokeDevice?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeDeviceArgs, 'deviceId' | 'userId'>>;
   revokeSessions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionsArgs, 'userId'>>;
+  setActiveOrg?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetActiveOrgArgs, 'input'>>;
   setAppRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetAppRoleArgs, 'role' | 'userId'>>;
   transferOrgOwnership?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType, RequireFields<MutationTransferOrgOwnershipArgs, 'input'>>;
   updateMe?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
@@ -1316,6 +1343,7 @@ export type RoleDefinitionResolvers<ContextType = GraphQLContext, ParentType ext
 }>;
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
+  activeOrg?: Resolver<Maybe<ResolversTypes['OrgMembership']>, ParentType, ContextType>;
   appRole?: Resolver<Maybe<ResolversTypes['AppRole']>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   devices?: Resolver<Maybe<Array<ResolversTypes['Device']>>, ParentType, ContextType>;

@@ -4,6 +4,7 @@ import { badUserInput, notFound } from '../errors.js';
 import { MAX_MEMBERSHIPS_PAGE } from '../../services/membership.js';
 import { entryOf } from './passage-field.js';
 import * as roleRules from '../../services/role.js';
+import { enforce, notSelf } from '../../auth/policy.js';
 
 const summary = (ctx: GraphQLContext, row: Parameters<GraphQLContext['services']['memberships']['describe']>[0]) =>
   ctx.services.memberships.describe(row);
@@ -61,6 +62,13 @@ export const OrgMembership: OrgMembershipResolvers = {
 };
 
 export const User: UserResolvers = {
+  // Read through the membership itself, so an ended membership shows as null even before its row was cleared.
+  activeOrg: async (user, _args, ctx) => {
+    enforce(ctx.viewer?.id === user.id ? null : notSelf());
+    if (!user.activeOrgId) return null;
+    const [row] = await ctx.services.memberships.forUserInOrgs(user.id, [user.activeOrgId]);
+    return row ?? null;
+  },
   // The loader holds each user's first page; only `after` needs a query of its own.
   memberships: async (user, { first, after }, ctx) => {
     const size = first ?? MAX_MEMBERSHIPS_PAGE;
