@@ -118,7 +118,7 @@ async function changeUsers(target: { apiUrl: string; appId: string; apiKey: stri
 async function memberPageMicros(database: Database, directory: DirectoryService, memberIds: string[]): Promise<number> {
   const orgId = randomUUID();
   await database.transaction((tx) => {
-    tx.insert(orgs).values({ id: orgId, name: 'Bench' }).run();
+    tx.insert(orgs).values({ id: orgId, name: 'Bench', slug: 'bench' }).run();
     for (const id of memberIds) {
       tx.insert(users).values({ id }).onConflictDoNothing().run();
       tx.insert(orgMemberships).values({ orgId, userId: id, role: 'Member' }).run();

@@ -11,6 +11,7 @@ import { createRequestHandler, type ExtraRoutes } from './http/server.js';
 import { UserService } from './services/user.js';
 import { OrgService } from './services/org.js';
 import { MembershipService } from './services/membership.js';
+import { AuditService } from './services/audit.js';
 import { DEFAULT_ROLES, loadRolesFile, Roles } from './auth/roles.js';
 import { reportingFailures } from './auth/token.js';
 import { queryLimits } from './graphql/limits.js';
@@ -97,6 +98,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   });
   metrics.watchIntents(() => intents.pendingCount());
   const services: Services = {
+    audit: new AuditService({ database: deps.database }),
     directory,
     users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships, intents, directory }),
     intents,

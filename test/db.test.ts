@@ -118,3 +118,33 @@ describe('a migration that rebuilds a table', () => {
     }
   });
 });
+
+describe('the org slugs migration', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'passgraph-slugs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives every existing org a distinct URL-safe slug', () => {
+    // The migrations as they were before slugs, then the rest.
+    const before = join(dir, 'before');
+    cpSync(migrationsFolder, before, { recursive: true });
+    const journalPath = join(before, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ tag: string }> };
+    const at = journal.entries.findIndex((e) => e.tag.endsWith('_org_slugs'));
+    expect(at).toBeGreaterThan(0);
+    writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, at) }));
+    const database = openDatabase(join(dir, 'slugs.sqlite'));
+    try {
+      runMigrations(database, before);
+      database.sqlite.exec(`
+        insert into orgs (id, name, metadata, created_at, updated_at) values ('0F1E2D3C-aaaa-4bbb-8ccc-000000000001', 'Acme', '{}', 0, 0);
+        insert into orgs (id, name, metadata, created_at, updated_at) values ('0f1e2d3c-aaaa-4bbb-8ccc-000000000002', 'Acme', '{}', 0, 0);
+      `);
+      runMigrations(database);
+      const slugs = database.sqlite.prepare('select slug from orgs order by id').all() as { slug: string }[];
+      expect(slugs).toEqual([{ slug: 'org-0f1e2d3c-aaaa-4bbb-8ccc-000000000001' }, { slug: 'org-0f1e2d3c-aaaa-4bbb-8ccc-000000000002' }]);
+      expect(() => database.sqlite.exec(`update orgs set slug = 'same'`)).toThrow(/UNIQUE/);
+    } finally {
+      database.close();
+    }
+  });
+});

@@ -1220,7 +1220,7 @@ describe('Roles', () => {
     expect(owner.rank).toBe(300);
     expect(owner.inheritedRoles).toEqual(['Owner', 'Admin', 'Member']);
     expect([...owner.permissions].sort()).toEqual(
-      ['org:delete', 'org:members:change_role', 'org:members:invite', 'org:members:read', 'org:members:remove', 'org:read', 'org:update'].sort(),
+      ['org:audit:read', 'org:delete', 'org:members:change_role', 'org:members:invite', 'org:members:read', 'org:members:remove', 'org:read', 'org:update'].sort(),
     );
   });
 

@@ -174,16 +174,16 @@ describe('capabilities', () => {
   it('membershipCapabilities match what the mutations allow', () => {
     const target = (userId: string, role: string) => ({ orgId: 'o', userId, role, additionalRoles: [] });
     // An Admin may change and remove another Admin, but not the Owner.
-    expect(policy.membershipCapabilities(roles, user('a'), grant('Admin'), target('b', 'Admin'), () => 1)).toEqual({ canRemove: true, canChangeRole: true });
-    expect(policy.membershipCapabilities(roles, user('a'), grant('Admin'), target('b', 'Owner'), () => 2)).toEqual({ canRemove: false, canChangeRole: false });
+    expect(policy.membershipCapabilities(roles, user('a'), grant('Admin'), target('b', 'Admin'), () => 1)).toMatchObject({ canRemove: true, canChangeRole: true });
+    expect(policy.membershipCapabilities(roles, user('a'), grant('Admin'), target('b', 'Owner'), () => 2)).toMatchObject({ canRemove: false, canChangeRole: false });
     // A Member may leave but not remove or change anyone.
-    expect(policy.membershipCapabilities(roles, user('a'), grant('Member'), target('a', 'Member'), never)).toEqual({ canRemove: true, canChangeRole: false });
-    expect(policy.membershipCapabilities(roles, user('a'), grant('Member'), target('b', 'Member'), never)).toEqual({ canRemove: false, canChangeRole: false });
+    expect(policy.membershipCapabilities(roles, user('a'), grant('Member'), target('a', 'Member'), never)).toMatchObject({ canRemove: true, canChangeRole: false });
+    expect(policy.membershipCapabilities(roles, user('a'), grant('Member'), target('b', 'Member'), never)).toMatchObject({ canRemove: false, canChangeRole: false });
     // The last owner may not leave; with a second owner they may.
-    expect(policy.membershipCapabilities(roles, user('a'), grant('Owner'), target('a', 'Owner'), () => 1)).toEqual({ canRemove: false, canChangeRole: true });
-    expect(policy.membershipCapabilities(roles, user('a'), grant('Owner'), target('a', 'Owner'), () => 2)).toEqual({ canRemove: true, canChangeRole: true });
+    expect(policy.membershipCapabilities(roles, user('a'), grant('Owner'), target('a', 'Owner'), () => 1)).toMatchObject({ canRemove: false, canChangeRole: true });
+    expect(policy.membershipCapabilities(roles, user('a'), grant('Owner'), target('a', 'Owner'), () => 2)).toMatchObject({ canRemove: true, canChangeRole: true });
     // An app admin outside the org may do both to anyone but the last owner's removal.
-    expect(policy.membershipCapabilities(roles, admin(), null, target('b', 'Owner'), () => 1)).toEqual({ canRemove: false, canChangeRole: true });
-    expect(policy.membershipCapabilities(roles, user('x'), null, target('b', 'Member'), never)).toEqual({ canRemove: false, canChangeRole: false });
+    expect(policy.membershipCapabilities(roles, admin(), null, target('b', 'Owner'), () => 1)).toMatchObject({ canRemove: false, canChangeRole: true });
+    expect(policy.membershipCapabilities(roles, user('x'), null, target('b', 'Member'), never)).toMatchObject({ canRemove: false, canChangeRole: false });
   });
 });

@@ -29,7 +29,9 @@ export type DenialReason =
   | 'MISSING_PERMISSION'
   | 'NOT_SELF'
   | 'NO_SHARED_ORG'
-  | 'LAST_OWNER';
+  | 'LAST_OWNER'
+  | 'NOT_OWNER'
+  | 'ALREADY_OWNER';
 
 export type Denial = {
   /** `CONFLICT` when the rule protects the org's state rather than restricting the viewer. */
@@ -42,7 +44,7 @@ export type Denial = {
 export type Decision = Denial | null;
 
 const deny = (reason: DenialReason, message: string, details: Record<string, unknown> = {}): Denial => ({
-  code: reason === 'LAST_OWNER' ? 'CONFLICT' : 'FORBIDDEN',
+  code: reason === 'LAST_OWNER' || reason === 'ALREADY_OWNER' ? 'CONFLICT' : 'FORBIDDEN',
   reason,
   message,
   details,
@@ -57,6 +59,7 @@ export const ORG_PERMISSIONS = {
   invite: 'org:members:invite',
   remove: 'org:members:remove',
   changeRole: 'org:members:change_role',
+  auditRead: 'org:audit:read',
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -169,6 +172,28 @@ export function mayRemove(
   return keepsAnOwner(roles, target, null, ownerCount);
 }
 
+/**
+ * Handing the owner role to another member: only someone who holds it may give it away (app
+ * admins included: they hold no membership to step down from), and the new owner must not
+ * already be one.
+ */
+export function mayTransferOwnership(roles: Roles, from: Assignment | null, to: Assignment): Decision {
+  if (!from || !isOwner(roles, from)) return deny('NOT_OWNER', `Only a member with the ${roles.ownerRole} role can transfer ownership.`, { required: roles.ownerRole });
+  if (isOwner(roles, to)) return deny('ALREADY_OWNER', `The member already has the ${roles.ownerRole} role.`);
+  return null;
+}
+
+/** What each side holds after a transfer: the owner role moves; the giver keeps the next role down. */
+export function afterTransfer(roles: Roles, from: Assignment, to: Assignment): { from: Assignment; to: Assignment } | null {
+  const owner = roles.ownerRole;
+  const nextDown = roles.ordered[1]?.name;
+  if (!nextDown) return null;
+  return {
+    from: { role: nextDown, additionalRoles: from.additionalRoles.filter((r) => r !== owner && r !== nextDown) },
+    to: { role: owner, additionalRoles: to.additionalRoles.filter((r) => r !== owner) },
+  };
+}
+
 /** Throws the denial as the domain error services raise; does nothing when allowed. */
 export function enforce(decision: Decision): void {
   if (decision) throw new AppError(decision.code, decision.message, { reason: decision.reason, details: { ...decision.details } });
@@ -220,7 +245,12 @@ export function orgCapabilities(roles: Roles, viewer: PolicyViewer, orgId: strin
   };
 }
 
-export type MembershipCapabilities = { canRemove: boolean; canChangeRole: boolean };
+export type MembershipCapabilities = {
+  canRemove: boolean;
+  canChangeRole: boolean;
+  /** Primary roles `changeOrgMemberRole` would accept for this member (additional roles kept), highest first. */
+  assignableRoles: string[];
+};
 
 /** What the viewer may do to `target`'s membership, with the same rules the mutations enforce. */
 export function membershipCapabilities(
@@ -234,9 +264,23 @@ export function membershipCapabilities(
   const self = viewer.id === target.userId;
   const mayRemovePermission = self || inOrg(viewer, target.orgId, viewerMembership, withPermissions([ORG_PERMISSIONS.remove])) === null;
   const mayChangePermission = inOrg(viewer, target.orgId, viewerMembership, withPermissions([ORG_PERMISSIONS.changeRole])) === null;
+  // Each candidate is checked with the very rule changeOrgMemberRole enforces.
+  const assignableRoles = mayChangePermission
+    ? roles.ordered
+        .map((r) => r.name)
+        .filter((role) => mayChangeRole(roles, rank, target, { role, additionalRoles: target.additionalRoles }, ownerCount) === null)
+    : [];
   return {
     canRemove: mayRemovePermission && mayRemove(roles, viewer, rank, target, ownerCount) === null,
-    // Some change is possible when the target does not outrank the viewer (a role at or below the viewer's own).
-    canChangeRole: mayChangePermission && rankOf(roles, target) <= rank,
+    canChangeRole: assignableRoles.length > 0,
+    assignableRoles,
   };
+}
+
+/** The role catalogue as clients see it: highest rank first, each with what it grants and inherits. */
+export function roleCatalogue(roles: Roles): { name: string; rank: number; permissions: string[]; inheritedRoles: string[] }[] {
+  return roles.ordered.map((r) => {
+    const s = roles.summarize(r.name);
+    return { name: r.name, rank: r.rank, permissions: [...s.permissions].sort(), inheritedRoles: [...s.inheritedRoles] };
+  });
 }

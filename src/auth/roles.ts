@@ -15,7 +15,7 @@ export const DEFAULT_ROLES: readonly RoleDefinition[] = [
     rank: 200,
     permissions: ['org:update', 'org:members:invite', 'org:members:remove', 'org:members:change_role'],
   },
-  { name: 'Owner', rank: 300, permissions: ['org:delete'] },
+  { name: 'Owner', rank: 300, permissions: ['org:delete', 'org:audit:read'] },
 ];
 
 const rolesFileSchema = z

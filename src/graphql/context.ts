@@ -8,6 +8,7 @@ import DataLoader from 'dataloader';
 import type { Roles } from '../auth/roles.js';
 import type { Membership, MembershipService } from '../services/membership.js';
 import type { OrgService } from '../services/org.js';
+import type { AuditService } from '../services/audit.js';
 import type { PassageReader } from '../passage/cache.js';
 import type { AppRole, UserService } from '../services/user.js';
 import type { IntentService } from '../services/intent.js';
@@ -30,6 +31,7 @@ export type AppDeps = {
 };
 
 export type Services = {
+  audit: AuditService;
   directory: DirectoryService;
   users: UserService;
   orgs: OrgService;

@@ -1,6 +1,8 @@
-import type { MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
+import type { AuditRow, MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
+import type { AuditPage } from '../services/audit.js';
 import type { PassageDevice, PassageMagicLink } from '../passage/types.js';
 import type { MemberPage } from '../services/membership.js';
+import type { OrgPage } from '../services/org.js';
 
 /**
  * What resolvers receive as `parent` for each GraphQL object type. Codegen reads these through
@@ -14,6 +16,10 @@ export type OrgParent = OrgRow;
 export type OrgMembershipParent = MembershipRow;
 export type OrgMemberConnectionParent = MemberPage;
 export type OrgMemberEdgeParent = MembershipRow;
+export type OrgConnectionParent = OrgPage;
+export type AuditEventParent = AuditRow;
+export type AuditEventConnectionParent = AuditPage;
+export type OrgEdgeParent = OrgRow;
 export type RemoveOrgMemberPayloadParent = { orgId: string; removedUserId: string };
 /** A page of the user directory; nodes are local rows (transient for users who never used passgraph). */
 export type UserConnectionParent = { edges: UserEdgeParent[]; totalCount: number; hasNextPage: boolean; hasPreviousPage: boolean };

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors.js';
+import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import * as policy from '../auth/policy.js';
+import { AppError, badUserInput } from '../errors.js';
 import type { Database, Db } from '../db/client.js';
-import { auditLog, type NewAuditRow } from '../db/schema/index.js';
+import { auditLog, type AuditRow, type NewAuditRow } from '../db/schema/index.js';
 
 export type AuditEntry = Omit<NewAuditRow, 'id' | 'at' | 'outcome'>;
 
@@ -53,4 +55,81 @@ export async function recordFailure(database: Database, entry: AuditEntry, err: 
         .run();
     })
     .catch(() => undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the log
+// ---------------------------------------------------------------------------------------------
+
+export type AuditFilter = {
+  orgId?: string | null;
+  actorId?: string | null;
+  targetId?: string | null;
+  action?: string | null;
+  since?: Date | null;
+  until?: Date | null;
+};
+
+export type AuditPage = { rows: AuditRow[]; hasNextPage: boolean; hasPreviousPage: boolean };
+
+/** The most events one page returns. */
+export const MAX_AUDIT_PAGE = 100;
+
+/** Keys whose values are never shown, however a row came to hold them (magic-link secrets, tokens, their URLs). */
+const SECRET_KEY = /secret|token|password|magic_?link|url|hash/i;
+
+/** A copy of a recorded value with every secret-looking key's value replaced; bounded in depth. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 16) return '[truncated]';
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1)]));
+  }
+  return value;
+}
+
+/**
+ * The audit log as people read it: newest first, by id (cursors are ids, so a page never shifts
+ * as rows are appended). No total count: the log only grows, and counting it would be a full scan.
+ * Who may read is decided by the callers: app admins for `list`, `listForOrg` asks the policy.
+ */
+export class AuditService {
+  readonly #database: Database;
+
+  constructor(opts: { database: Database }) {
+    this.#database = opts.database;
+  }
+
+  list(filter: AuditFilter, page: { first: number; after?: string | null }): AuditPage {
+    const conditions: SQL[] = [];
+    if (filter.orgId) conditions.push(eq(auditLog.orgId, filter.orgId));
+    if (filter.actorId) conditions.push(eq(auditLog.actorId, filter.actorId));
+    if (filter.targetId) conditions.push(eq(auditLog.targetId, filter.targetId));
+    if (filter.action) conditions.push(eq(auditLog.action, filter.action));
+    if (filter.since) conditions.push(gte(auditLog.at, filter.since));
+    if (filter.until) conditions.push(lt(auditLog.at, filter.until));
+    if (page.after) conditions.push(lt(auditLog.id, decodeAuditCursor(page.after)));
+    const rows = this.#database.db
+      .select()
+      .from(auditLog)
+      .where(and(...conditions))
+      .orderBy(desc(auditLog.id))
+      .limit(page.first + 1)
+      .all();
+    return { rows: rows.slice(0, page.first), hasNextPage: rows.length > page.first, hasPreviousPage: Boolean(page.after) };
+  }
+
+  /** One org's events, for a member whose roles grant `org:audit:read` (or an app admin). */
+  listForOrg(viewer: policy.PolicyViewer, membership: policy.Grant | null, orgId: string, page: { first: number; after?: string | null }): AuditPage {
+    policy.enforce(policy.inOrg(viewer, orgId, membership, policy.withPermissions([policy.ORG_PERMISSIONS.auditRead])));
+    return this.list({ orgId }, page);
+  }
+}
+
+export const encodeAuditCursor = (row: Pick<AuditRow, 'id'>): string => Buffer.from(String(row.id)).toString('base64url');
+
+function decodeAuditCursor(cursor: string): number {
+  const id = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!Number.isSafeInteger(id) || id < 1) throw badUserInput('after', 'after is not a cursor returned by this connection.');
+  return id;
 }

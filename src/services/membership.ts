@@ -1,12 +1,13 @@
 import { and, asc, count, eq, gt, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 import type { Roles, RoleSummary } from '../auth/roles.js';
 import type { Database, Db } from '../db/client.js';
-import { orgMemberships, orgs, users, type MembershipRow } from '../db/schema/index.js';
+import { directoryUsers, orgMemberships, orgs, users, type MembershipRow } from '../db/schema/index.js';
 import * as policy from '../auth/policy.js';
 import { enforce } from '../auth/policy.js';
 import { badUserInput, conflict, notFound } from '../errors.js';
 import { audited, recordAudit } from './audit.js';
 import { deletionPending, pendingChange, usersBeingRemoved } from './intent.js';
+import { likePattern } from './slug.js';
 
 /** A membership with what its roles grant. */
 export type Membership = MembershipRow & RoleSummary;
@@ -123,10 +124,12 @@ export class MembershipService {
   }
 
   /** A page of an org's members in join order; `after` is the cursor of the last row seen. */
-  async listMembers(orgId: string, opts: { first: number; after?: string | null; role?: string | null }): Promise<MemberPage> {
+  async listMembers(orgId: string, opts: { first: number; after?: string | null; role?: string | null; query?: string | null }): Promise<MemberPage> {
     const { db } = this.#database;
     const filters: SQL[] = [eq(orgMemberships.orgId, orgId)];
     if (opts.role) filters.push(eq(orgMemberships.role, opts.role));
+    const query = opts.query?.trim();
+    if (query) filters.push(this.#matchingMembers(query));
     const totalCount = db.select({ n: count() }).from(orgMemberships).where(and(...filters)).get()!.n;
     if (opts.after) {
       const cursor = decodeCursor(opts.after);
@@ -197,8 +200,41 @@ export class MembershipService {
       enforce(policy.mayRemove(this.#roles, actor, this.#rankOf(tx, actor, orgId), before, () => this.#ownerCount(tx, orgId)));
       if (policy.isOwner(this.#roles, before)) this.#assertOwnerRemains(tx, orgId, userId);
       tx.delete(orgMemberships).where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, userId))).run();
+      // The membership ended, so it can no longer be the user's active org.
+      tx.update(users).set({ activeOrgId: null }).where(and(eq(users.id, userId), eq(users.activeOrgId, orgId))).run();
       recordAudit(tx, { ...entry, before });
       return before;
+    });
+  }
+
+  /**
+   * Gives the owner role to another member; the caller steps down to the next role. Both rows
+   * change in one transaction with one audit row, so the org never has zero or an extra owner
+   * in between. Returns the new owner's membership.
+   */
+  async transferOwnership(actor: MembershipActor, orgId: string, userId: string): Promise<MembershipRow> {
+    const entry = { actorId: actor.id, action: 'org.transfer_ownership', targetType: 'membership', targetId: `${orgId}:${userId}`, orgId };
+    if (userId === actor.id) throw badUserInput('userId', 'Ownership must go to another member.');
+    return audited(this.#database, entry, (tx) => {
+      this.#requireOrg(tx, orgId);
+      const from = this.#find(tx, orgId, actor.id) ?? null;
+      const to = this.#find(tx, orgId, userId);
+      if (!to) throw notFound('The membership');
+      enforce(policy.mayTransferOwnership(this.#roles, from, to));
+      const next = policy.afterTransfer(this.#roles, from!, to);
+      if (!next) throw conflict('NO_LOWER_ROLE', 'The role definitions have no role below the owner role for the current owner to keep.');
+      const now = new Date();
+      const set = (uid: string, a: policy.Assignment) =>
+        tx
+          .update(orgMemberships)
+          .set({ role: a.role, additionalRoles: [...a.additionalRoles], updatedAt: now })
+          .where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, uid)))
+          .returning()
+          .get()!;
+      const formerOwner = set(actor.id, next.from);
+      const newOwner = set(userId, next.to);
+      recordAudit(tx, { ...entry, before: { from, to }, after: { from: formerOwner, to: newOwner } });
+      return newOwner;
     });
   }
 
@@ -219,6 +255,20 @@ export class MembershipService {
     const { db } = this.#database;
     const mine = db.select().from(orgMemberships).where(eq(orgMemberships.userId, userId)).all().filter((m) => policy.isOwner(this.#roles, m));
     return mine.filter((m) => this.#ownerCount(db, m.orgId) <= 1).map((m) => m.orgId);
+  }
+
+  /** How many members hold the owner role (the capability answers ask it only when it matters). */
+  ownerCount(orgId: string): number {
+    return this.#ownerCount(this.#database.db, orgId);
+  }
+
+  /** Members whose directory email or display name contains `query`, case-insensitively. */
+  #matchingMembers(query: string): SQL {
+    if (query.length > 100) throw badUserInput('query', 'query must be at most 100 characters.');
+    const pattern = likePattern(query.toLowerCase());
+    // Correlated on each member's primary key, so the cost follows the org's size, not the directory's.
+    return sql`(exists (select 1 from ${directoryUsers} where ${directoryUsers.id} = ${orgMemberships.userId} and ${directoryUsers.email} like ${pattern} escape '\\')
+      or exists (select 1 from ${users} where ${users.id} = ${orgMemberships.userId} and lower(${users.displayName}) like ${pattern} escape '\\'))`;
   }
 
   #validRoles(change: RoleChange): string[] {

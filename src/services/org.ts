@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, like, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, like, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Roles } from '../auth/roles.js';
 import type { Database, Db } from '../db/client.js';
 import { orgMemberships, orgs, users, type OrgRow } from '../db/schema/index.js';
 import { badUserInput, conflict, notFound } from '../errors.js';
 import { audited, changedKeys, metadataDigest, recordAudit } from './audit.js';
+import { likePattern, slugFromName, validSlug } from './slug.js';
 
 export type Actor = { id: string };
 
-export type OrgInput = { name?: string | null; metadata?: Record<string, unknown> | null };
+export type OrgInput = { name?: string | null; slug?: string | null; metadata?: Record<string, unknown> | null };
+
+export type OrgPage = { rows: OrgRow[]; totalCount: number; hasNextPage: boolean; hasPreviousPage: boolean };
 
 const MAX_METADATA_BYTES = 16_384;
 
@@ -37,6 +40,47 @@ export class OrgService {
     return this.#database.db.select().from(orgs).where(inArray(orgs.id, [...ids])).all();
   }
 
+  /** A malformed slug names no org: the caller's mistake, said as such. */
+  async findBySlug(slug: string): Promise<OrgRow | null> {
+    return this.#database.db.select().from(orgs).where(eq(orgs.slug, validSlug(slug))).get() ?? null;
+  }
+
+  /** Every org, oldest first (the app admins' list); `query` matches name or slug, case-insensitively. */
+  async list(opts: { first: number; after?: string | null; query?: string | null }): Promise<OrgPage> {
+    const { db } = this.#database;
+    const filters: SQL[] = [];
+    const query = opts.query?.trim();
+    if (query) {
+      if (query.length > 100) throw badUserInput('query', 'query must be at most 100 characters.');
+      const pattern = likePattern(query.toLowerCase());
+      filters.push(or(sql`lower(${orgs.name}) like ${pattern} escape '\\'`, sql`${orgs.slug} like ${pattern} escape '\\'`)!);
+    }
+    const totalCount = db.select({ n: count() }).from(orgs).where(and(...filters)).get()!.n;
+    if (opts.after) {
+      const cursor = decodeOrgCursor(opts.after);
+      filters.push(or(gt(orgs.createdAt, cursor.createdAt), and(eq(orgs.createdAt, cursor.createdAt), gt(orgs.id, cursor.id)))!);
+    }
+    const rows = db.select().from(orgs).where(and(...filters)).orderBy(asc(orgs.createdAt), asc(orgs.id)).limit(opts.first + 1).all();
+    return { rows: rows.slice(0, opts.first), totalCount, hasNextPage: rows.length > opts.first, hasPreviousPage: Boolean(opts.after) };
+  }
+
+  /** `base`, or `base-2`, `base-3`, ... when taken; read inside the creating transaction, so two creations cannot pick the same one. */
+  #freeSlug(tx: Db, base: string): string {
+    const taken = new Set(
+      tx
+        .select({ slug: orgs.slug })
+        .from(orgs)
+        .where(or(eq(orgs.slug, base), like(orgs.slug, `${base}-%`)))
+        .limit(1000)
+        .all()
+        .map((r) => r.slug),
+    );
+    if (!taken.has(base)) return base;
+    for (let n = 2; n <= 1001; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+    // More than a thousand orgs with one name: a random suffix instead of a longer search.
+    return `${base}-${randomUUID().slice(0, 8)}`;
+  }
+
   async create(actor: Actor, input: OrgInput): Promise<OrgRow> {
     const name = validName(input.name, true)!;
     const metadata = validMetadata(input.metadata) ?? {};
@@ -47,7 +91,8 @@ export class OrgService {
         throw conflict('ORG_LIMIT', `You already own ${this.#maxOwnedOrgs} organizations, the most one user may own; delete one or transfer ownership first.`, { limit: this.#maxOwnedOrgs });
       }
       tx.insert(users).values({ id: actor.id }).onConflictDoNothing().run();
-      const org = tx.insert(orgs).values({ id, name, metadata }).returning().get();
+      const slug = this.#freeSlug(tx, slugFromName(name));
+      const org = tx.insert(orgs).values({ id, name, slug, metadata }).returning().get();
       tx.insert(orgMemberships).values({ orgId: id, userId: actor.id, role: this.#roles.ownerRole }).run();
       recordAudit(tx, {
         actorId: actor.id,
@@ -55,7 +100,7 @@ export class OrgService {
         targetType: 'org',
         targetId: id,
         orgId: id,
-        after: { id, name, metadata: metadataDigest(metadata), ownerId: actor.id, ownerRole: this.#roles.ownerRole },
+        after: { id, name, slug: org.slug, metadata: metadataDigest(metadata), ownerId: actor.id, ownerRole: this.#roles.ownerRole },
       });
       return org;
     });
@@ -68,10 +113,14 @@ export class OrgService {
   async update(actor: Actor, id: string, input: OrgInput): Promise<OrgRow> {
     const name = validName(input.name, false);
     const metadata = validMetadata(input.metadata);
+    const slug = input.slug === undefined ? undefined : validSlug(input.slug);
     return audited(this.#database, { actorId: actor.id, action: 'org.update', targetType: 'org', targetId: id, orgId: id }, (tx) => {
       const before = tx.select().from(orgs).where(eq(orgs.id, id)).get();
       if (!before) throw notFound('The organization');
-      const patch = { ...(name !== undefined ? { name } : {}), ...(metadata !== undefined ? { metadata } : {}), updatedAt: new Date() };
+      if (slug !== undefined && tx.select({ id: orgs.id }).from(orgs).where(and(eq(orgs.slug, slug), ne(orgs.id, id))).get()) {
+        throw conflict('SLUG_TAKEN', 'Another organization has this slug.', { field: 'slug' });
+      }
+      const patch = { ...(name !== undefined ? { name } : {}), ...(slug !== undefined ? { slug } : {}), ...(metadata !== undefined ? { metadata } : {}), updatedAt: new Date() };
       const after = tx.update(orgs).set(patch).where(eq(orgs.id, id)).returning().get()!;
       recordAudit(tx, {
         actorId: actor.id,
@@ -79,8 +128,8 @@ export class OrgService {
         targetType: 'org',
         targetId: id,
         orgId: id,
-        before: { name: before.name, metadata: metadataDigest(before.metadata) },
-        after: { name: after.name, metadata: metadataDigest(after.metadata), changedKeys: changedKeys(before.metadata, after.metadata) },
+        before: { name: before.name, slug: before.slug, metadata: metadataDigest(before.metadata) },
+        after: { name: after.name, slug: after.slug, metadata: metadataDigest(after.metadata), changedKeys: changedKeys(before.metadata, after.metadata) },
       });
       return after;
     });
@@ -93,6 +142,8 @@ export class OrgService {
       if (!before) throw notFound('The organization');
       const members = tx.select().from(orgMemberships).where(eq(orgMemberships.orgId, id)).all();
       tx.delete(orgs).where(eq(orgs.id, id)).run();
+      // Every membership ended with it: none of them stays anyone's active org.
+      tx.update(users).set({ activeOrgId: null }).where(eq(users.activeOrgId, id)).run();
       recordAudit(tx, {
         actorId: actor.id,
         action: 'org.delete',
@@ -134,4 +185,18 @@ function validMetadata(value: Record<string, unknown> | null | undefined): Recor
     throw badUserInput('metadata', `metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON.`);
   }
   return value;
+}
+
+export function encodeOrgCursor(row: Pick<OrgRow, 'createdAt' | 'id'>): string {
+  return Buffer.from(JSON.stringify([row.createdAt.getTime(), row.id])).toString('base64url');
+}
+
+function decodeOrgCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof ms === 'number' && Number.isFinite(ms) && typeof id === 'string') return { createdAt: new Date(ms), id };
+  } catch {
+    // fall through
+  }
+  throw badUserInput('after', 'after is not a cursor returned by this connection.');
 }

@@ -1,6 +1,6 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.js';
-import { users, type UserRow } from '../db/schema/index.js';
+import { orgMemberships, users, type UserRow } from '../db/schema/index.js';
 import { badUserInput, conflict, fromPassageError, notFound, upstreamUnavailable } from '../errors.js';
 import type { CallOptions, PassageClient } from '../passage/client.js';
 import type { CreateMagicLinkInput, PassageMagicLink, PassageUser } from '../passage/types.js';
@@ -104,7 +104,7 @@ export class UserService {
 
   /** What a user we have no row for looks like to resolvers (reads never create rows). */
   transient(id: string, status: UserStatus = 'active'): UserRow {
-    return { id, displayName: null, appRole: 'USER', status, createdAt: new Date(0), updatedAt: new Date(0) };
+    return { id, displayName: null, appRole: 'USER', status, activeOrgId: null, createdAt: new Date(0), updatedAt: new Date(0) };
   }
 
   async updateProfile(id: string, patch: { displayName?: string | null }): Promise<UserRow> {
@@ -114,6 +114,27 @@ export class UserService {
         tx.update(users).set({ displayName: patch.displayName, updatedAt: new Date() }).where(eq(users.id, id)).run();
       }
       return tx.select().from(users).where(eq(users.id, id)).get()!;
+    });
+  }
+
+  /**
+   * Sets (or, with null, clears) the org the user works in. Only an org they belong to: any
+   * other id is `NOT_FOUND`, as `org(id)` answers, so the answer does not reveal which orgs exist.
+   * Checked and written in one transaction, so a membership removed meanwhile cannot be chosen.
+   */
+  async setActiveOrg(userId: string, orgId: string | null): Promise<UserRow> {
+    return this.#database.transaction((tx) => {
+      if (orgId !== null) {
+        const member = tx
+          .select({ orgId: orgMemberships.orgId })
+          .from(orgMemberships)
+          .where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, userId)))
+          .get();
+        if (!member) throw notFound('The organization');
+      }
+      const row = tx.update(users).set({ activeOrgId: orgId, updatedAt: new Date() }).where(eq(users.id, userId)).returning().get();
+      if (!row) throw notFound('The user');
+      return row;
     });
   }
 

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel, UserConnectionParent as UserConnectionParentModel, UserEdgeParent as UserEdgeParentModel, MagicLinkParent as MagicLinkParentModel } from '../mappers.js';
+import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, OrgConnectionParent as OrgConnectionParentModel, AuditEventParent as AuditEventParentModel, AuditEventConnectionParent as AuditEventConnectionParentModel, OrgEdgeParent as OrgEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel, UserConnectionParent as UserConnectionParentModel, UserEdgeParent as UserEdgeParentModel, MagicLinkParent as MagicLinkParentModel } from '../mappers.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -35,6 +35,82 @@ export type AppRole =
   | 'ADMIN'
   /** An ordinary user. */
   | 'USER';
+
+/** One entry of the append-only audit log: who tried to change what, when, and how it ended. */
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  /** What was done, such as `org.create`, `membership.change_role` or `org.transfer_ownership`. */
+  action: Scalars['String']['output'];
+  /** The user who acted; null when the server acted on its own or the user is unknown here. */
+  actor: Maybe<User>;
+  /** When it happened. */
+  at: Scalars['DateTime']['output'];
+  /**
+   * What changed: `{ before, after }` as recorded. Secrets, tokens and magic-link URLs never appear
+   * (their values read `[redacted]`), and organization metadata appears only as a digest.
+   */
+  changes: Scalars['JSON']['output'];
+  /** The error code of a refused or failed change; null on success. */
+  errorCode: Maybe<Scalars['String']['output']>;
+  /** The event id; later events have larger ids. */
+  id: Scalars['ID']['output'];
+  /** The organization concerned; null when none, or when it no longer exists. */
+  org: Maybe<Org>;
+  /** Whether the change was made. */
+  outcome: AuditOutcome;
+  /** The object changed. */
+  target: AuditTarget;
+};
+
+/** A page of audit events, newest first. */
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  /** The events in this page, each with its cursor. */
+  edges: Array<AuditEventEdge>;
+  /** Where this page sits in the whole list. There is no total count: the log only grows. */
+  pageInfo: PageInfo;
+};
+
+/** One event in a page of audit events. */
+export type AuditEventEdge = {
+  __typename?: 'AuditEventEdge';
+  /** Pass as `after` to continue with older events. */
+  cursor: Scalars['String']['output'];
+  /** The event. */
+  node: AuditEvent;
+};
+
+/** Which audit events to return; every given condition must hold. */
+export type AuditLogFilter = {
+  /** Only events with this action, such as `org.update`. */
+  action?: InputMaybe<Scalars['String']['input']>;
+  /** Only events by this user. */
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only events about this organization. */
+  orgId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only events at or after this time. */
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only events whose target has this id. */
+  targetId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only events before this time. */
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** Whether an audited change happened. */
+export type AuditOutcome =
+  /** The change was refused or failed; `errorCode` says why. */
+  | 'FAILURE'
+  /** The change was made. */
+  | 'SUCCESS';
+
+/** What an audited change was about. */
+export type AuditTarget = {
+  __typename?: 'AuditTarget';
+  /** Its id (for a membership, `orgId:userId`). */
+  id: Scalars['ID']['output'];
+  /** The kind of object: `org`, `membership`, `user`, ... */
+  type: Scalars['String']['output'];
+};
 
 /**
  * A magic link. Name exactly one target: `email`, `phone` or `userId`. A link to an email or phone
@@ -172,6 +248,17 @@ export type MagicLinkType =
   /** Confirms the user owns the email address or phone number. */
   | 'VERIFY_IDENTIFIER';
 
+/** What the signed-in user may do to one membership, answered by the rules the mutations enforce. */
+export type MembershipCapabilities = {
+  __typename?: 'MembershipCapabilities';
+  /** The primary roles `changeOrgMemberRole` would accept for this member (keeping their additional roles), highest first. */
+  assignableRoles: Array<Scalars['String']['output']>;
+  /** True when `changeOrgMemberRole` would succeed for at least one role. */
+  changeRole: Scalars['Boolean']['output'];
+  /** True when `removeOrgMember` (or leaving, for the viewer's own membership) would succeed now. */
+  remove: Scalars['Boolean']['output'];
+};
+
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -230,11 +317,24 @@ export type Mutation = {
   /** Revokes all of a user's refresh tokens, signing them out everywhere once their current auth token expires. True when done. */
   revokeSessions: Scalars['Boolean']['output'];
   /**
+   * Sets the signed-in user's active organization (or clears it with `orgId: null`) and returns the
+   * user. An organization they do not belong to is `NOT_FOUND`, as for `org(id)`.
+   */
+  setActiveOrg: User;
+  /**
    * Sets a user's application role and returns the user. Users listed in `ADMIN_USER_IDS` are
    * admins by configuration: demoting one is `CONFLICT` with reason `CONFIGURED_ADMIN`.
    * `NOT_FOUND` when Passage has no such user.
    */
   setAppRole: User;
+  /**
+   * Gives the owner role (the highest-ranked role) to another member and returns their membership;
+   * the caller keeps the next role down. Both changes commit together and are audited
+   * (`org.transfer_ownership`). Only a member holding the owner role may call it (`FORBIDDEN`,
+   * reason `NOT_OWNER`); the receiver must be a member (`NOT_FOUND`) who is not already an owner
+   * (`CONFLICT`, reason `ALREADY_OWNER`); naming yourself is `BAD_USER_INPUT`.
+   */
+  transferOrgOwnership: OrgMembership;
   /** Updates the signed-in user's own profile and returns it. */
   updateMe: User;
   /** Renames an organization or replaces its metadata, and returns it. */
@@ -325,9 +425,21 @@ export type MutationRevokeSessionsArgs = {
 
 
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationSetActiveOrgArgs = {
+  input: SetActiveOrgInput;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type MutationSetAppRoleArgs = {
   role: AppRole;
   userId: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationTransferOrgOwnershipArgs = {
+  input: TransferOrgOwnershipInput;
 };
 
 
@@ -363,6 +475,11 @@ export type OrderDirection =
  */
 export type Org = {
   __typename?: 'Org';
+  /**
+   * This organization's audit events, newest first. Needs the `org:audit:read` permission (the Owner
+   * role's by default); others get `FORBIDDEN` (reason `MISSING_PERMISSION`).
+   */
+  auditLog: AuditEventConnection;
   /** When the organization was created. */
   createdAt: Scalars['DateTime']['output'];
   /** The organization id. */
@@ -373,10 +490,28 @@ export type Org = {
   metadata: Scalars['JSON']['output'];
   /** The display name. */
   name: Scalars['String']['output'];
+  /**
+   * The URL-safe handle, unique among organizations: 1 to 63 lower-case letters or digits in words
+   * joined by single hyphens. Made from the name at creation (with `-2`, `-3`, ... when taken);
+   * changed with `updateOrg`.
+   */
+  slug: Scalars['String']['output'];
   /** When the organization was last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** What the signed-in user may do to this organization. */
+  viewerCan: OrgCapabilities;
   /** The signed-in user's own membership; null for app admins who are not members. */
   viewerMembership: Maybe<OrgMembership>;
+};
+
+
+/**
+ * An organization: a group of users, each with a role in it. Only members (and app admins) can
+ * see an organization; to anyone else it does not exist.
+ */
+export type OrgAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -387,7 +522,41 @@ export type Org = {
 export type OrgMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  query?: InputMaybe<Scalars['String']['input']>;
   role?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What the signed-in user may do to an organization, answered by the rules the mutations enforce. */
+export type OrgCapabilities = {
+  __typename?: 'OrgCapabilities';
+  /** The roles the viewer may grant when adding members or changing roles, highest first; empty when they may do neither. */
+  assignableRoles: Array<Scalars['String']['output']>;
+  /** True when `deleteOrg` would be allowed. */
+  delete: Scalars['Boolean']['output'];
+  /** True when the viewer may add members (`addOrgMember`). */
+  invite: Scalars['Boolean']['output'];
+  /** True when `updateOrg` would be allowed. */
+  update: Scalars['Boolean']['output'];
+};
+
+/** A page of organizations. */
+export type OrgConnection = {
+  __typename?: 'OrgConnection';
+  /** The organizations in this page, each with its cursor. */
+  edges: Array<OrgEdge>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** How many organizations match, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One organization in a page of organizations. */
+export type OrgEdge = {
+  __typename?: 'OrgEdge';
+  /** Pass as `after` to continue after this organization. */
+  cursor: Scalars['String']['output'];
+  /** The organization. */
+  node: Org;
 };
 
 /** A page of an organization's members. */
@@ -421,12 +590,16 @@ export type OrgMembership = {
   additionalRoles: Array<Scalars['String']['output']>;
   /** When the user joined the organization. */
   createdAt: Scalars['DateTime']['output'];
-  /** True when the member's roles grant `permission`. */
+  /** True when the member's roles grant every one of `permissions`. A permission no role grants is `BAD_USER_INPUT`. */
+  hasAllPermissions: Scalars['Boolean']['output'];
+  /** True when the member's roles grant `permission`. A permission no role grants is `BAD_USER_INPUT`. */
   hasPermission: Scalars['Boolean']['output'];
   /** The member's highest role and every role ranked below it, highest first. */
   inheritedRoles: Array<Scalars['String']['output']>;
-  /** True when the member's highest role ranks at least as high as `role`. */
+  /** True when the member's highest role ranks at least as high as `role`. An unknown role name is `BAD_USER_INPUT`. */
   isAtLeast: Scalars['Boolean']['output'];
+  /** True when `role` is the member's primary role or one of their additional roles (not merely inherited). An unknown role name is `BAD_USER_INPUT`. */
+  isRole: Scalars['Boolean']['output'];
   /** The organization. */
   org: Org;
   /** Every permission the member's roles grant, sorted. */
@@ -437,6 +610,18 @@ export type OrgMembership = {
   updatedAt: Scalars['DateTime']['output'];
   /** The member. */
   user: User;
+  /** What the signed-in user may do to this membership. */
+  viewerCan: MembershipCapabilities;
+};
+
+
+/**
+ * A user's place in an organization: their role, what it inherits and what it permits. Visible to
+ * the member themself and to members of the same organization who hold `org:members:read`;
+ * elsewhere it is left out of lists.
+ */
+export type OrgMembershipHasAllPermissionsArgs = {
+  permissions: Array<Scalars['String']['input']>;
 };
 
 
@@ -459,6 +644,16 @@ export type OrgMembershipIsAtLeastArgs = {
   role: Scalars['String']['input'];
 };
 
+
+/**
+ * A user's place in an organization: their role, what it inherits and what it permits. Visible to
+ * the member themself and to members of the same organization who hold `org:members:read`;
+ * elsewhere it is left out of lists.
+ */
+export type OrgMembershipIsRoleArgs = {
+  role: Scalars['String']['input'];
+};
+
 /** Where a page of a connection sits in the whole list. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -477,10 +672,21 @@ export type Query = {
   __typename?: 'Query';
   /** The Passage application behind this server. */
   app: App;
+  /** The whole audit log, newest first (app admins only). */
+  auditLog: AuditEventConnection;
   /** The signed-in user, or null when the request carries no auth token. */
   me: Maybe<User>;
   /** An organization by id. Null with `NOT_FOUND` when it does not exist or the caller is not a member: the two cases look the same. */
   org: Maybe<Org>;
+  /**
+   * An organization by slug, with the same visibility as `org(id)`: null with `NOT_FOUND` when none has
+   * this slug or the caller is not a member. A malformed slug is `BAD_USER_INPUT`.
+   */
+  orgBySlug: Maybe<Org>;
+  /** Every organization, oldest first (app admins only). */
+  orgs: OrgConnection;
+  /** The org role catalogue, highest rank first. */
+  roles: Array<RoleDefinition>;
   /** A user by Passage id. Null with `NOT_FOUND` when Passage has no such user. */
   user: Maybe<User>;
   /** The user with this email address (any case) or E.164 phone number; null when there is none. */
@@ -494,8 +700,30 @@ export type Query = {
 
 
 /** Read operations. Every field states who may call it. */
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditLogFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Read operations. Every field states who may call it. */
 export type QueryOrgArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field states who may call it. */
+export type QueryOrgBySlugArgs = {
+  slug: Scalars['String']['input'];
+};
+
+
+/** Read operations. Every field states who may call it. */
+export type QueryOrgsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  query?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -531,6 +759,33 @@ export type RemoveOrgMemberPayload = {
   removedUserId: Scalars['ID']['output'];
 };
 
+/** One org role from the role definitions (`ROLES_FILE`, or the default Owner, Admin and Member). */
+export type RoleDefinition = {
+  __typename?: 'RoleDefinition';
+  /** This role and every role ranked below it, highest first. */
+  inheritedRoles: Array<Scalars['String']['output']>;
+  /** The role's name, as used in `role` and `additionalRoles` arguments. */
+  name: Scalars['String']['output'];
+  /** Every permission the role grants, its own and those of the roles below it, sorted. */
+  permissions: Array<Scalars['String']['output']>;
+  /** The rank: a role includes every role ranked below it, and nobody grants a role ranked above their own. */
+  rank: Scalars['Int']['output'];
+};
+
+/** The organization the signed-in user works in. */
+export type SetActiveOrgInput = {
+  /** An organization the user belongs to; null clears the choice. */
+  orgId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Who becomes the owner of an organization. */
+export type TransferOrgOwnershipInput = {
+  /** The organization id. */
+  orgId: Scalars['ID']['input'];
+  /** The member who receives the owner role; must already be a member and not an owner. */
+  userId: Scalars['ID']['input'];
+};
+
 /** Changes a user may make to their own profile. */
 export type UpdateMeInput = {
   /** The name to show; 1 to 100 characters after trimming. `null` clears it. */
@@ -543,6 +798,11 @@ export type UpdateOrgInput = {
   metadata?: InputMaybe<Scalars['JSON']['input']>;
   /** The new display name, 1 to 100 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The new slug (see `Org.slug`). Malformed (uppercase, spaces, over 63 characters): `BAD_USER_INPUT`;
+   * held by another organization: `CONFLICT` with reason `SLUG_TAKEN`.
+   */
+  slug?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Changes to a Passage user; omitted fields keep their value. */
@@ -567,6 +827,13 @@ export type UpdateUserInput = {
  */
 export type User = {
   __typename?: 'User';
+  /**
+   * The user's membership in their active organization (`setActiveOrg`); null when none is set or the
+   * membership has ended (removal, leaving or the organization's deletion clear it). Only the user
+   * themself may read it (not even app admins: it is a personal preference); anyone else gets null with
+   * `FORBIDDEN` (reason `NOT_SELF`).
+   */
+  activeOrg: Maybe<OrgMembership>;
   /**
    * The user's application-wide role. `ADMIN` for users listed in `ADMIN_USER_IDS` or promoted by an admin.
    * Null (with `FORBIDDEN`) for callers who may not see it.
@@ -742,6 +1009,12 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = ResolversObject<{
   App: ResolverTypeWrapper<AppParentModel>;
   AppRole: AppRole;
+  AuditEvent: ResolverTypeWrapper<AuditEventParentModel>;
+  AuditEventConnection: ResolverTypeWrapper<AuditEventConnectionParentModel>;
+  AuditEventEdge: ResolverTypeWrapper<AuditEventParentModel>;
+  AuditLogFilter: AuditLogFilter;
+  AuditOutcome: AuditOutcome;
+  AuditTarget: ResolverTypeWrapper<AuditTarget>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateMagicLinkInput: CreateMagicLinkInput;
   CreateOrgInput: CreateOrgInput;
@@ -759,16 +1032,23 @@ export type ResolversTypes = ResolversObject<{
   MagicLink: ResolverTypeWrapper<MagicLinkParentModel>;
   MagicLinkChannel: MagicLinkChannel;
   MagicLinkType: MagicLinkType;
+  MembershipCapabilities: ResolverTypeWrapper<MembershipCapabilities>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OrderDirection: OrderDirection;
   Org: ResolverTypeWrapper<OrgParentModel>;
+  OrgCapabilities: ResolverTypeWrapper<OrgCapabilities>;
+  OrgConnection: ResolverTypeWrapper<OrgConnectionParentModel>;
+  OrgEdge: ResolverTypeWrapper<OrgEdgeParentModel>;
   OrgMemberConnection: ResolverTypeWrapper<OrgMemberConnectionParentModel>;
   OrgMemberEdge: ResolverTypeWrapper<OrgMemberEdgeParentModel>;
   OrgMembership: ResolverTypeWrapper<OrgMembershipParentModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RemoveOrgMemberPayload: ResolverTypeWrapper<RemoveOrgMemberPayloadParentModel>;
+  RoleDefinition: ResolverTypeWrapper<RoleDefinition>;
+  SetActiveOrgInput: SetActiveOrgInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  TransferOrgOwnershipInput: TransferOrgOwnershipInput;
   UpdateMeInput: UpdateMeInput;
   UpdateOrgInput: UpdateOrgInput;
   UpdateUserInput: UpdateUserInput;
@@ -783,6 +1063,11 @@ export type ResolversTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   App: AppParentModel;
+  AuditEvent: AuditEventParentModel;
+  AuditEventConnection: AuditEventConnectionParentModel;
+  AuditEventEdge: AuditEventParentModel;
+  AuditLogFilter: AuditLogFilter;
+  AuditTarget: AuditTarget;
   Boolean: Scalars['Boolean']['output'];
   CreateMagicLinkInput: CreateMagicLinkInput;
   CreateOrgInput: CreateOrgInput;
@@ -795,15 +1080,22 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   MagicLink: MagicLinkParentModel;
+  MembershipCapabilities: MembershipCapabilities;
   Mutation: Record<PropertyKey, never>;
   Org: OrgParentModel;
+  OrgCapabilities: OrgCapabilities;
+  OrgConnection: OrgConnectionParentModel;
+  OrgEdge: OrgEdgeParentModel;
   OrgMemberConnection: OrgMemberConnectionParentModel;
   OrgMemberEdge: OrgMemberEdgeParentModel;
   OrgMembership: OrgMembershipParentModel;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RemoveOrgMemberPayload: RemoveOrgMemberPayloadParentModel;
+  RoleDefinition: RoleDefinition;
+  SetActiveOrgInput: SetActiveOrgInput;
   String: Scalars['String']['output'];
+  TransferOrgOwnershipInput: TransferOrgOwnershipInput;
   UpdateMeInput: UpdateMeInput;
   UpdateOrgInput: UpdateOrgInput;
   UpdateUserInput: UpdateUserInput;
@@ -816,6 +1108,10 @@ export type ResolversParentTypes = ResolversObject<{
 export type AuthenticatedDirectiveArgs = { };
 
 export type AuthenticatedDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = AuthenticatedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type NoImpersonationDirectiveArgs = { };
+
+export type NoImpersonationDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = NoImpersonationDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type PassageIdDirectiveArgs = { };
 
@@ -875,6 +1171,33 @@ export type AppResolvers<ContextType = GraphQLContext, ParentType extends Resolv
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type AuditEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  changes?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  org?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['AuditTarget'], ParentType, ContextType>;
+}>;
+
+export type AuditEventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['AuditEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type AuditEventEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
+}>;
+
+export type AuditTargetResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditTarget'] = ResolversParentTypes['AuditTarget']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -911,6 +1234,12 @@ export type MagicLinkResolvers<ContextType = GraphQLContext, ParentType extends 
   userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
+export type MembershipCapabilitiesResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MembershipCapabilities'] = ResolversParentTypes['MembershipCapabilities']> = ResolversObject<{
+  assignableRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  changeRole?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  remove?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   activateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationActivateUserArgs, 'id'>>;
   addOrgMember?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType, RequireFields<MutationAddOrgMemberArgs, 'orgId' | 'role' | 'userId'>>;
@@ -924,20 +1253,43 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   removeOrgMember?: Resolver<ResolversTypes['RemoveOrgMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveOrgMemberArgs, 'orgId' | 'userId'>>;
   revokeDevice?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeDeviceArgs, 'deviceId' | 'userId'>>;
   revokeSessions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionsArgs, 'userId'>>;
+  setActiveOrg?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetActiveOrgArgs, 'input'>>;
   setAppRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetAppRoleArgs, 'role' | 'userId'>>;
+  transferOrgOwnership?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType, RequireFields<MutationTransferOrgOwnershipArgs, 'input'>>;
   updateMe?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
   updateOrg?: Resolver<ResolversTypes['Org'], ParentType, ContextType, RequireFields<MutationUpdateOrgArgs, 'id' | 'input'>>;
   updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
 }>;
 
 export type OrgResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Org'] = ResolversParentTypes['Org']> = ResolversObject<{
+  auditLog?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<OrgAuditLogArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   members?: Resolver<ResolversTypes['OrgMemberConnection'], ParentType, ContextType, RequireFields<OrgMembersArgs, 'first'>>;
   metadata?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  viewerCan?: Resolver<ResolversTypes['OrgCapabilities'], ParentType, ContextType>;
   viewerMembership?: Resolver<Maybe<ResolversTypes['OrgMembership']>, ParentType, ContextType>;
+}>;
+
+export type OrgCapabilitiesResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgCapabilities'] = ResolversParentTypes['OrgCapabilities']> = ResolversObject<{
+  assignableRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  delete?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  invite?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  update?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type OrgConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgConnection'] = ResolversParentTypes['OrgConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['OrgEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type OrgEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgEdge'] = ResolversParentTypes['OrgEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Org'], ParentType, ContextType>;
 }>;
 
 export type OrgMemberConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgMemberConnection'] = ResolversParentTypes['OrgMemberConnection']> = ResolversObject<{
@@ -954,14 +1306,17 @@ export type OrgMemberEdgeResolvers<ContextType = GraphQLContext, ParentType exte
 export type OrgMembershipResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgMembership'] = ResolversParentTypes['OrgMembership']> = ResolversObject<{
   additionalRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  hasAllPermissions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<OrgMembershipHasAllPermissionsArgs, 'permissions'>>;
   hasPermission?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<OrgMembershipHasPermissionArgs, 'permission'>>;
   inheritedRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   isAtLeast?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<OrgMembershipIsAtLeastArgs, 'role'>>;
+  isRole?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<OrgMembershipIsRoleArgs, 'role'>>;
   org?: Resolver<ResolversTypes['Org'], ParentType, ContextType>;
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  viewerCan?: Resolver<ResolversTypes['MembershipCapabilities'], ParentType, ContextType>;
 }>;
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -973,8 +1328,12 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   app?: Resolver<ResolversTypes['App'], ParentType, ContextType>;
+  auditLog?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   org?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType, RequireFields<QueryOrgArgs, 'id'>>;
+  orgBySlug?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType, RequireFields<QueryOrgBySlugArgs, 'slug'>>;
+  orgs?: Resolver<ResolversTypes['OrgConnection'], ParentType, ContextType, RequireFields<QueryOrgsArgs, 'first'>>;
+  roles?: Resolver<Array<ResolversTypes['RoleDefinition']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   userByIdentifier?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserByIdentifierArgs, 'identifier'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
@@ -986,7 +1345,15 @@ export type RemoveOrgMemberPayloadResolvers<ContextType = GraphQLContext, Parent
   removedUserId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
+export type RoleDefinitionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RoleDefinition'] = ResolversParentTypes['RoleDefinition']> = ResolversObject<{
+  inheritedRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
+  activeOrg?: Resolver<Maybe<ResolversTypes['OrgMembership']>, ParentType, ContextType>;
   appRole?: Resolver<Maybe<ResolversTypes['AppRole']>, ParentType, ContextType>;
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   devices?: Resolver<Maybe<Array<ResolversTypes['Device']>>, ParentType, ContextType>;
@@ -1016,20 +1383,29 @@ export type UserEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   App?: AppResolvers<ContextType>;
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
+  AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
+  AuditTarget?: AuditTargetResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeleteOrgPayload?: DeleteOrgPayloadResolvers<ContextType>;
   DeleteUserPayload?: DeleteUserPayloadResolvers<ContextType>;
   Device?: DeviceResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   MagicLink?: MagicLinkResolvers<ContextType>;
+  MembershipCapabilities?: MembershipCapabilitiesResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Org?: OrgResolvers<ContextType>;
+  OrgCapabilities?: OrgCapabilitiesResolvers<ContextType>;
+  OrgConnection?: OrgConnectionResolvers<ContextType>;
+  OrgEdge?: OrgEdgeResolvers<ContextType>;
   OrgMemberConnection?: OrgMemberConnectionResolvers<ContextType>;
   OrgMemberEdge?: OrgMemberEdgeResolvers<ContextType>;
   OrgMembership?: OrgMembershipResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RemoveOrgMemberPayload?: RemoveOrgMemberPayloadResolvers<ContextType>;
+  RoleDefinition?: RoleDefinitionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;
@@ -1037,6 +1413,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
 
 export type DirectiveResolvers<ContextType = GraphQLContext> = ResolversObject<{
   authenticated?: AuthenticatedDirectiveResolver<any, any, ContextType>;
+  noImpersonation?: NoImpersonationDirectiveResolver<any, any, ContextType>;
   passageId?: PassageIdDirectiveResolver<any, any, ContextType>;
   public?: PublicDirectiveResolver<any, any, ContextType>;
   rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;

@@ -1,15 +1,17 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import * as app from './app.js';
+import * as audit from './audit.js';
 import * as base from './base.js';
 import * as device from './device.js';
 import * as membership from './membership.js';
 import * as org from './org.js';
+import * as role from './role.js';
 import * as user from './user.js';
 
 /** One module per schema file; root fields are merged here so each module stays self-contained. */
 export const resolvers: Resolvers = {
   ...base.scalars,
-  Query: { ...app.Query, ...user.Query, ...org.Query },
+  Query: { ...app.Query, ...user.Query, ...org.Query, ...role.Query, ...audit.Query },
   Mutation: { ...user.Mutation, ...org.Mutation, ...membership.Mutation },
   App: app.App,
   User: { ...user.User, ...membership.User },
@@ -17,9 +19,14 @@ export const resolvers: Resolvers = {
   UserEdge: user.UserEdge,
   MagicLink: user.MagicLink,
   Device: device.Device,
-  Org: org.Org,
+  Org: { ...org.Org, ...audit.Org },
+  AuditEvent: audit.AuditEvent,
+  AuditEventConnection: audit.AuditEventConnection,
+  AuditEventEdge: audit.AuditEventEdge,
   OrgMemberConnection: org.OrgMemberConnection,
   OrgMemberEdge: org.OrgMemberEdge,
+  OrgConnection: org.OrgConnection,
+  OrgEdge: org.OrgEdge,
   OrgMembership: membership.OrgMembership,
   RemoveOrgMemberPayload: membership.RemoveOrgMemberPayload,
 };

@@ -3,6 +3,8 @@ import type { GraphQLContext } from '../context.js';
 import { badUserInput, notFound } from '../errors.js';
 import { MAX_MEMBERSHIPS_PAGE } from '../../services/membership.js';
 import { entryOf } from './passage-field.js';
+import * as roleRules from '../../services/role.js';
+import { enforce, notSelf } from '../../auth/policy.js';
 
 const summary = (ctx: GraphQLContext, row: Parameters<GraphQLContext['services']['memberships']['describe']>[0]) =>
   ctx.services.memberships.describe(row);
@@ -47,13 +49,26 @@ export const OrgMembership: OrgMembershipResolvers = {
   additionalRoles: (row) => row.additionalRoles,
   inheritedRoles: (row, _args, ctx) => [...summary(ctx, row).inheritedRoles],
   permissions: (row, _args, ctx) => [...summary(ctx, row).permissions].sort(),
-  isAtLeast: (row, { role }, ctx) => ctx.services.roles.has(role) && summary(ctx, row).rank >= ctx.services.roles.rankOf(role),
-  hasPermission: (row, { permission }, ctx) => summary(ctx, row).permissions.has(permission),
+  isAtLeast: (row, { role }, ctx) => roleRules.isAtLeast(ctx.services.roles, summary(ctx, row), role),
+  hasPermission: (row, { permission }, ctx) => roleRules.hasPermission(ctx.services.roles, summary(ctx, row), permission),
+  isRole: (row, { role }, ctx) => roleRules.isRole(ctx.services.roles, summary(ctx, row), role),
+  hasAllPermissions: (row, { permissions }, ctx) => roleRules.hasAllPermissions(ctx.services.roles, summary(ctx, row), permissions),
+  viewerCan: async (row, _args, ctx) =>
+    roleRules.membershipCapabilities(ctx.services.roles, ctx.viewer!, await ctx.authz.membership(row.orgId), row, () =>
+      ctx.services.memberships.ownerCount(row.orgId),
+    ),
   createdAt: (row) => row.createdAt,
   updatedAt: (row) => row.updatedAt,
 };
 
 export const User: UserResolvers = {
+  // Read through the membership itself, so an ended membership shows as null even before its row was cleared.
+  activeOrg: async (user, _args, ctx) => {
+    enforce(ctx.viewer?.id === user.id ? null : notSelf());
+    if (!user.activeOrgId) return null;
+    const [row] = await ctx.services.memberships.forUserInOrgs(user.id, [user.activeOrgId]);
+    return row ?? null;
+  },
   // The loader holds each user's first page; only `after` needs a query of its own.
   memberships: async (user, { first, after }, ctx) => {
     const size = first ?? MAX_MEMBERSHIPS_PAGE;

@@ -1,6 +1,8 @@
-import type { MutationResolvers, OrgMemberConnectionResolvers, OrgMemberEdgeResolvers, OrgResolvers, QueryResolvers } from '../__generated__/resolvers-types.js';
+import type { MutationResolvers, OrgConnectionResolvers, OrgEdgeResolvers, OrgMemberConnectionResolvers, OrgMemberEdgeResolvers, OrgResolvers, QueryResolvers } from '../__generated__/resolvers-types.js';
 import { encodeCursor } from '../../services/membership.js';
+import { encodeOrgCursor } from '../../services/org.js';
 import { badUserInput, notFound } from '../errors.js';
+import { orgCapabilities } from '../../services/role.js';
 
 const MAX_PAGE = 100;
 
@@ -11,6 +13,13 @@ export const Query: QueryResolvers = {
     if (!org) throw notFound('The organization');
     return org;
   },
+  orgBySlug: async (_parent, { slug }, ctx) => {
+    const org = await ctx.services.orgs.findBySlug(slug);
+    if (!org) throw notFound('The organization');
+    ctx.loaders.org.prime(org.id, org);
+    return org;
+  },
+  orgs: async (_parent, { first, after, query }, ctx) => ctx.services.orgs.list({ first: pageSize(first), after, query }),
 };
 
 export const Mutation: MutationResolvers = {
@@ -20,9 +29,14 @@ export const Mutation: MutationResolvers = {
     return org;
   },
   updateOrg: async (_parent, { id, input }, ctx) => {
-    const org = await ctx.services.orgs.update(ctx.viewer!, id, { name: input.name, metadata: asObject(input.metadata) });
+    const org = await ctx.services.orgs.update(ctx.viewer!, id, { name: input.name, slug: input.slug, metadata: asObject(input.metadata) });
     ctx.loaders.org.clear(id).prime(id, org);
     return org;
+  },
+  transferOrgOwnership: async (_parent, { input }, ctx) => {
+    const row = await ctx.services.memberships.transferOwnership(ctx.viewer!, input.orgId, input.userId);
+    ctx.authz.invalidateOrg(input.orgId);
+    return row;
   },
   deleteOrg: async (_parent, { id }, ctx) => {
     await ctx.services.orgs.delete(ctx.viewer!, id);
@@ -34,15 +48,14 @@ export const Mutation: MutationResolvers = {
 export const Org: OrgResolvers = {
   id: (org) => org.id,
   name: (org) => org.name,
+  slug: (org) => org.slug,
   metadata: (org) => org.metadata,
   createdAt: (org) => org.createdAt,
   updatedAt: (org) => org.updatedAt,
-  members: async (org, { first, after, role }, ctx) => {
-    const size = first ?? 20;
-    if (size < 1 || size > MAX_PAGE) throw badUserInput('first', `first must be between 1 and ${MAX_PAGE}.`);
-    return ctx.services.memberships.listMembers(org.id, { first: size, after, role });
-  },
+  members: async (org, { first, after, role, query }, ctx) =>
+    ctx.services.memberships.listMembers(org.id, { first: pageSize(first), after, role, query }),
   viewerMembership: async (org, _args, ctx) => (ctx.viewer ? ctx.authz.membership(org.id) : null),
+  viewerCan: async (org, _args, ctx) => orgCapabilities(ctx.services.roles, ctx.viewer!, org.id, await ctx.authz.membership(org.id)),
 };
 
 export const OrgMemberConnection: OrgMemberConnectionResolvers = {
@@ -56,10 +69,32 @@ export const OrgMemberConnection: OrgMemberConnectionResolvers = {
   }),
 };
 
+export const OrgConnection: OrgConnectionResolvers = {
+  edges: (page) => page.rows,
+  totalCount: (page) => page.totalCount,
+  pageInfo: (page) => ({
+    hasNextPage: page.hasNextPage,
+    hasPreviousPage: page.hasPreviousPage,
+    startCursor: page.rows[0] ? encodeOrgCursor(page.rows[0]) : null,
+    endCursor: page.rows.at(-1) ? encodeOrgCursor(page.rows.at(-1)!) : null,
+  }),
+};
+
+export const OrgEdge: OrgEdgeResolvers = {
+  cursor: (row) => encodeOrgCursor(row),
+  node: (row) => row,
+};
+
 export const OrgMemberEdge: OrgMemberEdgeResolvers = {
   cursor: (row) => encodeCursor(row),
   node: (row) => row,
 };
+
+function pageSize(first: number | null | undefined): number {
+  const size = first ?? 20;
+  if (size < 1 || size > MAX_PAGE) throw badUserInput('first', `first must be between 1 and ${MAX_PAGE}.`);
+  return size;
+}
 
 /** JSON scalar inputs can be anything; metadata must be an object. */
 function asObject(value: unknown): Record<string, unknown> | null | undefined {

@@ -59,6 +59,11 @@ export const Mutation: MutationResolvers = {
     ctx.loaders.user.clear(row.id).prime(row.id, row);
     return row;
   },
+  setActiveOrg: async (_parent, { input }, ctx) => {
+    const row = await ctx.services.users.setActiveOrg(ctx.viewer!.id, input.orgId ?? null);
+    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    return row;
+  },
   setAppRole: async (_parent, { userId, role }, ctx) => {
     // Passage must know the user before we keep anything about them.
     await entryOf(ctx, userId);
