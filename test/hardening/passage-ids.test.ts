@@ -115,6 +115,7 @@ describe('which arguments carry @passageId', () => {
         'Mutation.setAppRole(userId)',
         'Mutation.updateUser(id)',
         'Query.user(id)',
+        'TransferOrgOwnershipInput.userId',
       ].sort(),
     );
     // A new userId/deviceId argument without the directive fails here.
