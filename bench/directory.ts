@@ -60,7 +60,9 @@ try {
   const [upAfter, ownAfter] = [await upstream.stats(), process.cpuUsage(ownBefore)];
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
-  console.log(`full sync: ${full.applied} users, ${full.pages} pages in ${Math.round(fullMs)} ms; RSS ${mb(rssBefore)} MB before, peak ${mb(peak)} MB (target: < 60 s, < 300 MB)`);
+  console.log(
+    `full sync: ${full.applied} users, ${full.pages} pages in ${Math.round(fullMs)} ms; RSS ${mb(rssBefore)} MB before, peak ${mb(peak)} MB (target: < 60 s, < 300 MB)`,
+  );
   console.log(
     `  CPU during the full sync: passgraph side ${Math.round((ownAfter.user + ownAfter.system) / 1000)} ms, emulator ${Math.round((upAfter.cpuUser + upAfter.cpuSystem - upBefore.cpuUser - upBefore.cpuSystem) / 1000)} ms; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`,
   );
@@ -82,7 +84,9 @@ try {
   const smallDirectory = new DirectoryService({ database: small });
   for (const id of ids.slice(0, 100)) await smallDirectory.apply(await passage.getUser(id), 'get');
   const smallPage = memberPageMicros(small, smallDirectory, ids.slice(0, 100));
-  console.log(`members page (100): ${(await bigPage).toFixed(0)} µs with ${directory.count()} users, ${(await smallPage).toFixed(0)} µs with ${smallDirectory.count()} (target: as fast)`);
+  console.log(
+    `members page (100): ${(await bigPage).toFixed(0)} µs with ${directory.count()} users, ${(await smallPage).toFixed(0)} µs with ${smallDirectory.count()} (target: as fast)`,
+  );
   big.close();
   small.close();
 } finally {

@@ -36,10 +36,13 @@ if (!(durationS >= 6 && durationS <= 600) || !(concurrency >= 1 && concurrency <
 }
 
 // Whatever happens below, the run ends: a stuck request or server must not hold a CI job.
-const hardStop = setTimeout(() => {
-  process.stderr.write('bench:faults: did not finish in time; aborting\n');
-  process.exit(3);
-}, (durationS + 60) * 1000);
+const hardStop = setTimeout(
+  () => {
+    process.stderr.write('bench:faults: did not finish in time; aborting\n');
+    process.exit(3);
+  },
+  (durationS + 60) * 1000,
+);
 hardStop.unref();
 
 type Phase = { name: string; fault?: FaultRule };
@@ -206,7 +209,9 @@ async function main(): Promise<number> {
     // Why Passage calls failed, from the server's own counters.
     const { body: exposition } = await server.app.metrics.render();
     const failures = exposition.split('\n').filter((l) => l.startsWith('passgraph_passage_failures_total{'));
-    process.stdout.write(`passage failures by family and reason:\n${failures.map((l) => `  ${l.replace('passgraph_passage_failures_total', '')}`).join('\n') || '  none'}\n`);
+    process.stdout.write(
+      `passage failures by family and reason:\n${failures.map((l) => `  ${l.replace('passgraph_passage_failures_total', '')}`).join('\n') || '  none'}\n`,
+    );
     const total = stats.reduce((n, s) => n + s.unexpected5xx, 0);
     const internal = stats.reduce((n, s) => n + (s.codes.get('INTERNAL_SERVER_ERROR') ?? 0), 0);
     const failed: string[] = [];
@@ -234,15 +239,44 @@ type Memory = NodeJS.MemoryUsage;
 function report(stats: Stats[], summary: { before: Memory; after: Memory; ackedWrites: number; lost: number; integrity: string }): void {
   const rows = stats.map((s, i) => {
     const sorted = [...s.latencies].sort((a, b) => a - b);
-    const codes = [...s.codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c}:${n}`).join(' ') || '-';
-    const statuses = [...s.statuses].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}:${n}`).join(' ');
-    return [PHASES[i]!.name, String(s.requests), percentile(sorted, 50).toFixed(1), percentile(sorted, 99).toFixed(1), String(s.passageCalls), String(s.unexpected5xx), statuses, codes];
+    const codes =
+      [...s.codes]
+        .sort((a, b) => b[1] - a[1])
+        .map(([c, n]) => `${c}:${n}`)
+        .join(' ') || '-';
+    const statuses = [...s.statuses]
+      .sort((a, b) => a[0] - b[0])
+      .map(([c, n]) => `${c}:${n}`)
+      .join(' ');
+    return [
+      PHASES[i]!.name,
+      String(s.requests),
+      percentile(sorted, 50).toFixed(1),
+      percentile(sorted, 99).toFixed(1),
+      String(s.passageCalls),
+      String(s.unexpected5xx),
+      statuses,
+      codes,
+    ];
   });
   const all = stats.flatMap((s) => s.latencies).sort((a, b) => a - b);
-  rows.push(['all', String(all.length), percentile(all, 50).toFixed(1), percentile(all, 99).toFixed(1), String(stats.reduce((n, s) => n + s.passageCalls, 0)), String(stats.reduce((n, s) => n + s.unexpected5xx, 0)), '', '']);
+  rows.push([
+    'all',
+    String(all.length),
+    percentile(all, 50).toFixed(1),
+    percentile(all, 99).toFixed(1),
+    String(stats.reduce((n, s) => n + s.passageCalls, 0)),
+    String(stats.reduce((n, s) => n + s.unexpected5xx, 0)),
+    '',
+    '',
+  ]);
   const head = ['phase', 'requests', 'p50 ms', 'p99 ms', 'passage calls', 'unexpected 5xx', 'HTTP statuses', 'error codes'];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${line(head)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n\n`);
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
   const { before, after } = summary;

@@ -42,7 +42,11 @@ try {
   const upstream = await startUpstream(start, join(work, 'emulator.sqlite'), latencyMs);
   const users = await seedUsers(upstream, 100);
   const cold: Record<string, string> = scenarioId === 'members-cold' ? { PASSAGE_CACHE_TTL: '0', PASSAGE_CACHE_MAX_STALE: '0' } : {};
-  const pg = await start('passgraph', 'servers/passgraph.ts', passgraphEnv(upstream, join(work, 'passgraph.sqlite'), [users.adminId], { ...cold, ...overrides }));
+  const pg = await start(
+    'passgraph',
+    'servers/passgraph.ts',
+    passgraphEnv(upstream, join(work, 'passgraph.sqlite'), [users.adminId], { ...cold, ...overrides }),
+  );
   const orgId = await createOrg(pg.ready.url, users);
   const scenario = scenarios(users, orgId).find((s) => s.id === scenarioId.replace('-cold', '-warm'))!;
   const load = { baseUrl: pg.ready.url, requests: [scenario.request], connections, expect: scenario.expect };
@@ -57,8 +61,12 @@ try {
   const calls = await upstream.child.call<{ management: number }>('calls');
 
   const cpuUs = after.cpuUser + after.cpuSystem - (before.cpuUser + before.cpuSystem);
-  console.log(`${scenarioId}: ${result.requests} requests in ${result.durationS} s = ${result.rps.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`);
-  console.log(`server CPU ${(cpuUs / result.requests).toFixed(0)} us/request (profiler on), upstream calls ${(calls.management / result.requests).toFixed(2)}/request, errors ${result.non2xx} non-2xx / ${result.graphqlErrors} GraphQL`);
+  console.log(
+    `${scenarioId}: ${result.requests} requests in ${result.durationS} s = ${result.rps.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`,
+  );
+  console.log(
+    `server CPU ${(cpuUs / result.requests).toFixed(0)} us/request (profiler on), upstream calls ${(calls.management / result.requests).toFixed(2)}/request, errors ${result.non2xx} non-2xx / ${result.graphqlErrors} GraphQL`,
+  );
 
   const summary = summariseProfile(JSON.parse(readFileSync(out, 'utf8')) as CpuProfile, ROOT);
   const perRequest = (msTotal: number) => ((msTotal * 1000) / result.requests).toFixed(1);
@@ -69,11 +77,16 @@ try {
 
   const show = (title: string, frames: Frame[], pick: (f: Frame) => number) => {
     console.log(`\n${title}`);
-    for (const f of frames) console.log(`  ${pick(f).toFixed(1).padStart(5)}%  ${perRequest((pick(f) / 100) * summary.busyMs).padStart(7)} us/req  ${f.name}  ${f.where}`);
+    for (const f of frames)
+      console.log(`  ${pick(f).toFixed(1).padStart(5)}%  ${perRequest((pick(f) / 100) * summary.busyMs).padStart(7)} us/req  ${f.name}  ${f.where}`);
   };
   show('top functions by self time', [...summary.frames].sort((a, b) => b.selfMs - a.selfMs).slice(0, 25), (f) => f.selfPct);
   // Inclusive time of our own code and the libraries' entry points shows which step costs what.
-  const interesting = summary.frames.filter((f) => f.where.startsWith('src/') || /^(@apollo|graphql|@escape|@graphql-tools|jose|drizzle-orm|better-sqlite3|dataloader|lru-cache|pino|prom-client|zod|undici)/.test(f.where));
+  const interesting = summary.frames.filter(
+    (f) =>
+      f.where.startsWith('src/') ||
+      /^(@apollo|graphql|@escape|@graphql-tools|jose|drizzle-orm|better-sqlite3|dataloader|lru-cache|pino|prom-client|zod|undici)/.test(f.where),
+  );
   show('top functions by inclusive time (src/ and libraries)', interesting.sort((a, b) => b.totalMs - a.totalMs).slice(0, 40), (f) => f.totalPct);
 } finally {
   for (const child of started.reverse()) await child.close();

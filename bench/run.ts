@@ -113,7 +113,11 @@ async function stop(child: Child): Promise<void> {
 function timeBuiltStart(env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error('the built server did not become ready in 30 s'));
@@ -184,12 +188,17 @@ async function measure(label: string, server: Child, baseUrl: string, requests: 
   log(`${label}: warm-up ${settings.warmupS} s, then ${settings.durationS} s`);
   if (settings.warmupS > 0) await runLoad({ baseUrl, requests, durationS: settings.warmupS, connections: settings.connections, expect });
   await upstream?.child.call('clearCalls');
-  const { result: load, serverCpuUs, otherCpuPct } = await otherCpu(upstream ? [server, upstream.child] : [server], () =>
+  const {
+    result: load,
+    serverCpuUs,
+    otherCpuPct,
+  } = await otherCpu(upstream ? [server, upstream.child] : [server], () =>
     runLoad({ baseUrl, requests, durationS: settings.durationS, connections: settings.connections, expect }),
   );
   const calls = upstream ? await upstream.child.call<{ management: number; jwks: number }>('calls') : undefined;
   checkLoad(label, load);
-  if (otherCpuPct !== undefined && otherCpuPct > 10) noise.push(`${label}: other processes used ${otherCpuPct.toFixed(0)}% of the machine's CPU during the phase.`);
+  if (otherCpuPct !== undefined && otherCpuPct > 10)
+    noise.push(`${label}: other processes used ${otherCpuPct.toFixed(0)}% of the machine's CPU during the phase.`);
   return {
     load,
     cpuUsPerRequest: serverCpuUs / Math.max(1, load.requests),
@@ -239,7 +248,14 @@ async function measureApollo(label: string): Promise<Row> {
   const { child, ready } = await start('apollo', 'servers/apollo.ts');
   const m = await measure(label, child, ready.url, [{ query: Q.typename }], '"__typename":"Query"');
   await stop(child);
-  const row: Row = { id: 'apollo', scenario: 'anonymous `{ __typename }`', server: `${label.replace(/^\(b\) apollo, /, '(b) bare Apollo 5, ')} run`, ...fromMeasured(m), target: '', verdict: '' };
+  const row: Row = {
+    id: 'apollo',
+    scenario: 'anonymous `{ __typename }`',
+    server: `${label.replace(/^\(b\) apollo, /, '(b) bare Apollo 5, ')} run`,
+    ...fromMeasured(m),
+    target: '',
+    verdict: '',
+  };
   rows.push(row);
   return row;
 }
@@ -275,13 +291,27 @@ async function main(): Promise<void> {
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`upstream GET user answered ${res.status}`);
     });
-    rows.push({ id: 'upstream-rtt', scenario: 'one upstream round trip (GET user, 50 sequential)', server: 'emulator', p50Ms: rtt.p50, p99Ms: rtt.p99, upstreamPerRequest: 1, target: '', verdict: '' });
+    rows.push({
+      id: 'upstream-rtt',
+      scenario: 'one upstream round trip (GET user, 50 sequential)',
+      server: 'emulator',
+      p50Ms: rtt.p50,
+      p99Ms: rtt.p99,
+      upstreamPerRequest: 1,
+      target: '',
+      verdict: '',
+    });
     extra['upstreamRoundTrip'] = rtt;
 
     // Start-up to ready on a fresh database, several times.
     const startups: Array<{ forkToReadyMs: number; startServerMs: number; uptimeMs: number }> = [];
     for (let i = 0; i < settings.startupRuns; i++) {
-      const { child, ready } = await start(`passgraph start-up ${i + 1}`, 'servers/passgraph.ts', pgEnv(upstream, join(work, `startup-${i}.sqlite`), [adminId]), passgraphNodeArgs);
+      const { child, ready } = await start(
+        `passgraph start-up ${i + 1}`,
+        'servers/passgraph.ts',
+        pgEnv(upstream, join(work, `startup-${i}.sqlite`), [adminId]),
+        passgraphNodeArgs,
+      );
       const readyInfo = ready.info as { startServerMs: number; uptimeMs: number };
       startups.push({ forkToReadyMs: child.readyAt - child.forkedAt, startServerMs: readyInfo.startServerMs, uptimeMs: readyInfo.uptimeMs });
       await stop(child);
@@ -289,7 +319,9 @@ async function main(): Promise<void> {
     extra['startups'] = startups;
     const startupTsxMedian = median(startups.map((s) => s.forkToReadyMs));
     const startupInProcessMedian = median(startups.map((s) => s.startServerMs));
-    log(`start-up under tsx: fork to ready ${startups.map((s) => s.forkToReadyMs.toFixed(0)).join(', ')} ms; startServer ${startups.map((s) => s.startServerMs.toFixed(0)).join(', ')} ms`);
+    log(
+      `start-up under tsx: fork to ready ${startups.map((s) => s.forkToReadyMs.toFixed(0)).join(', ')} ms; startServer ${startups.map((s) => s.startServerMs.toFixed(0)).join(', ')} ms`,
+    );
 
     // What `npm start` runs: the bundle from `npm run build`, on plain node.
     execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
@@ -326,7 +358,8 @@ async function main(): Promise<void> {
     if (settings.soakS > 0) {
       const mix = pgScenarios.map((s) => s.request);
       log(`RSS soak: warm-up ${settings.warmupS} s, then ${settings.soakS} s of the passgraph scenarios in turn`);
-      if (settings.warmupS > 0) await runLoad({ baseUrl: url, requests: mix, durationS: settings.warmupS, connections: settings.connections, expect: '"data"' });
+      if (settings.warmupS > 0)
+        await runLoad({ baseUrl: url, requests: mix, durationS: settings.warmupS, connections: settings.connections, expect: '"data"' });
       const samples: Array<{ t: number; rss: number; heapUsed: number }> = [];
       const t0 = performance.now();
       const sample = async () => {
@@ -349,7 +382,23 @@ async function main(): Promise<void> {
       const startRss = mean(samples.filter((x) => x.t <= window));
       const endRss = mean(samples.filter((x) => x.t >= last.t - window));
       const growth = endRss / startRss - 1;
-      soak = { durationS: settings.soakS, requests: load.requests, rps: load.rps, p50Ms: load.p50Ms, p99Ms: load.p99Ms, windowS: window, rssStartMean: startRss, rssEndMean: endRss, growth, rssFirst: first.rss, rssLast: last.rss, rssMax: maxRss, heapFirst: first.heapUsed, heapLast: last.heapUsed, samples };
+      soak = {
+        durationS: settings.soakS,
+        requests: load.requests,
+        rps: load.rps,
+        p50Ms: load.p50Ms,
+        p99Ms: load.p99Ms,
+        windowS: window,
+        rssStartMean: startRss,
+        rssEndMean: endRss,
+        growth,
+        rssFirst: first.rss,
+        rssLast: last.rss,
+        rssMax: maxRss,
+        heapFirst: first.heapUsed,
+        heapLast: last.heapUsed,
+        samples,
+      };
       extra['soak'] = soak;
       targets.push({
         id: 'rss',
@@ -364,7 +413,12 @@ async function main(): Promise<void> {
     apolloRows.push(await measureApollo('(b) apollo, second'));
 
     // Cold: a passgraph whose Passage cache is off (TTL 0, no stale window), same database.
-    const cold = await start('passgraph (cold)', 'servers/passgraph.ts', pgEnv(upstream, dbFile, [adminId], { PASSAGE_CACHE_TTL: '0', PASSAGE_CACHE_MAX_STALE: '0' }), passgraphNodeArgs);
+    const cold = await start(
+      'passgraph (cold)',
+      'servers/passgraph.ts',
+      pgEnv(upstream, dbFile, [adminId], { PASSAGE_CACHE_TTL: '0', PASSAGE_CACHE_MAX_STALE: '0' }),
+      passgraphNodeArgs,
+    );
     const coldRequest: GraphQLRequest = { query: Q.members, variables: { id: orgId }, token: memberToken };
     log(`(c) members cold: ${settings.coldSequential} sequential requests`);
     await upstream.child.call('clearCalls');
@@ -408,7 +462,10 @@ async function main(): Promise<void> {
     const apolloP99 = apolloRows.reduce((sum, r) => sum + r.p99Ms, 0) / apolloRows.length;
     const drift = Math.abs(apolloRows[0]!.rps! - apolloRows.at(-1)!.rps!) / apolloRps;
     extra['reference'] = { rps: apolloRps, p99Ms: apolloP99, drift };
-    if (drift > 0.15) noise.push(`(b) measured ${fmt(apolloRows[0]!.rps)} and ${fmt(apolloRows.at(-1)!.rps)} req/s in this run (${(drift * 100).toFixed(0)}% apart): other work on the machine moved the figures, so the ratios are uncertain; run again on an idle machine.`);
+    if (drift > 0.15)
+      noise.push(
+        `(b) measured ${fmt(apolloRows[0]!.rps)} and ${fmt(apolloRows.at(-1)!.rps)} req/s in this run (${(drift * 100).toFixed(0)}% apart): other work on the machine moved the figures, so the ratios are uncertain; run again on an idle machine.`,
+      );
     for (const r of rows) if (r.rps !== undefined) r.ratio = r.rps / apolloRps;
     const order = (r: Row) => ['raw', 'apollo', 'upstream-rtt'].indexOf(r.id) >>> 0;
     rows.sort((a, b) => order(a) - order(b));
@@ -433,10 +490,34 @@ async function main(): Promise<void> {
     mw.verdict = mw.upstreamPerRequest === 0 ? 'PASS' : 'MISS';
 
     targets.unshift(
-      { id: 'me', what: 'authenticated warm `me` vs (b) `{ __typename }`', measured: `${me.ratio!.toFixed(2)}x req/s, p99 ${meP99Ratio.toFixed(2)}x (server CPU per request: ${cpuRatio(me)})`, target: '>= 0.8x req/s, p99 <= 2x', verdict: me.verdict },
-      { id: 'me-memberships', what: '`me` with memberships vs (b)', measured: `${mm.ratio!.toFixed(2)}x req/s (server CPU per request: ${cpuRatio(mm)})`, target: '>= 0.6x', verdict: mm.verdict },
-      { id: 'members-cold', what: '`members(100)` cold latency vs one upstream round trip (sequential p50)', measured: `${ms(seq.p50)} ms = ${(seq.p50 / rtt.p50).toFixed(1)}x of ${ms(rtt.p50)} ms`, target: '<= 3x', verdict: row('members-cold-seq').verdict },
-      { id: 'members-warm', what: '`members(100)` warm: upstream calls per request', measured: fmt(mw.upstreamPerRequest, 3), target: '0', verdict: mw.verdict },
+      {
+        id: 'me',
+        what: 'authenticated warm `me` vs (b) `{ __typename }`',
+        measured: `${me.ratio!.toFixed(2)}x req/s, p99 ${meP99Ratio.toFixed(2)}x (server CPU per request: ${cpuRatio(me)})`,
+        target: '>= 0.8x req/s, p99 <= 2x',
+        verdict: me.verdict,
+      },
+      {
+        id: 'me-memberships',
+        what: '`me` with memberships vs (b)',
+        measured: `${mm.ratio!.toFixed(2)}x req/s (server CPU per request: ${cpuRatio(mm)})`,
+        target: '>= 0.6x',
+        verdict: mm.verdict,
+      },
+      {
+        id: 'members-cold',
+        what: '`members(100)` cold latency vs one upstream round trip (sequential p50)',
+        measured: `${ms(seq.p50)} ms = ${(seq.p50 / rtt.p50).toFixed(1)}x of ${ms(rtt.p50)} ms`,
+        target: '<= 3x',
+        verdict: row('members-cold-seq').verdict,
+      },
+      {
+        id: 'members-warm',
+        what: '`members(100)` warm: upstream calls per request',
+        measured: fmt(mw.upstreamPerRequest, 3),
+        target: '0',
+        verdict: mw.verdict,
+      },
     );
     targets.push({
       id: 'startup',
@@ -465,7 +546,9 @@ function versionOf(pkg: string): string {
 
 function commit(): string | undefined {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return undefined;
   }
@@ -494,7 +577,7 @@ function machine() {
 const CLOSING_NOTES: Record<string, string> = {
   me:
     'passgraph spends about twice the CPU of bare Apollo on each `me` (the "server CPU us/req" column): its own work per request is verifying the viewer ' +
-    '(token-cache hash, local row read, deactivation check), building the context (a pino child logger and the request\'s DataLoaders), the access directive on `me`, ' +
+    "(token-cache hash, local row read, deactivation check), building the context (a pino child logger and the request's DataLoaders), the access directive on `me`, " +
     'two Passage-backed fields through the cache, and the armor, metrics, idempotency and audit plugins Apollo calls per request. One-key reads are prepared once and the ' +
     'viewer row primes the user loader already. Closing the rest needs fewer per-request objects (lazy loaders and logger) and fewer per-request plugin hooks; a plugin-free ' +
     'Apollo is the ceiling, so 0.8x leaves about 50 us per request for all of that.',
@@ -516,7 +599,20 @@ const CLOSING_NOTES: Record<string, string> = {
 };
 
 function table(): string {
-  const header = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'upstream calls/req', 'server CPU us/req', 'ratio to (b)', 'non-2xx / GraphQL errors', 'other CPU', 'target', 'result'];
+  const header = [
+    'scenario',
+    'server',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'upstream calls/req',
+    'server CPU us/req',
+    'ratio to (b)',
+    'non-2xx / GraphQL errors',
+    'other CPU',
+    'target',
+    'result',
+  ];
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < 2 || i >= 10 ? '---' : '---:')).join(' | ')} |`];
   for (const r of rows) {
     const cells = [
@@ -553,7 +649,12 @@ function markdown(m: ReturnType<typeof machine>): string {
     `@apollo/server ${m.packages['@apollo/server']}, graphql ${m.packages.graphql}, autocannon ${m.packages.autocannon}.`,
     `${settings.connections} connections, ${settings.warmupS} s warm-up + ${settings.durationS} s per scenario, upstream (emulator) latency ${settings.upstreamLatencyMs} ms per management call; each server in its own process, one at a time, on 127.0.0.1. Whole run ${fmt(extra['totalSeconds'] as number)} s; load average ${m.loadAverageAtStart.join(' ')} at the start, ${m.loadAverageAtEnd.join(' ')} at the end.`,
     ...(Object.keys(passgraphOverrides).length > 0 || passgraphNodeArgs.length > 0
-      ? [`passgraph ran with non-default settings: ${Object.entries(passgraphOverrides).map(([k, v]) => `${k}=${v}`).concat(passgraphNodeArgs).join(' ')}.`]
+      ? [
+          `passgraph ran with non-default settings: ${Object.entries(passgraphOverrides)
+            .map(([k, v]) => `${k}=${v}`)
+            .concat(passgraphNodeArgs)
+            .join(' ')}.`,
+        ]
       : []),
     '',
     table(),
@@ -587,10 +688,7 @@ if (failures.length > 0) {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.md'), md);
-  writeFileSync(
-    join(dir, 'latest.json'),
-    `${JSON.stringify({ machine: m, settings, passgraphOverrides, rows, targets, failures, ...extra }, null, 2)}\n`,
-  );
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ machine: m, settings, passgraphOverrides, rows, targets, failures, ...extra }, null, 2)}\n`);
   log(`wrote bench/results/latest.md and latest.json`);
 }
 process.exit(failures.length > 0 ? 1 : 0);

@@ -1,5 +1,10 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled, ApolloServerPluginSchemaReportingDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { RequestListener } from 'node:http';
@@ -112,9 +117,14 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   const schema = createSchema({ roles, rateLimiter });
   const production = deps.config.nodeEnv === 'production';
   const limits = queryLimits(deps.config.queryLimits, { production });
-  const verifier = cache.tokenMaxEntries > 0
-    ? withTokenCache(deps.tokens, { cache: createMemoryCache(cache.tokenMaxEntries), keyPublished: deps.tokens.keyPublished, onLookup: (hit) => onLookup('verified_tokens', hit) })
-    : deps.tokens;
+  const verifier =
+    cache.tokenMaxEntries > 0
+      ? withTokenCache(deps.tokens, {
+          cache: createMemoryCache(cache.tokenMaxEntries),
+          keyPublished: deps.tokens.keyPublished,
+          onLookup: (hit) => onLookup('verified_tokens', hit),
+        })
+      : deps.tokens;
   const contextDeps: AppDeps = {
     ...deps,
     tokens: reportingFailures(verifier, (reason) => metrics.tokenFailure(reason)),
@@ -242,4 +252,3 @@ function maskUnexpected(formatted: GraphQLFormattedError, error: unknown): Graph
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
 }
-

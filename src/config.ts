@@ -11,8 +11,7 @@ const DEFAULT_PASSAGE_API_URL = 'https://api.passage.id/v1';
 const IDENTITY_ENV = /^(IDENTITY_[A-Z_]+|SMTP_URL|EMAIL_FROM|PASSAGE_APP_ID|PASSAGE_API_KEY|NODE_ENV)$/;
 
 // An empty string in the environment means "unset": shells and .env files produce them easily.
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
 
 const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -38,7 +37,10 @@ const rateLimit = z
 /** Comma-separated origins (`https://console.example.com`); each is normalised the way browsers send it. */
 const originList = z.string().transform((v, ctx) => {
   const origins: string[] = [];
-  for (const entry of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     let url: URL | undefined;
     try {
       url = new URL(entry);
@@ -59,7 +61,10 @@ const originList = z.string().transform((v, ctx) => {
 /** `key=value,key2=value2` (OpenTelemetry's format for OTEL_EXPORTER_OTLP_HEADERS), values URL-encoded. */
 const otlpHeaders = z.string().transform((v, ctx) => {
   const headers: Record<string, string> = {};
-  for (const pair of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = pair.indexOf('=');
     const key = eq > 0 ? pair.slice(0, eq).trim().toLowerCase() : '';
     if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {

@@ -60,30 +60,23 @@ export class AppError extends Error {
   }
 }
 
-export const unauthenticated = (reason = 'NO_TOKEN', message = 'Sign in to do this.') =>
-  new AppError('UNAUTHENTICATED', message, { reason });
+export const unauthenticated = (reason = 'NO_TOKEN', message = 'Sign in to do this.') => new AppError('UNAUTHENTICATED', message, { reason });
 
-export const forbidden = (
-  reason: string,
-  message = 'You are not allowed to do this.',
-  details: Record<string, unknown> = {},
-) => new AppError('FORBIDDEN', message, { reason, details });
+export const forbidden = (reason: string, message = 'You are not allowed to do this.', details: Record<string, unknown> = {}) =>
+  new AppError('FORBIDDEN', message, { reason, details });
 
 export const notFound = (what = 'The requested object') => new AppError('NOT_FOUND', `${what} was not found.`);
 
 export const badUserInput = (field: string, message: string) => new AppError('BAD_USER_INPUT', message, { field });
 
-export const conflict = (reason: string, message: string, details: Record<string, unknown> = {}) =>
-  new AppError('CONFLICT', message, { reason, details });
+export const conflict = (reason: string, message: string, details: Record<string, unknown> = {}) => new AppError('CONFLICT', message, { reason, details });
 
 export const rateLimited = (retryAfterSeconds: number, message = 'Too many requests of this kind; retry later.') =>
   new AppError('RATE_LIMITED', message, { retryAfterSeconds });
 
 /** A local resource (the database) is too busy to take this write now; nothing was changed. */
-export const serviceUnavailable = (
-  message = 'The service is busy; nothing was changed. Retry shortly.',
-  retryAfterSeconds = 1,
-) => new AppError('SERVICE_UNAVAILABLE', message, { retryAfterSeconds });
+export const serviceUnavailable = (message = 'The service is busy; nothing was changed. Retry shortly.', retryAfterSeconds = 1) =>
+  new AppError('SERVICE_UNAVAILABLE', message, { retryAfterSeconds });
 
 export const upstreamUnavailable = (message = 'The identity provider is unavailable; retry later.', reason?: string) =>
   new AppError('UPSTREAM_UNAVAILABLE', message, reason === undefined ? {} : { reason });

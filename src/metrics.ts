@@ -148,16 +148,36 @@ export class Metrics {
         if (status) this.set(status.ready ? 1 : 0);
       },
     });
-    this.#directoryRuns = new Counter({ name: 'passgraph_directory_sync_runs_total', help: 'Successful directory sync runs, by kind (full, incremental, sweep).', labelNames: ['kind'], registers });
-    this.#directoryErrors = new Counter({ name: 'passgraph_directory_sync_errors_total', help: 'Failed directory sync runs, by kind.', labelNames: ['kind'], registers });
-    this.#directoryApplied = new Counter({ name: 'passgraph_directory_sync_users_total', help: 'Users written by directory sync runs, by kind (deleted users count under sweep).', labelNames: ['kind'], registers });
+    this.#directoryRuns = new Counter({
+      name: 'passgraph_directory_sync_runs_total',
+      help: 'Successful directory sync runs, by kind (full, incremental, sweep).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.#directoryErrors = new Counter({
+      name: 'passgraph_directory_sync_errors_total',
+      help: 'Failed directory sync runs, by kind.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.#directoryApplied = new Counter({
+      name: 'passgraph_directory_sync_users_total',
+      help: 'Users written by directory sync runs, by kind (deleted users count under sweep).',
+      labelNames: ['kind'],
+      registers,
+    });
     this.#budgetRefusals = new Counter({
       name: 'passgraph_passage_budget_refusals_total',
       help: 'Passage calls never sent because their request had used its calls (calls) or its time (deadline).',
       labelNames: ['reason'],
       registers,
     });
-    const hits = new Counter({ name: 'passgraph_cache_hits_total', help: 'Cache look-ups answered from the cache, by cache.', labelNames: ['cache'], registers });
+    const hits = new Counter({
+      name: 'passgraph_cache_hits_total',
+      help: 'Cache look-ups answered from the cache, by cache.',
+      labelNames: ['cache'],
+      registers,
+    });
     const misses = new Counter({ name: 'passgraph_cache_misses_total', help: 'Cache look-ups that had to load, by cache.', labelNames: ['cache'], registers });
     this.cache = { hit: (cache) => hits.inc({ cache }), miss: (cache) => misses.inc({ cache }) };
   }

@@ -76,10 +76,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     const devMode = dev && emulator && config.nodeEnv !== 'production';
     const ide = devMode ? createIde() : undefined;
     const routes = devMode && dev && emulator ? dev.devRoutes(emulator, { extra: ide?.assets }) : undefined;
-    const app = await createApp(
-      { config, log, database, passage, tokens },
-      { routes, metrics, ide: dev && ide ? dev.loopbackOnly(ide.page) : undefined },
-    );
+    const app = await createApp({ config, log, database, passage, tokens }, { routes, metrics, ide: dev && ide ? dev.loopbackOnly(ide.page) : undefined });
 
     // Passage writes a previous process left half-done are settled before the first request is
     // served; pending ones already refuse their users' tokens meanwhile. Start-up waits a bounded

@@ -13,7 +13,8 @@ describe('active org', () => {
   let h: Harness;
   let owner: Person, member: Person, appAdmin: Person;
   const newOrg = async () => (await h.gql<{ createOrg: { id: string } }>(CREATE, { token: owner.token, variables: { name: 'Org' } })).body.data!.createOrg.id;
-  const activeOf = async (p: Person) => (await h.gql<{ me: { activeOrg: { org: { id: string } } | null } }>(ME, { token: p.token })).body.data!.me.activeOrg?.org.id ?? null;
+  const activeOf = async (p: Person) =>
+    (await h.gql<{ me: { activeOrg: { org: { id: string } } | null } }>(ME, { token: p.token })).body.data!.me.activeOrg?.org.id ?? null;
   const stored = (p: Person) => (h.server.database.sqlite.prepare('select active_org_id as a from users where id = ?').get(p.id) as { a: string | null }).a;
 
   beforeAll(async () => {

@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, startHarness, type GqlResult, type Harness } from './helpers/harness.js';
 
 type Person = { id: string; token: string };
-type Event = { id: string; action: string; outcome: string; errorCode: string | null; actor: { id: string } | null; target: { type: string; id: string }; org: { id: string } | null; changes: unknown };
+type Event = {
+  id: string;
+  action: string;
+  outcome: string;
+  errorCode: string | null;
+  actor: { id: string } | null;
+  target: { type: string; id: string };
+  org: { id: string } | null;
+  changes: unknown;
+};
 type Page = { edges: { cursor: string; node: Event }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 
 const EVENT = `id action outcome errorCode actor { id } target { type id } org { id } changes`;
@@ -19,7 +28,8 @@ describe('audit log API', () => {
   let orgId: string, otherOrgId: string;
 
   const log = (token: string, variables: Record<string, unknown> = {}) => h.gql<{ auditLog: Page }>(LOG, { token, variables });
-  const orgLog = (token: string, variables: Record<string, unknown> = {}) => h.gql<{ org: { auditLog: Page } | null }>(ORG_LOG, { token, variables: { id: orgId, ...variables } });
+  const orgLog = (token: string, variables: Record<string, unknown> = {}) =>
+    h.gql<{ org: { auditLog: Page } | null }>(ORG_LOG, { token, variables: { id: orgId, ...variables } });
 
   beforeAll(async () => {
     h = await startHarness({ adminEmails: ['root@example.com'] });
@@ -32,7 +42,10 @@ describe('audit log API', () => {
     await h.gql(ADD, { token: owner.token, variables: { orgId, userId: admin.id, role: 'Admin' } });
     await h.gql(ADD, { token: owner.token, variables: { orgId, userId: member.id, role: 'Member' } });
     // Refused (an Admin cannot grant Owner): recorded as a failure.
-    await h.gql(`mutation($o: ID!, $u: ID!) { changeOrgMemberRole(orgId: $o, userId: $u, role: "Owner") { role } }`, { token: admin.token, variables: { o: orgId, u: member.id } });
+    await h.gql(`mutation($o: ID!, $u: ID!) { changeOrgMemberRole(orgId: $o, userId: $u, role: "Owner") { role } }`, {
+      token: admin.token,
+      variables: { o: orgId, u: member.id },
+    });
   });
   afterAll(() => h?.close());
 
@@ -46,7 +59,12 @@ describe('audit log API', () => {
       ['membership.add', 'SUCCESS'],
       ['org.create', 'SUCCESS'],
     ]);
-    expect(events[0]).toMatchObject({ errorCode: 'FORBIDDEN', actor: { id: admin.id }, target: { type: 'membership', id: `${orgId}:${member.id}` }, org: { id: orgId } });
+    expect(events[0]).toMatchObject({
+      errorCode: 'FORBIDDEN',
+      actor: { id: admin.id },
+      target: { type: 'membership', id: `${orgId}:${member.id}` },
+      org: { id: orgId },
+    });
     expect(events[1]).toMatchObject({ errorCode: null, actor: { id: owner.id }, changes: { before: null, after: { userId: member.id, role: 'Member' } } });
     expect(events.map((e) => Number(e.id))).toEqual(events.map((e) => Number(e.id)).sort((a, b) => b - a));
   });
@@ -98,8 +116,20 @@ describe('audit log API', () => {
   it('never shows secrets, tokens or magic-link URLs, whatever a row holds', async () => {
     // Rows are append-only; inserting one the way a careless writer might is allowed.
     h.server.database.sqlite
-      .prepare(`insert into audit_log (at, actor_id, action, target_type, target_id, org_id, outcome, after) values (?, ?, 'test.secret', 'user', 'u1', ?, 'success', ?)`)
-      .run(Date.now(), owner.id, orgId, JSON.stringify({ magicLink: { url: 'https://app.example/?psg_magic_link=SECRET-1' }, secret: 'SECRET-2', nested: [{ token: 'SECRET-3' }], kept: 'visible' }));
+      .prepare(
+        `insert into audit_log (at, actor_id, action, target_type, target_id, org_id, outcome, after) values (?, ?, 'test.secret', 'user', 'u1', ?, 'success', ?)`,
+      )
+      .run(
+        Date.now(),
+        owner.id,
+        orgId,
+        JSON.stringify({
+          magicLink: { url: 'https://app.example/?psg_magic_link=SECRET-1' },
+          secret: 'SECRET-2',
+          nested: [{ token: 'SECRET-3' }],
+          kept: 'visible',
+        }),
+      );
     for (const res of [await log(appAdmin.token, { filter: { action: 'test.secret' } }), await orgLog(owner.token, { first: 1 })]) {
       const text = JSON.stringify(res.body);
       expect(text).not.toContain('SECRET-');

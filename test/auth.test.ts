@@ -42,7 +42,8 @@ describe('token verification', () => {
     'without sub': () => h.emulator.mintToken(member.id, { extraClaims: { sub: undefined } }),
     'for another app (aud)': () => h.emulator.mintToken(member.id, { extraClaims: { aud: ['http://localhost:4000', 'someotherapp'] } }),
     'not yet valid (nbf in the future)': () => h.emulator.mintToken(member.id, { extraClaims: { nbf: Math.floor(Date.now() / 1000) + 600 } }),
-    'alg none': async () => `${b64url({ alg: 'none', kid: await currentKid(), typ: 'JWT' })}.${b64url({ sub: member.id, aud: [h.emulator.appId], exp: Math.floor(Date.now() / 1000) + 600 })}.`,
+    'alg none': async () =>
+      `${b64url({ alg: 'none', kid: await currentKid(), typ: 'JWT' })}.${b64url({ sub: member.id, aud: [h.emulator.appId], exp: Math.floor(Date.now() / 1000) + 600 })}.`,
     'HS256 signed with the public key': async () => {
       const jwks = (await (await fetch(h.emulator.jwksUrl)).json()) as { keys: JWK[] };
       const publicKey = await importJWK(jwks.keys[0]!, 'RS256', { extractable: true });
@@ -180,14 +181,27 @@ describe('token verification', () => {
       });
 
     it('accepts the Bearer scheme in any case, with any spacing around the token', async () => {
-      for (const header of [`Bearer ${member.token}`, `bearer ${member.token}`, `BEARER ${member.token}`, `Bearer   ${member.token}`, `Bearer\t${member.token}`, `Bearer ${member.token}  `]) {
+      for (const header of [
+        `Bearer ${member.token}`,
+        `bearer ${member.token}`,
+        `BEARER ${member.token}`,
+        `Bearer   ${member.token}`,
+        `Bearer\t${member.token}`,
+        `Bearer ${member.token}  `,
+      ]) {
         const res = await send(header);
         expect([header.slice(0, 9), res.status, JSON.parse(res.body).data]).toEqual([header.slice(0, 9), 200, { me: { id: member.id } }]);
       }
     });
 
     it('refuses anything else that carries the token: other schemes, prefixes, trailing words, no space', async () => {
-      for (const header of [`xBearer ${member.token}`, `Token ${member.token}`, `Bearer ${member.token} extra`, `Bearer${member.token}`, `Bearer Bearer ${member.token}`]) {
+      for (const header of [
+        `xBearer ${member.token}`,
+        `Token ${member.token}`,
+        `Bearer ${member.token} extra`,
+        `Bearer${member.token}`,
+        `Bearer Bearer ${member.token}`,
+      ]) {
         const res = await send(header);
         expect([header.slice(0, 9), res.status]).toEqual([header.slice(0, 9), 401]);
       }
@@ -223,7 +237,6 @@ describe('JWKS outages', () => {
       remove();
     }
   });
-
 });
 
 describe('JWKS unreachable at start-up', () => {

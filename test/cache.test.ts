@@ -45,7 +45,11 @@ describe('Passage cache across requests', () => {
   });
 
   describe('is updated by every mutation that changes Passage data', () => {
-    const read = (id: string) => h.gql<{ user: { email: string; status: string; metadata: unknown; devices: Array<{ id: string }> } | null }>(`query($id: ID!) { user(id: $id) { email status metadata devices { id } } }`, { token: admin.token, variables: { id } });
+    const read = (id: string) =>
+      h.gql<{ user: { email: string; status: string; metadata: unknown; devices: Array<{ id: string }> } | null }>(
+        `query($id: ID!) { user(id: $id) { email status metadata devices { id } } }`,
+        { token: admin.token, variables: { id } },
+      );
 
     it('updateUser', async () => {
       const u = await h.user('upd@example.com');
@@ -84,7 +88,9 @@ describe('Passage cache across requests', () => {
     });
 
     it('createUser', async () => {
-      const res = await h.gql<{ createUser: { id: string } }>(`mutation { createUser(input: { email: "brand-new@example.com" }) { id } }`, { token: admin.token });
+      const res = await h.gql<{ createUser: { id: string } }>(`mutation { createUser(input: { email: "brand-new@example.com" }) { id } }`, {
+        token: admin.token,
+      });
       const id = res.body.data!.createUser.id;
       h.emulator.clearCalls();
       expect((await read(id)).body.data!.user!.email).toBe('brand-new@example.com');
@@ -142,11 +148,17 @@ describe('SQL per list query', () => {
   it('runs the same number of statements for 3 members as for 40 (no N+1)', async () => {
     const owner = await h.user('sql-owner@example.com');
     const statementsFor = async (size: number) => {
-      const org = await h.gql<{ createOrg: { id: string } }>(`mutation($n: String!) { createOrg(input: { name: $n }) { id } }`, { token: owner.token, variables: { n: `org-${size}` } });
+      const org = await h.gql<{ createOrg: { id: string } }>(`mutation($n: String!) { createOrg(input: { name: $n }) { id } }`, {
+        token: owner.token,
+        variables: { n: `org-${size}` },
+      });
       const orgId = org.body.data!.createOrg.id;
       for (let i = 1; i < size; i++) {
         const u = await h.emulator.seedUser({ email: `m${size}-${i}@example.com`, status: 'active' });
-        await h.gql(`mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Member") { role } }`, { token: owner.token, variables: { o: orgId, u: u.id } });
+        await h.gql(`mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Member") { role } }`, {
+          token: owner.token,
+          variables: { o: orgId, u: u.id },
+        });
       }
       // Depth 6, the default query depth limit.
       const query = `query($id: ID!) { org(id: $id) { members(first: 100) { totalCount edges { node { role user { displayName } } } } } }`;
@@ -210,10 +222,13 @@ describe('verified-token cache', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const sets: Array<{ key: string; ttl: number; kid: string }> = [];
     const recording = createMemoryCache<{ userId: string; expiresAt: number; kid: string }>(10);
-    const cache = { ...recording, set: async (key: string, value: { userId: string; expiresAt: number; kid: string }, ttl: number) => {
-      sets.push({ key, ttl, kid: value.kid });
-      await recording.set(key, value, ttl);
-    } };
+    const cache = {
+      ...recording,
+      set: async (key: string, value: { userId: string; expiresAt: number; kid: string }, ttl: number) => {
+        sets.push({ key, ttl, kid: value.kid });
+        await recording.set(key, value, ttl);
+      },
+    };
     const expiringIn = (ms: number): TokenVerifier => ({
       verify: async () => ({ userId: 'u1', expiresAt: Date.now() + ms }),
       warm: async () => {},

@@ -40,7 +40,13 @@ describe('loadConfig', () => {
   });
 
   it('accepts production without a Passage app when IDENTITY=embedded runs the identity service', () => {
-    const config = loadConfig({ NODE_ENV: 'production', IDENTITY: 'embedded', SMTP_URL: 'smtp://mail.example.com', IDENTITY_RP_ID: 'example.com', PORT: '4000' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      IDENTITY: 'embedded',
+      SMTP_URL: 'smtp://mail.example.com',
+      IDENTITY_RP_ID: 'example.com',
+      PORT: '4000',
+    });
     expect(config.identity.embedded).toBe(true);
     expect(config.identity.env).toEqual({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example.com', IDENTITY_RP_ID: 'example.com' });
     expect(loadConfig({ PASSAGE_APP_ID: 'app', PASSAGE_API_KEY: 'key' }).identity.embedded).toBe(false);
@@ -58,7 +64,10 @@ describe('loadConfig', () => {
   it('reconciles intents every 15 s by default and accepts the test pause only in tests', () => {
     expect(loadConfig({}).intents).toEqual({ reconcileIntervalMs: 15_000, testPause: undefined });
     expect(loadConfig({ NODE_ENV: 'test', INTENT_TEST_PAUSE: 'after_passage' }).intents.testPause).toBe('after_passage');
-    for (const env of [{ INTENT_TEST_PAUSE: 'before_passage' }, { NODE_ENV: 'production', PASSAGE_APP_ID: 'app', PASSAGE_API_KEY: 'k', INTENT_TEST_PAUSE: 'before_passage' }]) {
+    for (const env of [
+      { INTENT_TEST_PAUSE: 'before_passage' },
+      { NODE_ENV: 'production', PASSAGE_APP_ID: 'app', PASSAGE_API_KEY: 'k', INTENT_TEST_PAUSE: 'before_passage' },
+    ]) {
       let error: unknown;
       try {
         loadConfig(env);
@@ -78,9 +87,7 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const vars = (error as ConfigError).problems.map((p) => p.split(':')[0]);
-    expect(vars).toEqual(
-      expect.arrayContaining(['PORT', 'LOG_LEVEL', 'PASSAGE_API_URL', 'GRAPHQL_INTROSPECTION', 'PASSAGE_API_KEY']),
-    );
+    expect(vars).toEqual(expect.arrayContaining(['PORT', 'LOG_LEVEL', 'PASSAGE_API_URL', 'GRAPHQL_INTROSPECTION', 'PASSAGE_API_KEY']));
   });
 
   it('accepts file: URLs for DATABASE_URL', () => {

@@ -65,7 +65,9 @@ describe('a migration that rebuilds a table', () => {
     const folder = join(dir, `migrations-${Math.random().toString(36).slice(2)}`);
     cpSync(migrationsFolder, folder, { recursive: true });
     const journalPath = join(folder, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ idx: number; version: string; when: number; tag: string; breakpoints: boolean }> };
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as {
+      entries: Array<{ idx: number; version: string; when: number; tag: string; breakpoints: boolean }>;
+    };
     const last = journal.entries.at(-1)!;
     const tag = `${String(last.idx + 1).padStart(4, '0')}_rebuild_orgs`;
     journal.entries.push({ idx: last.idx + 1, version: last.version, when: last.when + 1000, tag, breakpoints: true });

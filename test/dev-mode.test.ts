@@ -35,7 +35,10 @@ describe('dev mode (npm start without PASSAGE_APP_ID)', () => {
   });
 
   it('prints a token for a seeded demo user that the running server accepts', async () => {
-    for (const [email, appRole] of [['admin@example.com', 'ADMIN'], ['member@example.com', 'USER']] as const) {
+    for (const [email, appRole] of [
+      ['admin@example.com', 'ADMIN'],
+      ['member@example.com', 'USER'],
+    ] as const) {
       const result = token(email);
       expect(result.status).toBe(0);
       const jwt = result.stdout.trim().split('\n').at(-1)!;

@@ -692,7 +692,14 @@ describe('type-level guards', () => {
       `interface Owned @requireOrgRole(atLeast: "Member", org: PARENT, path: "orgId") { id: ID!, orgId: ID! }
        type Invoice implements Owned { id: ID!, orgId: ID!, total: Int }
        extend type Query { invoices: [Invoice!]! @authenticated }`,
-      { Query: { invoices: () => [{ id: 'i1', orgId: 'o1', total: 1 }, { id: 'i2', orgId: 'o2', total: 2 }] } },
+      {
+        Query: {
+          invoices: () => [
+            { id: 'i1', orgId: 'o1', total: 1 },
+            { id: 'i2', orgId: 'o2', total: 2 },
+          ],
+        },
+      },
     );
     expectOk(await run(s, '{ invoices { id } }', user({ o2: { role: 'Member' } }).ctx), { invoices: [{ id: 'i2' }] });
   });
@@ -715,7 +722,10 @@ describe('type-level guards', () => {
     expectDenied(denied, 'project.budget', 'FORBIDDEN', 'INSUFFICIENT_ROLE');
     expect(denied.data).toEqual({ project: { name: 'P', budget: null } });
     expectDenied(await run(s, '{ budgeted { budget } }', user({ o1: { role: 'Member' } }).ctx), 'budgeted.budget', 'FORBIDDEN', 'INSUFFICIENT_ROLE');
-    expectOk(await run(s, '{ project { budget } budgeted { budget } }', user({ o1: { role: 'Admin' } }).ctx), { project: { budget: 7 }, budgeted: { budget: 7 } });
+    expectOk(await run(s, '{ project { budget } budgeted { budget } }', user({ o1: { role: 'Admin' } }).ctx), {
+      project: { budget: 7 },
+      budgeted: { budget: 7 },
+    });
   });
 
   describe('a list resolver returning an array of promises (valid GraphQL: each item may be a promise)', () => {
@@ -904,7 +914,7 @@ describe('field descriptions', () => {
   // The description is how clients learn each rule (the issue requires it): every variant of each
   // directive states the rule it enforces, word for word. Built inside the test so mutation testing
   // sees which test covers the description code.
-  it('states each directive variant\'s rule exactly', () => {
+  it("states each directive variant's rule exactly", () => {
     const s = build(
       `type Org2 { id: ID!, orgKey: ID!
          byParent: String @requireOrgRole(atLeast: "Member", org: PARENT)
@@ -934,7 +944,9 @@ describe('field descriptions', () => {
     expect(d('selfPerm')).toBe('Access: the user themself (`who`), or permission org:update in the org given by argument `org`; app admins always.');
     const o = (s.getType('Org2') as import('graphql').GraphQLObjectType).getFields();
     expect(o['byParent']!.description).toBe('Access: the Member role or higher in the org of this object (`id`); app admins always.');
-    expect(o['byParentHidden']!.description).toBe('Access: one of org:update, org:delete in the org of this object (`orgKey`); app admins always. Others get NOT_FOUND.');
+    expect(o['byParentHidden']!.description).toBe(
+      'Access: one of org:update, org:delete in the org of this object (`orgKey`); app admins always. Others get NOT_FOUND.',
+    );
   });
 });
 
@@ -1066,7 +1078,9 @@ describe('start-up validation', () => {
   });
   it('throws for an ARG path through a list of input objects', () => {
     expect(
-      apply(`input FItem { orgId: ID } input FIn { items: [FItem!] } extend type Query { f(input: FIn): String @requireOrgRole(atLeast: "Member", path: "input.items.orgId") }`),
+      apply(
+        `input FItem { orgId: ID } input FIn { items: [FItem!] } extend type Query { f(input: FIn): String @requireOrgRole(atLeast: "Member", path: "input.items.orgId") }`,
+      ),
     ).toThrow();
   });
 
@@ -1119,7 +1133,10 @@ describe('rootFieldsWithoutAccess', () => {
   it('lists nothing for the real schema and only counts the given directive names', () => {
     const schema = buildRaw('');
     expect(rootFieldsWithoutAccess(schema, names)).toEqual([]);
-    const withoutPublic = rootFieldsWithoutAccess(schema, names.filter((n) => n !== 'public'));
+    const withoutPublic = rootFieldsWithoutAccess(
+      schema,
+      names.filter((n) => n !== 'public'),
+    );
     expect(withoutPublic).toContain('Query.app');
     expect(withoutPublic).toContain('Query.me');
     expect(withoutPublic).not.toContain('Mutation.updateMe');
@@ -1169,7 +1186,13 @@ describe('membership look-ups through a DataLoader', () => {
   it('checks the same org on many list items and their fields with one look-up', async () => {
     const { ctx, batches } = loaderContext({ o1: { role: 'Member' } });
     const result = await run(schema, '{ items(only: "o1") { id detail } }', ctx);
-    expectOk(result, { items: [{ id: 'a', detail: 'd-a' }, { id: 'b', detail: 'd-b' }, { id: 'd', detail: 'd-d' }] });
+    expectOk(result, {
+      items: [
+        { id: 'a', detail: 'd-a' },
+        { id: 'b', detail: 'd-b' },
+        { id: 'd', detail: 'd-d' },
+      ],
+    });
     expect(batches).toEqual([['o1']]);
   });
 
@@ -1220,7 +1243,16 @@ describe('Roles', () => {
     expect(owner.rank).toBe(300);
     expect(owner.inheritedRoles).toEqual(['Owner', 'Admin', 'Member']);
     expect([...owner.permissions].sort()).toEqual(
-      ['org:audit:read', 'org:delete', 'org:members:change_role', 'org:members:invite', 'org:members:read', 'org:members:remove', 'org:read', 'org:update'].sort(),
+      [
+        'org:audit:read',
+        'org:delete',
+        'org:members:change_role',
+        'org:members:invite',
+        'org:members:read',
+        'org:members:remove',
+        'org:read',
+        'org:update',
+      ].sort(),
     );
   });
 

@@ -184,7 +184,10 @@ describe('user directory', () => {
       const org = await h.gql<{ createOrg: { id: string } }>(`mutation { createOrg(input: { name: "Read Org" }) { id } }`, { token: admin.token });
       const orgId = org.body.data!.createOrg.id;
       for (const id of seeded.slice(1, 5)) {
-        const res = await h.gql(`mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Member") { role } }`, { token: admin.token, variables: { o: orgId, u: id } });
+        const res = await h.gql(`mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Member") { role } }`, {
+          token: admin.token,
+          variables: { o: orgId, u: id },
+        });
         expect(res.body.errors).toBeUndefined();
       }
       await h.restart();
@@ -195,13 +198,22 @@ describe('user directory', () => {
       );
       expect(members.body.errors).toBeUndefined();
       expect(members.body.data!.org.members.edges).toHaveLength(5);
-      const users = await h.gql<{ users: { edges: unknown[] } }>(`{ users(first: 50) { totalCount edges { node { id email status createdAt lastLoginAt metadata } } } }`, { token: admin.token });
+      const users = await h.gql<{ users: { edges: unknown[] } }>(
+        `{ users(first: 50) { totalCount edges { node { id email status createdAt lastLoginAt metadata } } } }`,
+        { token: admin.token },
+      );
       expect(users.body.errors).toBeUndefined();
       expect(users.body.data!.users.edges.length).toBeGreaterThan(5);
       expect(upstreamCalls(h).map((c) => `${c.method} ${c.path}`)).toEqual([]);
     });
 
-    type Page = { users: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ cursor: string; node: { id: string; email: string | null } }> } };
+    type Page = {
+      users: {
+        totalCount: number;
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        edges: Array<{ cursor: string; node: { id: string; email: string | null } }>;
+      };
+    };
     const PAGE = `query($first: Int, $after: String, $query: String, $status: UserStatus, $orderBy: UserOrder) {
       users(first: $first, after: $after, query: $query, status: $status, orderBy: $orderBy) {
         totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id email } } } }`;
@@ -277,9 +289,18 @@ describe('user directory', () => {
     it('survives Passage numbers beyond 32 bits (total_users, login_count)', async () => {
       const huge = await h.emulator.seedUser({ email: 'huge@example.com', status: 'active' });
       const wire = {
-        id: huge.id, email: 'huge@example.com', phone: '', status: 'active', email_verified: true, phone_verified: false,
-        created_at: huge.created_at, updated_at: new Date(Date.now() + 60_000).toISOString(), last_login_at: '0001-01-01T00:00:00Z',
-        login_count: 2 ** 40, user_metadata: null, external_id: '',
+        id: huge.id,
+        email: 'huge@example.com',
+        phone: '',
+        status: 'active',
+        email_verified: true,
+        phone_verified: false,
+        created_at: huge.created_at,
+        updated_at: new Date(Date.now() + 60_000).toISOString(),
+        last_login_at: '0001-01-01T00:00:00Z',
+        login_count: 2 ** 40,
+        user_metadata: null,
+        external_id: '',
       };
       const remove = h.emulator.injectFault({
         match: { method: 'GET', pathPrefix: '/users' },

@@ -48,7 +48,10 @@ describe('HTTP edge', () => {
   });
 
   it('refuses batched (array) requests', async () => {
-    const res = await raw(h.url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ query: '{ me { id } }' }, { query: '{ app { id } }' }]) });
+    const res = await raw(h.url, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ query: '{ me { id } }' }, { query: '{ app { id } }' }]),
+    });
     expect(res.status).toBe(400);
   });
 
@@ -59,13 +62,20 @@ describe('HTTP edge', () => {
   });
 
   it('serves queries over GET with the preflight header', async () => {
-    const res = await raw(h.url, { method: 'GET', path: `/graphql?query=${encodeURIComponent('{ app { id } }')}`, headers: { 'apollo-require-preflight': 'true' } });
+    const res = await raw(h.url, {
+      method: 'GET',
+      path: `/graphql?query=${encodeURIComponent('{ app { id } }')}`,
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ data: { app: { id: h.emulator.appId } } });
   });
 
   it('refuses a body over 1 MB with 413', async () => {
-    const res = await raw(h.url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ me { id } }`, variables: { pad: 'x'.repeat(1_100_000) } }) });
+    const res = await raw(h.url, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ me { id } }`, variables: { pad: 'x'.repeat(1_100_000) } }),
+    });
     expect(res.status).toBe(413);
   });
 
@@ -75,7 +85,9 @@ describe('HTTP edge', () => {
   });
 
   it('rejects variables of the wrong type with 400 BAD_USER_INPUT', async () => {
-    const res = await h.gql(`mutation($input: UpdateMeInput!) { updateMe(input: $input) { id } }`, { variables: { input: { displayName: 42, unknown: true } } });
+    const res = await h.gql(`mutation($input: UpdateMeInput!) { updateMe(input: $input) { id } }`, {
+      variables: { input: { displayName: 42, unknown: true } },
+    });
     expect(res.status).toBe(400);
     // One error per problem: the wrong type and the unknown field.
     expect(codes(res)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);

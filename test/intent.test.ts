@@ -19,7 +19,10 @@ describe('Passage writes that never half-happen', () => {
   const db = () => h.server.database.sqlite;
   const localUser = (id: string) => db().prepare('select id, status from users where id = ?').get(id) ?? null;
   const memberships = (id: string) => (db().prepare('select count(*) as n from org_memberships where user_id = ?').get(id) as { n: number }).n;
-  const directoryEntry = (id: string) => db().prepare('select status, deleted_at as deletedAt from directory_users where id = ?').get(id) as { status: string; deletedAt: number | null } | undefined;
+  const directoryEntry = (id: string) =>
+    db().prepare('select status, deleted_at as deletedAt from directory_users where id = ?').get(id) as
+      | { status: string; deletedAt: number | null }
+      | undefined;
   const pending = () => db().prepare(`select kind, user_id as userId from passage_intents where state = 'pending'`).all();
   const reasonOf = (res: GqlResult<unknown>) => res.body.errors?.[0]?.extensions?.['reason'];
 
@@ -27,7 +30,10 @@ describe('Passage writes that never half-happen', () => {
     // A short busy timeout: a write under another connection's lock fails fast. A slow Passage
     // answers in 1.5 s, well inside the 3 s deadline (wide margins: test machines are busy); a
     // lost answer comes after it.
-    h = await startHarness({ adminEmails: ['root@example.com'], env: { SQLITE_BUSY_TIMEOUT_MS: '100', RATE_LIMIT_CREATE_USER: 'off', PASSAGE_TIMEOUT_MS: '3000' } });
+    h = await startHarness({
+      adminEmails: ['root@example.com'],
+      env: { SQLITE_BUSY_TIMEOUT_MS: '100', RATE_LIMIT_CREATE_USER: 'off', PASSAGE_TIMEOUT_MS: '3000' },
+    });
     admin = await h.user('root@example.com');
     await h.gql('{ me { id } }', { token: admin.token });
   });
@@ -45,7 +51,10 @@ describe('Passage writes that never half-happen', () => {
     await h.gql('{ me { id } }', { token: user.token });
     const org = await h.gql<{ createOrg: { id: string } }>(`mutation { createOrg(input: { name: "Org of ${email}" }) { id } }`, { token: admin.token });
     const orgId = org.body.data!.createOrg.id;
-    await h.gql(`mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Member") { role } }`, { token: admin.token, variables: { o: orgId, u: user.id } });
+    await h.gql(`mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Member") { role } }`, {
+      token: admin.token,
+      variables: { o: orgId, u: user.id },
+    });
     expect(memberships(user.id)).toBe(1);
     return user;
   }
@@ -92,7 +101,9 @@ describe('Passage writes that never half-happen', () => {
       expect(directoryEntry(doomed.id)?.deletedAt).not.toBeNull();
       expect(reasonOf(await h.gql('{ me { id } }', { token: doomed.token }))).toBe('USER_DELETED');
       expect(pending()).toEqual([]);
-      const audit = db().prepare(`select outcome, detail from audit_log where action = 'user.delete' and target_id = ? order by id desc limit 1`).get(doomed.id);
+      const audit = db()
+        .prepare(`select outcome, detail from audit_log where action = 'user.delete' and target_id = ? order by id desc limit 1`)
+        .get(doomed.id);
       expect(audit).toEqual({ outcome: 'success', detail: 'RECONCILED' });
 
       // A retry of the same deletion is its success, not NOT_FOUND.
@@ -129,7 +140,9 @@ describe('Passage writes that never half-happen', () => {
 
     it('createUser answers the created user and the reconciler stores their row', async () => {
       const res = await withCompletionLocked('POST', '/users', () =>
-        h.gql<{ createUser: { id: string; email: string } }>(`mutation { createUser(input: { email: "fresh@example.com" }) { id email } }`, { token: admin.token }),
+        h.gql<{ createUser: { id: string; email: string } }>(`mutation { createUser(input: { email: "fresh@example.com" }) { id email } }`, {
+          token: admin.token,
+        }),
       );
       const created = h.emulator.findUserByIdentifier('fresh@example.com');
       expect(created).toBeDefined();
@@ -159,7 +172,10 @@ describe('Passage writes that never half-happen', () => {
       const deleting = h.gql(`mutation($id: ID!) { deleteUser(id: $id) { deletedUserId } }`, { token: admin.token, variables: { id: a.id } });
       await eventually(() => h.emulator.calls.slice(calls).some((c) => c.method === 'DELETE'));
 
-      const leave = await h.gql(`mutation($o: ID!, $u: ID!) { removeOrgMember(orgId: $o, userId: $u) { orgId } }`, { token: b.token, variables: { o: orgId, u: b.id } });
+      const leave = await h.gql(`mutation($o: ID!, $u: ID!) { removeOrgMember(orgId: $o, userId: $u) { orgId } }`, {
+        token: b.token,
+        variables: { o: orgId, u: b.id },
+      });
       expect(codes(leave)).toEqual(['CONFLICT']);
       expect(reasonOf(leave)).toBe('PENDING_CHANGE');
       // Demoting B is the same risk.
@@ -169,14 +185,21 @@ describe('Passage writes that never half-happen', () => {
       });
       expect(reasonOf(demote)).toBe('PENDING_CHANGE');
       // Nothing new may be attached to a user being deleted, and a second change to them waits.
-      expect(reasonOf(await h.gql(`mutation($id: ID!) { setAppRole(userId: $id, role: ADMIN) { id } }`, { token: admin.token, variables: { id: a.id } }))).toBe('PENDING_CHANGE');
-      expect(reasonOf(await h.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { token: admin.token, variables: { id: a.id } }))).toBe('PENDING_CHANGE');
+      expect(reasonOf(await h.gql(`mutation($id: ID!) { setAppRole(userId: $id, role: ADMIN) { id } }`, { token: admin.token, variables: { id: a.id } }))).toBe(
+        'PENDING_CHANGE',
+      );
+      expect(reasonOf(await h.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { token: admin.token, variables: { id: a.id } }))).toBe(
+        'PENDING_CHANGE',
+      );
 
       expect((await deleting).body).toEqual({ data: { deleteUser: { deletedUserId: a.id } } });
       const owners = db().prepare(`select user_id as userId from org_memberships where org_id = ? and role = 'Owner'`).all(orgId);
       expect(owners).toEqual([{ userId: b.id }]);
       // Once settled, B is the last owner: leaving is LAST_OWNER now.
-      const again = await h.gql(`mutation($o: ID!, $u: ID!) { removeOrgMember(orgId: $o, userId: $u) { orgId } }`, { token: b.token, variables: { o: orgId, u: b.id } });
+      const again = await h.gql(`mutation($o: ID!, $u: ID!) { removeOrgMember(orgId: $o, userId: $u) { orgId } }`, {
+        token: b.token,
+        variables: { o: orgId, u: b.id },
+      });
       expect(reasonOf(again)).toBe('LAST_OWNER');
     });
 
@@ -225,7 +248,9 @@ describe('Passage writes that never half-happen', () => {
       expect(await h.server.app.services.intents.reconcile({ now: Date.now() + 3600_000 })).toMatchObject({ examined: 1, notApplied: 1 });
       expect(pending()).toEqual([]);
       expect((await h.gql('{ me { id } }', { token: target.token })).body).toEqual({ data: { me: { id: target.id } } });
-      const audit = db().prepare(`select outcome, detail from audit_log where action = 'user.deactivate' and target_id = ? order by id desc limit 1`).get(target.id);
+      const audit = db()
+        .prepare(`select outcome, detail from audit_log where action = 'user.deactivate' and target_id = ? order by id desc limit 1`)
+        .get(target.id);
       expect(audit).toEqual({ outcome: 'failure', detail: 'NOT_APPLIED' });
     });
 
@@ -247,7 +272,10 @@ describe('Passage writes that never half-happen', () => {
       h.emulator.injectFault({ match: { method: 'PATCH' }, status: 500, times: 1 });
       const first = await h.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { token: admin.token, variables: { id: target.id } });
       expect(codes(first)).toEqual(['OUTCOME_UNKNOWN']);
-      const other = await h.gql(`mutation($id: ID!) { updateUser(id: $id, input: { email: "retry2@example.com" }) { id } }`, { token: admin.token, variables: { id: target.id } });
+      const other = await h.gql(`mutation($id: ID!) { updateUser(id: $id, input: { email: "retry2@example.com" }) { id } }`, {
+        token: admin.token,
+        variables: { id: target.id },
+      });
       expect(reasonOf(other)).toBe('PENDING_CHANGE');
       const retry = await h.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id status } }`, { token: admin.token, variables: { id: target.id } });
       expect(retry.body).toEqual({ data: { deactivateUser: { id: target.id, status: 'INACTIVE' } } });

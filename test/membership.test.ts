@@ -20,7 +20,8 @@ describe('org memberships', () => {
   let orgId: string;
 
   const roleOf = (userId: string, org = orgId) =>
-    (h.server.database.sqlite.prepare('select role from org_memberships where org_id = ? and user_id = ?').get(org, userId) as { role: string } | undefined)?.role ?? null;
+    (h.server.database.sqlite.prepare('select role from org_memberships where org_id = ? and user_id = ?').get(org, userId) as { role: string } | undefined)
+      ?.role ?? null;
 
   beforeAll(async () => {
     // One test walks org -> members -> user -> memberships -> org: 8 levels, over the default limit of 6.
@@ -174,7 +175,10 @@ describe('org memberships', () => {
       const res = await h.gql<Page>(query, { token: owner.token, variables: { id: orgId } });
       const row = res.body.data!.org.members.edges.findIndex((e) => e.node.user.id === member.id);
       expect(res.body.data!.org.members.edges[row]!.node.user.memberships).toBeNull();
-      expect(res.body.errors!.find((e) => e.path!.join('.') === `org.members.edges.${row}.node.user.memberships`)?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'NOT_SELF' });
+      expect(res.body.errors!.find((e) => e.path!.join('.') === `org.members.edges.${row}.node.user.memberships`)?.extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'NOT_SELF',
+      });
       // The owner's own row is theirs to see.
       const mine = res.body.data!.org.members.edges.find((e) => e.node.user.id === owner.id)!.node.user.memberships!.map((m) => m.org.id);
       expect(mine).toContain(orgId);
@@ -299,7 +303,15 @@ describe('org memberships', () => {
 
   describe('the service’s own reads and checks', () => {
     const service = () => h.server.app.services.memberships;
-    type Page = { org: { members: { totalCount: number; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null }; edges: Array<{ node: { user: { id: string } } }> } } };
+    type Page = {
+      org: {
+        members: {
+          totalCount: number;
+          pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+          edges: Array<{ node: { user: { id: string } } }>;
+        };
+      };
+    };
     const PAGE = `query($id: ID!, $first: Int, $after: String, $role: String) {
       org(id: $id) { members(first: $first, after: $after, role: $role) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { user { id } } } } }
     }`;
@@ -341,7 +353,10 @@ describe('org memberships', () => {
       await expect(service().add(actor, { orgId: 'no-such-org', userId: outsider.id, role: 'Member' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(service().changeRole(actor, { orgId, userId: outsider.id, role: 'Member' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(service().remove(actor, orgId, outsider.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      await expect(service().add(actor, { orgId, userId: outsider.id, role: 'Member', additionalRoles: ['Nope'] })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'additionalRoles' });
+      await expect(service().add(actor, { orgId, userId: outsider.id, role: 'Member', additionalRoles: ['Nope'] })).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'additionalRoles',
+      });
       expect(roleOf(outsider.id)).toBeNull();
     });
   });
@@ -351,7 +366,9 @@ describe('org memberships', () => {
       await h.gql(CHANGE, { token: admin.token, variables: { orgId, userId: member.id, role: 'Admin' } });
       await h.gql(CHANGE, { token: admin.token, variables: { orgId, userId: owner.id, role: 'Member' } });
       const audit = h.server.database.sqlite
-        .prepare(`select action, actor_id as actorId, target_id as targetId, outcome, before, after from audit_log where org_id = ? and action = 'membership.change_role' order by id`)
+        .prepare(
+          `select action, actor_id as actorId, target_id as targetId, outcome, before, after from audit_log where org_id = ? and action = 'membership.change_role' order by id`,
+        )
         .all(orgId) as Array<{ outcome: string; before: string | null; after: string | null; targetId: string }>;
       expect(audit.map((a) => [a.outcome, a.targetId])).toEqual([
         ['success', `${orgId}:${member.id}`],

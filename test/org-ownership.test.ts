@@ -18,17 +18,24 @@ describe('transferOrgOwnership', () => {
 
   const rolesIn = () =>
     Object.fromEntries(
-      (h.server.database.sqlite.prepare('select user_id, role, additional_roles from org_memberships where org_id = ?').all(orgId) as { user_id: string; role: string; additional_roles: string }[]).map(
-        (r) => [r.user_id, [r.role, ...(JSON.parse(r.additional_roles) as string[])]],
-      ),
+      (
+        h.server.database.sqlite.prepare('select user_id, role, additional_roles from org_memberships where org_id = ?').all(orgId) as {
+          user_id: string;
+          role: string;
+          additional_roles: string;
+        }[]
+      ).map((r) => [r.user_id, [r.role, ...(JSON.parse(r.additional_roles) as string[])]]),
     );
   const audits = () =>
-    h.server.database.sqlite.prepare(`select actor_id, outcome, detail from audit_log where action = 'org.transfer_ownership' and org_id = ? order by id`).all(orgId) as {
+    h.server.database.sqlite
+      .prepare(`select actor_id, outcome, detail from audit_log where action = 'org.transfer_ownership' and org_id = ? order by id`)
+      .all(orgId) as {
       actor_id: string;
       outcome: string;
       detail: string | null;
     }[];
-  const transfer = (by: Person, userId: string) => h.gql<{ transferOrgOwnership: Record<string, unknown> }>(TRANSFER, { token: by.token, variables: { orgId, userId } });
+  const transfer = (by: Person, userId: string) =>
+    h.gql<{ transferOrgOwnership: Record<string, unknown> }>(TRANSFER, { token: by.token, variables: { orgId, userId } });
 
   beforeAll(async () => {
     h = await startHarness({ adminEmails: ['root@example.com'] });
@@ -74,7 +81,10 @@ describe('transferOrgOwnership', () => {
     expect(codes(await transfer(owner, outsider.id))).toEqual(['NOT_FOUND']);
     const self = await transfer(owner, owner.id);
     expect(self.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'userId' });
-    await h.gql(`mutation($o: ID!, $u: ID!) { changeOrgMemberRole(orgId: $o, userId: $u, role: "Owner") { role } }`, { token: owner.token, variables: { o: orgId, u: admin.id } });
+    await h.gql(`mutation($o: ID!, $u: ID!) { changeOrgMemberRole(orgId: $o, userId: $u, role: "Owner") { role } }`, {
+      token: owner.token,
+      variables: { o: orgId, u: admin.id },
+    });
     const already = await transfer(owner, admin.id);
     expect(codes(already)).toEqual(['CONFLICT']);
     expect(reason(already)).toBe('ALREADY_OWNER');

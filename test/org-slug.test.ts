@@ -13,12 +13,15 @@ const ADD = `mutation($orgId: ID!, $userId: ID!) { addOrgMember(orgId: $orgId, u
 const MEMBERS = `query($id: ID!, $query: String) { org(id: $id) { members(first: 100, query: $query) { totalCount edges { node { user { id } } } } } }`;
 
 const reason = (res: GqlResult<unknown>) => res.body.errors?.[0]?.extensions?.['reason'];
-type OrgsPage = { orgs: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: { id: string; slug: string; name: string } }[] } };
+type OrgsPage = {
+  orgs: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: { id: string; slug: string; name: string } }[] };
+};
 
 describe('finding orgs', () => {
   let h: Harness;
   let owner: Person, alice: Person, bob: Person, outsider: Person, appAdmin: Person;
-  const create = async (name: string, by = owner) => (await h.gql<{ createOrg: { id: string; slug: string } }>(CREATE, { token: by.token, variables: { name } })).body.data!.createOrg;
+  const create = async (name: string, by = owner) =>
+    (await h.gql<{ createOrg: { id: string; slug: string } }>(CREATE, { token: by.token, variables: { name } })).body.data!.createOrg;
 
   beforeAll(async () => {
     h = await startHarness({ adminEmails: ['root@example.com'] });
@@ -104,7 +107,10 @@ describe('finding orgs', () => {
     for (const p of [alice, bob]) await h.gql(ADD, { token: owner.token, variables: { orgId: org.id, userId: p.id } });
     await h.gql(`mutation { updateMe(input: { displayName: "Robert Tables" }) { id } }`, { token: bob.token });
     const ids = async (query: string | null) => {
-      const res = await h.gql<{ org: { members: { totalCount: number; edges: { node: { user: { id: string } } }[] } } }>(MEMBERS, { token: owner.token, variables: { id: org.id, query } });
+      const res = await h.gql<{ org: { members: { totalCount: number; edges: { node: { user: { id: string } } }[] } } }>(MEMBERS, {
+        token: owner.token,
+        variables: { id: org.id, query },
+      });
       expect(res.body.errors).toBeUndefined();
       return res.body.data!.org.members.edges.map((e) => e.node.user.id).sort();
     };

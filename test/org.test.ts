@@ -20,9 +20,15 @@ describe('organizations', () => {
     member = await h.user('member@example.com');
     outsider = await h.user('outsider@example.com');
     appAdmin = await h.user('root@example.com');
-    const created = await h.gql<{ createOrg: { id: string } }>(CREATE, { token: owner.token, variables: { input: { name: 'Acme', metadata: { plan: 'pro' } } } });
+    const created = await h.gql<{ createOrg: { id: string } }>(CREATE, {
+      token: owner.token,
+      variables: { input: { name: 'Acme', metadata: { plan: 'pro' } } },
+    });
     orgId = created.body.data!.createOrg.id;
-    for (const [p, role] of [[admin, 'Admin'], [member, 'Member']] as const) {
+    for (const [p, role] of [
+      [admin, 'Admin'],
+      [member, 'Member'],
+    ] as const) {
       const res = await h.gql(ADD, { token: owner.token, variables: { orgId, userId: p.id, role } });
       expect(res.body.errors).toBeUndefined();
     }
@@ -102,7 +108,15 @@ describe('organizations', () => {
         edges { cursor node { role user { id email } } }
       } }
     }`;
-    type Page = { org: { members: { totalCount: number; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null }; edges: Array<{ cursor: string; node: { role: string; user: { id: string; email: string } } }> } } };
+    type Page = {
+      org: {
+        members: {
+          totalCount: number;
+          pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+          edges: Array<{ cursor: string; node: { role: string; user: { id: string; email: string } } }>;
+        };
+      };
+    };
 
     it('pages through members with totalCount and cursors', async () => {
       const first = await h.gql<Page>(MEMBERS, { token: member.token, variables: { id: orgId, first: 2 } });

@@ -21,7 +21,12 @@ describe('app roles', () => {
     expect(policy.requireAppRole(admin(), 'ADMIN')).toBeNull();
     expect(policy.requireAppRole(admin(), 'USER')).toBeNull();
     expect(policy.requireAppRole(user(), 'USER')).toBeNull();
-    expect(policy.requireAppRole(user(), 'ADMIN')).toEqual({ code: 'FORBIDDEN', reason: 'INSUFFICIENT_APP_ROLE', message: expect.any(String), details: { required: 'ADMIN' } });
+    expect(policy.requireAppRole(user(), 'ADMIN')).toEqual({
+      code: 'FORBIDDEN',
+      reason: 'INSUFFICIENT_APP_ROLE',
+      message: expect.any(String),
+      details: { required: 'ADMIN' },
+    });
   });
 
   it('only app admins pass every org rule', () => {
@@ -64,7 +69,12 @@ describe('rules inside one org', () => {
   it('inOrg: app admins pass without a membership; others need one that passes the test', () => {
     const test = policy.atLeastRole(roles, 'Admin');
     expect(policy.inOrg(admin(), 'o-1', null, test)).toBeNull();
-    expect(policy.inOrg(user(), 'o-1', null, test)).toEqual({ code: 'FORBIDDEN', reason: 'NOT_MEMBER', message: expect.any(String), details: { orgId: 'o-1' } });
+    expect(policy.inOrg(user(), 'o-1', null, test)).toEqual({
+      code: 'FORBIDDEN',
+      reason: 'NOT_MEMBER',
+      message: expect.any(String),
+      details: { orgId: 'o-1' },
+    });
     expect(policy.inOrg(user(), 'o-1', grant('Admin'), test)).toBeNull();
     expect(reason(policy.inOrg(user(), 'o-1', grant('Member'), test))).toBe('INSUFFICIENT_ROLE');
     expect(policy.orgUnresolved()).toMatchObject({ code: 'FORBIDDEN', reason: 'ORG_UNRESOLVED' });
@@ -155,11 +165,26 @@ describe('users', () => {
 
 describe('capabilities', () => {
   it('orgCapabilities follow the permissions and the rank', () => {
-    expect(policy.orgCapabilities(roles, user(), 'o', grant('Owner'))).toEqual({ canUpdate: true, canDelete: true, canInvite: true, assignableRoles: ['Owner', 'Admin', 'Member'] });
-    expect(policy.orgCapabilities(roles, user(), 'o', grant('Admin'))).toEqual({ canUpdate: true, canDelete: false, canInvite: true, assignableRoles: ['Admin', 'Member'] });
+    expect(policy.orgCapabilities(roles, user(), 'o', grant('Owner'))).toEqual({
+      canUpdate: true,
+      canDelete: true,
+      canInvite: true,
+      assignableRoles: ['Owner', 'Admin', 'Member'],
+    });
+    expect(policy.orgCapabilities(roles, user(), 'o', grant('Admin'))).toEqual({
+      canUpdate: true,
+      canDelete: false,
+      canInvite: true,
+      assignableRoles: ['Admin', 'Member'],
+    });
     expect(policy.orgCapabilities(roles, user(), 'o', grant('Member'))).toEqual({ canUpdate: false, canDelete: false, canInvite: false, assignableRoles: [] });
     expect(policy.orgCapabilities(roles, user(), 'o', null)).toEqual({ canUpdate: false, canDelete: false, canInvite: false, assignableRoles: [] });
-    expect(policy.orgCapabilities(roles, admin(), 'o', null)).toEqual({ canUpdate: true, canDelete: true, canInvite: true, assignableRoles: ['Owner', 'Admin', 'Member'] });
+    expect(policy.orgCapabilities(roles, admin(), 'o', null)).toEqual({
+      canUpdate: true,
+      canDelete: true,
+      canInvite: true,
+      assignableRoles: ['Owner', 'Admin', 'Member'],
+    });
   });
 
   it('orgCapabilities: change_role alone still makes roles assignable', () => {
@@ -168,20 +193,41 @@ describe('capabilities', () => {
       { name: 'Manager', rank: 20, permissions: ['org:members:change_role'] },
       { name: 'Boss', rank: 30, permissions: ['org:update', 'org:delete', 'org:members:invite', 'org:members:remove'] },
     ]);
-    expect(policy.orgCapabilities(custom, user(), 'o', custom.summarize('Manager'))).toMatchObject({ canInvite: false, assignableRoles: ['Manager', 'Viewer'] });
+    expect(policy.orgCapabilities(custom, user(), 'o', custom.summarize('Manager'))).toMatchObject({
+      canInvite: false,
+      assignableRoles: ['Manager', 'Viewer'],
+    });
   });
 
   it('membershipCapabilities match what the mutations allow', () => {
     const target = (userId: string, role: string) => ({ orgId: 'o', userId, role, additionalRoles: [] });
     // An Admin may change and remove another Admin, but not the Owner.
-    expect(policy.membershipCapabilities(roles, user('a'), grant('Admin'), target('b', 'Admin'), () => 1)).toMatchObject({ canRemove: true, canChangeRole: true });
-    expect(policy.membershipCapabilities(roles, user('a'), grant('Admin'), target('b', 'Owner'), () => 2)).toMatchObject({ canRemove: false, canChangeRole: false });
+    expect(policy.membershipCapabilities(roles, user('a'), grant('Admin'), target('b', 'Admin'), () => 1)).toMatchObject({
+      canRemove: true,
+      canChangeRole: true,
+    });
+    expect(policy.membershipCapabilities(roles, user('a'), grant('Admin'), target('b', 'Owner'), () => 2)).toMatchObject({
+      canRemove: false,
+      canChangeRole: false,
+    });
     // A Member may leave but not remove or change anyone.
-    expect(policy.membershipCapabilities(roles, user('a'), grant('Member'), target('a', 'Member'), never)).toMatchObject({ canRemove: true, canChangeRole: false });
-    expect(policy.membershipCapabilities(roles, user('a'), grant('Member'), target('b', 'Member'), never)).toMatchObject({ canRemove: false, canChangeRole: false });
+    expect(policy.membershipCapabilities(roles, user('a'), grant('Member'), target('a', 'Member'), never)).toMatchObject({
+      canRemove: true,
+      canChangeRole: false,
+    });
+    expect(policy.membershipCapabilities(roles, user('a'), grant('Member'), target('b', 'Member'), never)).toMatchObject({
+      canRemove: false,
+      canChangeRole: false,
+    });
     // The last owner may not leave; with a second owner they may.
-    expect(policy.membershipCapabilities(roles, user('a'), grant('Owner'), target('a', 'Owner'), () => 1)).toMatchObject({ canRemove: false, canChangeRole: true });
-    expect(policy.membershipCapabilities(roles, user('a'), grant('Owner'), target('a', 'Owner'), () => 2)).toMatchObject({ canRemove: true, canChangeRole: true });
+    expect(policy.membershipCapabilities(roles, user('a'), grant('Owner'), target('a', 'Owner'), () => 1)).toMatchObject({
+      canRemove: false,
+      canChangeRole: true,
+    });
+    expect(policy.membershipCapabilities(roles, user('a'), grant('Owner'), target('a', 'Owner'), () => 2)).toMatchObject({
+      canRemove: true,
+      canChangeRole: true,
+    });
     // An app admin outside the org may do both to anyone but the last owner's removal.
     expect(policy.membershipCapabilities(roles, admin(), null, target('b', 'Owner'), () => 1)).toMatchObject({ canRemove: false, canChangeRole: true });
     expect(policy.membershipCapabilities(roles, user('x'), null, target('b', 'Member'), never)).toMatchObject({ canRemove: false, canChangeRole: false });

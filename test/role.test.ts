@@ -34,7 +34,10 @@ describe('role catalogue and capabilities', () => {
   /** A fresh org with an Owner, an Admin and a Member. */
   async function freshOrg(): Promise<string> {
     const orgId = (await h.gql<{ createOrg: { id: string } }>(CREATE, { token: owner.token, variables: { name: 'Org' } })).body.data!.createOrg.id;
-    for (const [p, role] of [[admin, 'Admin'], [member, 'Member']] as const) {
+    for (const [p, role] of [
+      [admin, 'Admin'],
+      [member, 'Member'],
+    ] as const) {
       expect(codes(await h.gql(ADD, { token: owner.token, variables: { orgId, userId: p.id, role } }))).toEqual([]);
     }
     return orgId;
@@ -49,7 +52,16 @@ describe('role catalogue and capabilities', () => {
         {
           name: 'Owner',
           rank: 300,
-          permissions: ['org:audit:read', 'org:delete', 'org:members:change_role', 'org:members:invite', 'org:members:read', 'org:members:remove', 'org:read', 'org:update'],
+          permissions: [
+            'org:audit:read',
+            'org:delete',
+            'org:members:change_role',
+            'org:members:invite',
+            'org:members:read',
+            'org:members:remove',
+            'org:read',
+            'org:update',
+          ],
           inheritedRoles: ['Owner', 'Admin', 'Member'],
         },
         {
@@ -68,7 +80,8 @@ describe('role catalogue and capabilities', () => {
     const orgId = await freshOrg();
     const q = `query($id: ID!, $role: String!, $perm: String!, $perms: [String!]!) { org(id: $id) { viewerMembership {
       isRole(role: $role) isAtLeast(role: $role) hasPermission(permission: $perm) hasAllPermissions(permissions: $perms) } } }`;
-    const ask = (token: string, role: string, perm: string, perms: string[]) => h.gql<{ org: { viewerMembership: Record<string, boolean> } }>(q, { token, variables: { id: orgId, role, perm, perms } });
+    const ask = (token: string, role: string, perm: string, perms: string[]) =>
+      h.gql<{ org: { viewerMembership: Record<string, boolean> } }>(q, { token, variables: { id: orgId, role, perm, perms } });
 
     const adminAsksMember = await ask(admin.token, 'Member', 'org:update', ['org:update', 'org:members:invite']);
     // An Admin inherits Member but does not hold it.
@@ -78,8 +91,14 @@ describe('role catalogue and capabilities', () => {
     const memberAsks = await ask(member.token, 'Owner', 'org:read', []);
     expect(memberAsks.body.data!.org.viewerMembership).toEqual({ isRole: false, isAtLeast: false, hasPermission: true, hasAllPermissions: true });
 
-    const field = (token: string, sel: string) => h.gql(`query($id: ID!) { org(id: $id) { viewerMembership { ${sel} } } }`, { token, variables: { id: orgId } });
-    for (const sel of ['isRole(role: "owner")', 'isAtLeast(role: "owner")', 'hasPermission(permission: "org:fly")', 'hasAllPermissions(permissions: ["org:read", "org:fly"])']) {
+    const field = (token: string, sel: string) =>
+      h.gql(`query($id: ID!) { org(id: $id) { viewerMembership { ${sel} } } }`, { token, variables: { id: orgId } });
+    for (const sel of [
+      'isRole(role: "owner")',
+      'isAtLeast(role: "owner")',
+      'hasPermission(permission: "org:fly")',
+      'hasAllPermissions(permissions: ["org:read", "org:fly"])',
+    ]) {
       const res = await field(owner.token, sel);
       expect(codes(res), sel).toEqual(['BAD_USER_INPUT']);
     }
@@ -130,12 +149,20 @@ describe('role catalogue and capabilities', () => {
 
   it('a second owner makes the first one removable and demotable', async () => {
     const orgId = await freshOrg();
-    const before = (await h.gql<{ org: { members: { edges: { node: { user: { id: string }; viewerCan: MemberCan } }[] } } }>(MEMBER_CAN, { token: owner.token, variables: { id: orgId } })).body
-      .data!.org.members.edges.find((e) => e.node.user.id === owner.id)!.node.viewerCan;
+    const before = (
+      await h.gql<{ org: { members: { edges: { node: { user: { id: string }; viewerCan: MemberCan } }[] } } }>(MEMBER_CAN, {
+        token: owner.token,
+        variables: { id: orgId },
+      })
+    ).body.data!.org.members.edges.find((e) => e.node.user.id === owner.id)!.node.viewerCan;
     expect(before).toEqual({ remove: false, changeRole: true, assignableRoles: ['Owner'] });
     await h.gql(CHANGE, { token: owner.token, variables: { orgId, userId: admin.id, role: 'Owner' } });
-    const after = (await h.gql<{ org: { members: { edges: { node: { user: { id: string }; viewerCan: MemberCan } }[] } } }>(MEMBER_CAN, { token: owner.token, variables: { id: orgId } })).body
-      .data!.org.members.edges.find((e) => e.node.user.id === owner.id)!.node.viewerCan;
+    const after = (
+      await h.gql<{ org: { members: { edges: { node: { user: { id: string }; viewerCan: MemberCan } }[] } } }>(MEMBER_CAN, {
+        token: owner.token,
+        variables: { id: orgId },
+      })
+    ).body.data!.org.members.edges.find((e) => e.node.user.id === owner.id)!.node.viewerCan;
     expect(after).toEqual({ remove: true, changeRole: true, assignableRoles: ['Owner', 'Admin', 'Member'] });
   });
 });

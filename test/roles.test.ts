@@ -38,13 +38,22 @@ describe('ROLES_FILE', () => {
     expect(created.body.data!.createOrg.viewerMembership.role).toBe('Boss');
     const orgId = created.body.data!.createOrg.id;
 
-    const defaultName = await h.gql(`mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Member") { role } }`, { token: boss.token, variables: { o: orgId, u: viewer.id } });
+    const defaultName = await h.gql(`mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Member") { role } }`, {
+      token: boss.token,
+      variables: { o: orgId, u: viewer.id },
+    });
     expect(codes(defaultName)).toEqual(['BAD_USER_INPUT']);
-    const added = await h.gql(`mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Viewer") { role permissions } }`, { token: boss.token, variables: { o: orgId, u: viewer.id } });
+    const added = await h.gql(`mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Viewer") { role permissions } }`, {
+      token: boss.token,
+      variables: { o: orgId, u: viewer.id },
+    });
     expect(added.body.data).toEqual({ addOrgMember: { role: 'Viewer', permissions: ['org:read'] } });
 
     // A Viewer sees the org but not its member list.
-    const res = await h.gql<{ org: { id: string; members: unknown } | null }>(`query($id: ID!) { org(id: $id) { id members { totalCount } } }`, { token: viewer.token, variables: { id: orgId } });
+    const res = await h.gql<{ org: { id: string; members: unknown } | null }>(`query($id: ID!) { org(id: $id) { id members { totalCount } } }`, {
+      token: viewer.token,
+      variables: { id: orgId },
+    });
     expect(res.body.data).toEqual({ org: null });
     expect(res.body.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'MISSING_PERMISSION' });
   });
@@ -53,7 +62,12 @@ describe('ROLES_FILE', () => {
 describe('ROLES_FILE validation at start-up', () => {
   const cases: Record<string, unknown> = {
     'invalid JSON': '{ "roles": [',
-    'duplicate role names': { roles: [{ name: 'A', rank: 1, permissions: [] }, { name: 'A', rank: 2, permissions: [] }] },
+    'duplicate role names': {
+      roles: [
+        { name: 'A', rank: 1, permissions: [] },
+        { name: 'A', rank: 2, permissions: [] },
+      ],
+    },
     'a bad permission string': { roles: [{ name: 'A', rank: 1, permissions: ['Not A Permission!'] }] },
     'an unknown key': { roles: [{ name: 'A', rank: 1, permissions: [], colour: 'red' }] },
     'permissions the schema needs missing': { roles: [{ name: 'Solo', rank: 1, permissions: ['org:read'] }] },

@@ -52,10 +52,13 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
 });
-afterAll(() => new Promise<void>((resolve) => {
-  server.closeAllConnections();
-  server.close(() => resolve());
-}));
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+);
 
 const fresh = () => createTokenVerifier({ jwksUrl, appId: APP, jwksCooldownMs: 0 });
 const now = () => Math.floor(Date.now() / 1000);
@@ -106,7 +109,10 @@ describe('createTokenVerifier', () => {
       'BAD_CLAIMS (no exp)': sign({ exp: null }),
       'BAD_CLAIMS (no sub)': sign({ claims: { sub: undefined } }),
       // Neither expired, nor a bad signature, nor a claim: any other refusal is MALFORMED.
-      'MALFORMED (HS256)': new SignJWT({ sub: 'user-1', aud: [APP] }).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setExpirationTime('10m').sign(new Uint8Array(32)),
+      'MALFORMED (HS256)': new SignJWT({ sub: 'user-1', aud: [APP] })
+        .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+        .setExpirationTime('10m')
+        .sign(new Uint8Array(32)),
     };
     const got: Record<string, string> = {};
     for (const [name, token] of Object.entries(cases)) got[name] = await reasonOf(verifier.verify(await token));
@@ -128,7 +134,11 @@ describe('createTokenVerifier', () => {
 
   it('keeps the underlying error as the cause of each refusal, for the log', async () => {
     const verifier = fresh();
-    const causeOf = (p: Promise<unknown>) => p.then(() => undefined, (err: Error) => (err.cause as Error | undefined)?.name);
+    const causeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (err: Error) => (err.cause as Error | undefined)?.name,
+      );
     expect(await causeOf(verifier.verify('abc'))).toBeDefined();
     expect(await causeOf(verifier.verify(await sign({ exp: now() - 60 })))).toBe('JWTExpired');
     expect(await causeOf(verifier.verify(await sign({ key: k2 })))).toBe('JWKSNoMatchingKey');
@@ -254,10 +264,11 @@ describe('tokenCandidates', () => {
   });
 
   it('reads distinct, non-empty psg_auth_token cookies in order, decoded, at most MAX_COOKIE_TOKENS', () => {
-    expect(tokenCandidates({ cookie: ' other=1; psg_auth_token = a ;psg_auth_tokenx=b; xpsg_auth_token=c; psg_auth_token=; psg_auth_token; psg_auth_token=a; psg_auth_token=b%2Bc' })).toEqual([
-      'a',
-      'b+c',
-    ]);
+    expect(
+      tokenCandidates({
+        cookie: ' other=1; psg_auth_token = a ;psg_auth_tokenx=b; xpsg_auth_token=c; psg_auth_token=; psg_auth_token; psg_auth_token=a; psg_auth_token=b%2Bc',
+      }),
+    ).toEqual(['a', 'b+c']);
     expect(tokenCandidates({ cookie: 'psg_auth_token=%E0%A4%A' })).toEqual(['%E0%A4%A']);
     expect(tokenCandidates({ cookie: 'psg_auth_token=a=b' })).toEqual(['a=b']);
     // A part with no "=" is no cookie of that name, whatever it starts with.

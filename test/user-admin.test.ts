@@ -9,13 +9,21 @@ describe('admin user management', () => {
 
   const db = () => h.server.database.sqlite;
   const localUser = (id: string) => db().prepare('select id, status, app_role as appRole from users where id = ?').get(id) ?? null;
-  const snapshot = () => JSON.stringify([db().prepare('select * from users order by id').all(), db().prepare('select * from org_memberships order by org_id, user_id').all()]);
+  const snapshot = () =>
+    JSON.stringify([db().prepare('select * from users order by id').all(), db().prepare('select * from org_memberships order by org_id, user_id').all()]);
   const passageCalls = (method?: string) => h.emulator.calls.filter((c) => !c.path.includes('jwks') && (!method || c.method === method));
-  const lastAudit = () => db().prepare('select action, actor_id as actorId, target_id as targetId, outcome, detail, before, after from audit_log order by id desc limit 1').get() as Record<string, string | null>;
+  const lastAudit = () =>
+    db()
+      .prepare('select action, actor_id as actorId, target_id as targetId, outcome, detail, before, after from audit_log order by id desc limit 1')
+      .get() as Record<string, string | null>;
 
   beforeAll(async () => {
     // Rate limits and the breaker have their own tests; here many calls fail or repeat on purpose.
-    h = await startHarness({ adminEmails: ['root@example.com'], captureLogs: true, env: { RATE_LIMIT_MAGIC_LINKS: 'off', RATE_LIMIT_CREATE_USER: 'off', PASSAGE_BREAKER_MIN_CALLS: '10000' } });
+    h = await startHarness({
+      adminEmails: ['root@example.com'],
+      captureLogs: true,
+      env: { RATE_LIMIT_MAGIC_LINKS: 'off', RATE_LIMIT_CREATE_USER: 'off', PASSAGE_BREAKER_MIN_CALLS: '10000' },
+    });
     admin = await h.user('root@example.com');
     member = await h.user('member@example.com');
     other = await h.user('other@example.com');
@@ -91,7 +99,9 @@ describe('admin user management', () => {
     });
 
     it('userByIdentifier matches any case and phones; unknown is null', async () => {
-      const res = await h.gql(`{ a: userByIdentifier(identifier: "OTHER@Example.com") { id } b: userByIdentifier(identifier: "none@example.com") { id } }`, { token: admin.token });
+      const res = await h.gql(`{ a: userByIdentifier(identifier: "OTHER@Example.com") { id } b: userByIdentifier(identifier: "none@example.com") { id } }`, {
+        token: admin.token,
+      });
       expect(res.body.data).toEqual({ a: { id: other.id }, b: null });
       const phoneUser = await h.emulator.seedUser({ phone: '+14155550123', status: 'active' });
       const byPhone = await h.gql(`{ userByIdentifier(identifier: "+14155550123") { id phone } }`, { token: admin.token });
@@ -112,7 +122,9 @@ describe('admin user management', () => {
       const created = res.body.data!.createUser;
       expect(created).toMatchObject({ email: 'fresh@example.com', metadata: { team: 'blue' }, status: 'ACTIVE' });
       const posts = passageCalls('POST');
-      expect(posts.map((c) => [c.path.replace(/\/v1\/apps\/[^/]+/, ''), c.body, c.status])).toEqual([['/users', { email: 'fresh@example.com', user_metadata: { team: 'blue' } }, 201]]);
+      expect(posts.map((c) => [c.path.replace(/\/v1\/apps\/[^/]+/, ''), c.body, c.status])).toEqual([
+        ['/users', { email: 'fresh@example.com', user_metadata: { team: 'blue' } }, 201],
+      ]);
       expect(localUser(created.id)).toEqual({ id: created.id, status: 'active', appRole: 'USER' });
       expect(lastAudit()).toMatchObject({ action: 'user.create', actorId: admin.id, targetId: created.id, outcome: 'success' });
     });
@@ -132,7 +144,10 @@ describe('admin user management', () => {
 
     it('updates email and metadata; the next request sees the change', async () => {
       const target = await h.user('change-me@example.com');
-      const res = await h.gql(`mutation($id: ID!) { updateUser(id: $id, input: { email: "changed@example.com", metadata: { a: 1 } }) { id email metadata } }`, { token: admin.token, variables: { id: target.id } });
+      const res = await h.gql(`mutation($id: ID!) { updateUser(id: $id, input: { email: "changed@example.com", metadata: { a: 1 } }) { id email metadata } }`, {
+        token: admin.token,
+        variables: { id: target.id },
+      });
       expect(res.body.data).toEqual({ updateUser: { id: target.id, email: 'changed@example.com', metadata: { a: 1 } } });
       const after = await h.gql(`query($id: ID!) { user(id: $id) { email } }`, { token: admin.token, variables: { id: target.id } });
       expect(after.body.data).toEqual({ user: { email: 'changed@example.com' } });
@@ -174,7 +189,10 @@ describe('admin user management', () => {
       const owner = await h.user('org-owner@example.com');
       const org = await h.gql<{ createOrg: { id: string } }>(`mutation { createOrg(input: { name: "Has doomed" }) { id } }`, { token: owner.token });
       const orgId = org.body.data!.createOrg.id;
-      await h.gql(`mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Member") { role } }`, { token: owner.token, variables: { o: orgId, u: doomed.id } });
+      await h.gql(`mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Member") { role } }`, {
+        token: owner.token,
+        variables: { o: orgId, u: doomed.id },
+      });
       h.emulator.clearCalls();
       const res = await h.gql(`mutation($id: ID!) { deleteUser(id: $id) { deletedUserId } }`, { token: admin.token, variables: { id: doomed.id } });
       expect(res.body.data).toEqual({ deleteUser: { deletedUserId: doomed.id } });
@@ -259,11 +277,17 @@ describe('admin user management', () => {
     it('lets users revoke their own device; it is gone on the next request', async () => {
       const me = await h.gql<{ me: { devices: Array<{ id: string }> } }>('{ me { devices { id } } }', { token: member.token });
       const deviceId = me.body.data!.me.devices[0]!.id;
-      const res = await h.gql(`mutation($u: ID!, $d: ID!) { revokeDevice(userId: $u, deviceId: $d) }`, { token: member.token, variables: { u: member.id, d: deviceId } });
+      const res = await h.gql(`mutation($u: ID!, $d: ID!) { revokeDevice(userId: $u, deviceId: $d) }`, {
+        token: member.token,
+        variables: { u: member.id, d: deviceId },
+      });
       expect(res.body.data).toEqual({ revokeDevice: true });
       const after = await h.gql('{ me { devices { id } } }', { token: member.token });
       expect(after.body.data).toEqual({ me: { devices: [] } });
-      const again = await h.gql(`mutation($u: ID!, $d: ID!) { revokeDevice(userId: $u, deviceId: $d) }`, { token: member.token, variables: { u: member.id, d: deviceId } });
+      const again = await h.gql(`mutation($u: ID!, $d: ID!) { revokeDevice(userId: $u, deviceId: $d) }`, {
+        token: member.token,
+        variables: { u: member.id, d: deviceId },
+      });
       expect(codes(again)).toEqual(['NOT_FOUND']);
     });
 
@@ -288,9 +312,23 @@ describe('admin user management', () => {
       });
       expect(res.body.errors).toBeUndefined();
       const link = res.body.data!.createMagicLink;
-      expect(link).toMatchObject({ identifier: 'invitee@example.com', type: 'VERIFY_IDENTIFIER', redirectUrl: '/welcome', ttl: 30, activated: false, url: expect.stringMatching(/^https?:\/\//) });
+      expect(link).toMatchObject({
+        identifier: 'invitee@example.com',
+        type: 'VERIFY_IDENTIFIER',
+        redirectUrl: '/welcome',
+        ttl: 30,
+        activated: false,
+        url: expect.stringMatching(/^https?:\/\//),
+      });
       const post = passageCalls('POST')[0]!;
-      expect(post.body).toMatchObject({ email: 'invitee@example.com', redirect_url: '/welcome', ttl: 30, type: 'verify_identifier', language: 'de', send: false });
+      expect(post.body).toMatchObject({
+        email: 'invitee@example.com',
+        redirect_url: '/welcome',
+        ttl: 30,
+        type: 'verify_identifier',
+        language: 'de',
+        send: false,
+      });
       expect(h.emulator.findUserByIdentifier('invitee@example.com')).toBeDefined();
       const url = String(link['url']);
       expect(h.logs.join('\n')).not.toContain(url);

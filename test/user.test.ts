@@ -74,7 +74,10 @@ describe('Query.me', () => {
       expect(res.status).toBe(200);
       expect(res.body.data!.me).toEqual({ id: fresh.id, appRole: 'USER', displayName: null, email: null, status: null });
       expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
-      expect(res.body.errors!.map((e) => e.path)).toEqual([['me', 'email'], ['me', 'status']]);
+      expect(res.body.errors!.map((e) => e.path)).toEqual([
+        ['me', 'email'],
+        ['me', 'status'],
+      ]);
     } finally {
       remove();
     }

@@ -47,7 +47,11 @@ export async function mustGql<T>(baseUrl: string, r: GraphQLRequest, what: strin
 
 /** Through passgraph's API: the member creates an org and adds every other user as a Member. */
 export async function createOrg(url: string, users: Users): Promise<string> {
-  const created = await mustGql<{ createOrg: { id: string } }>(url, { query: Q.createOrg, variables: { name: 'Bench Org' }, token: users.memberToken }, 'createOrg');
+  const created = await mustGql<{ createOrg: { id: string } }>(
+    url,
+    { query: Q.createOrg, variables: { name: 'Bench Org' }, token: users.memberToken },
+    'createOrg',
+  );
   const orgId = created.createOrg.id;
   const queue = [...users.otherIds];
   await Promise.all(
@@ -57,7 +61,11 @@ export async function createOrg(url: string, users: Users): Promise<string> {
       }
     }),
   );
-  const check = await mustGql<{ org: { members: { edges: unknown[] } } }>(url, { query: Q.members, variables: { id: orgId }, token: users.memberToken }, 'members');
+  const check = await mustGql<{ org: { members: { edges: unknown[] } } }>(
+    url,
+    { query: Q.members, variables: { id: orgId }, token: users.memberToken },
+    'members',
+  );
   if (check.org.members.edges.length !== users.otherIds.length + 1) {
     throw new Error(`the org has ${check.org.members.edges.length} members, expected ${users.otherIds.length + 1}`);
   }
@@ -71,8 +79,18 @@ export function scenarios(users: Users, orgId: string): Array<{ id: string; scen
   return [
     { id: 'anon', scenario: 'anonymous `{ __typename }`', request: { query: Q.typename }, expect: '"__typename":"Query"' },
     { id: 'me', scenario: 'authenticated `me` (warm)', request: { query: Q.me, token: users.memberToken }, expect: '"email":"member@bench.example.com"' },
-    { id: 'me-memberships', scenario: '`me` with `memberships { role permissions org { name } }`', request: { query: Q.meMemberships, token: users.memberToken }, expect: '"name":"Bench Org"' },
-    { id: 'members-warm', scenario: '`org.members(first: 100)` warm', request: { query: Q.members, variables: { id: orgId }, token: users.memberToken }, expect: users.lastMemberEmail },
+    {
+      id: 'me-memberships',
+      scenario: '`me` with `memberships { role permissions org { name } }`',
+      request: { query: Q.meMemberships, token: users.memberToken },
+      expect: '"name":"Bench Org"',
+    },
+    {
+      id: 'members-warm',
+      scenario: '`org.members(first: 100)` warm',
+      request: { query: Q.members, variables: { id: orgId }, token: users.memberToken },
+      expect: users.lastMemberEmail,
+    },
     { id: 'users', scenario: 'admin `users(first: 50)`', request: { query: Q.users, token: users.adminToken }, expect: '"totalCount":101' },
   ];
 }
@@ -111,7 +129,11 @@ export function passgraphOverridesFromEnv(env: NodeJS.ProcessEnv): Record<string
 }
 
 /** Starts the emulator process (latency in ms) with its database at `dbFile`. */
-export async function startUpstream(start: (name: string, file: string, env: Record<string, string>) => Promise<{ child: Child; ready: { info?: Record<string, unknown> } }>, dbFile: string, latencyMs: number): Promise<Upstream> {
+export async function startUpstream(
+  start: (name: string, file: string, env: Record<string, string>) => Promise<{ child: Child; ready: { info?: Record<string, unknown> } }>,
+  dbFile: string,
+  latencyMs: number,
+): Promise<Upstream> {
   const up = await start('upstream', 'servers/upstream.ts', { BENCH_UPSTREAM_DB: dbFile, BENCH_UPSTREAM_LATENCY_MS: String(latencyMs) });
   const info = up.ready.info as { apiUrl: string; jwksUrl: string; appId: string; apiKey: string };
   return { child: up.child, ...info };

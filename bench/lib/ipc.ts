@@ -47,7 +47,7 @@ export function serveIpc(ready: Omit<ReadyMessage, 'type'>, handlers: Handlers, 
     const message = raw as RequestMessage;
     if (message?.type !== 'request') return;
     const reply = (result: unknown) => send({ type: 'reply', id: message.id, ok: true, result });
-    const fail = (err: unknown) => send({ type: 'reply', id: message.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    const fail = (err: unknown) => send({ type: 'reply', id: message.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     if (message.cmd === 'stats') return void reply(stats());
     if (message.cmd === 'gc') {
       (globalThis as { gc?: () => void }).gc?.();
@@ -86,7 +86,12 @@ export class Child {
   /** performance.now() when the ready message arrived. */
   readyAt = 0;
 
-  private constructor(readonly name: string, file: string, env: Record<string, string>, execArgv: string[]) {
+  private constructor(
+    readonly name: string,
+    file: string,
+    env: Record<string, string>,
+    execArgv: string[],
+  ) {
     this.forkedAt = performance.now();
     this.#child = fork(file, [], {
       cwd: ROOT,
@@ -122,7 +127,12 @@ export class Child {
   }
 
   /** Forks `file` (a path under bench/) and waits for its ready message. */
-  static async start(name: string, file: string, env: Record<string, string> = {}, opts: { execArgv?: string[]; timeoutMs?: number } = {}): Promise<{ child: Child; ready: ReadyMessage }> {
+  static async start(
+    name: string,
+    file: string,
+    env: Record<string, string> = {},
+    opts: { execArgv?: string[]; timeoutMs?: number } = {},
+  ): Promise<{ child: Child; ready: ReadyMessage }> {
     const child = new Child(name, fileURLToPath(new URL(`../${file}`, import.meta.url)), env, opts.execArgv ?? []);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

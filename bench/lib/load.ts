@@ -141,7 +141,10 @@ export async function runLoad(opts: {
 }
 
 /** One GraphQL request with fetch (keep-alive), for set-up and sequential latency probes. */
-export async function gql<T = Record<string, unknown>>(baseUrl: string, r: GraphQLRequest): Promise<{ status: number; data: T | null; errors?: unknown[]; text: string }> {
+export async function gql<T = Record<string, unknown>>(
+  baseUrl: string,
+  r: GraphQLRequest,
+): Promise<{ status: number; data: T | null; errors?: unknown[]; text: string }> {
   const res = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(r.token ? { authorization: `Bearer ${r.token}` } : {}) },

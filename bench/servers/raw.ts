@@ -16,8 +16,13 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 5_000;
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
-  serveIpc({ url: `http://127.0.0.1:${port}` }, {}, () => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  }));
+  serveIpc(
+    { url: `http://127.0.0.1:${port}` },
+    {},
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
 });

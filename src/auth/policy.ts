@@ -178,7 +178,8 @@ export function mayRemove(
  * already be one.
  */
 export function mayTransferOwnership(roles: Roles, from: Assignment | null, to: Assignment): Decision {
-  if (!from || !isOwner(roles, from)) return deny('NOT_OWNER', `Only a member with the ${roles.ownerRole} role can transfer ownership.`, { required: roles.ownerRole });
+  if (!from || !isOwner(roles, from))
+    return deny('NOT_OWNER', `Only a member with the ${roles.ownerRole} role can transfer ownership.`, { required: roles.ownerRole });
   if (isOwner(roles, to)) return deny('ALREADY_OWNER', `The member already has the ${roles.ownerRole} role.`);
   return null;
 }

@@ -1,10 +1,4 @@
-import {
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  errors as joseErrors,
-  jwtVerify,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 /** Why a token was refused; logged and counted, never shown to clients beyond the code. */
 export type TokenFailureReason = 'MALFORMED' | 'TOO_LARGE' | 'NO_KID' | 'UNKNOWN_KEY' | 'EXPIRED' | 'BAD_SIGNATURE' | 'BAD_CLAIMS';
@@ -21,7 +15,10 @@ export const JWKS_MAX_AGE_MS = 24 * 3600_000;
 /** The token is present but unacceptable: the request is answered 401. */
 export class InvalidTokenError extends Error {
   override readonly name = 'InvalidTokenError';
-  constructor(readonly reason: TokenFailureReason, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: TokenFailureReason,
+    options?: { cause?: unknown },
+  ) {
     super(`invalid token (${reason})`, options);
   }
 }

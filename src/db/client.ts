@@ -40,8 +40,7 @@ export class DatabaseBusyError extends Error {
   }
 }
 
-const isBusy = (err: unknown) =>
-  typeof (err as { code?: unknown } | null)?.code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
+const isBusy = (err: unknown) => typeof (err as { code?: unknown } | null)?.code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
 
 const TRANSACTION_ATTRIBUTES = { 'db.system.name': 'sqlite', 'db.operation.name': 'BEGIN IMMEDIATE' };
 

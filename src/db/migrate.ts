@@ -36,9 +36,7 @@ function expectedMigrations(): number {
 /** True when every migration shipped with this build has been applied (used by /readyz). */
 export function migrationsApplied(database: Database): boolean {
   const expected = expectedMigrations();
-  const row = database.sqlite
-    .prepare("select count(*) as n from sqlite_master where type = 'table' and name = '__drizzle_migrations'")
-    .get() as { n: number };
+  const row = database.sqlite.prepare("select count(*) as n from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get() as { n: number };
   if (row.n === 0) return expected === 0;
   const applied = database.sqlite.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number };
   return applied.n >= expected;

@@ -17,11 +17,7 @@ export function auditDenials(database: Database): ApolloServerPlugin<GraphQLCont
           for (const error of errors) {
             if (error.extensions?.['code'] !== 'FORBIDDEN' || error.path?.length !== 1) continue;
             const field = String(error.path[0]);
-            await recordFailure(
-              database,
-              { actorId: contextValue.viewer.id, action: `denied.${field}`, targetType: 'mutation', targetId: field },
-              error,
-            );
+            await recordFailure(database, { actorId: contextValue.viewer.id, action: `denied.${field}`, targetType: 'mutation', targetId: field }, error);
           }
         },
       };

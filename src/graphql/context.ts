@@ -146,8 +146,7 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
   return { id: row.id, appRole: services.users.appRoleOf(row) };
 }
 
-const refused = (reason: string, message: string) =>
-  new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', reason, http: { status: 401 } } });
+const refused = (reason: string, message: string) => new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', reason, http: { status: 401 } } });
 
 /**
  * The first request of a user the directory has never seen: ask Passage once, so a deleted

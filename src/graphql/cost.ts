@@ -101,11 +101,7 @@ function fieldOf(parent: GraphQLCompositeType, name: string): GraphQLField<unkno
 }
 
 /** The field's `first` argument after coercion (literal, variable or schema default); null when it has none. */
-function firstArgument(
-  field: GraphQLField<unknown, unknown>,
-  node: FieldNode,
-  variables: Record<string, unknown>,
-): number | null {
+function firstArgument(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number | null {
   if (!field.args.some((a) => a.name === 'first')) return null;
   let value: unknown;
   try {

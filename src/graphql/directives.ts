@@ -65,10 +65,7 @@ export const baseGuards: Record<string, GuardFactory> = {
 
 export function applyAuthDirectives(schema: GraphQLSchema, factories: Record<string, GuardFactory>): GraphQLSchema {
   const names = Object.keys(factories);
-  const guardsOf = (
-    node: Parameters<typeof getDirective>[1],
-    site: GuardSite,
-  ): Guard[] =>
+  const guardsOf = (node: Parameters<typeof getDirective>[1], site: GuardSite): Guard[] =>
     names.flatMap((name) => (getDirective(schema, node, name) ?? []).map((args) => factories[name]!(args, site)));
 
   // Type guards are built once per type so every path shares the same checks.
@@ -122,17 +119,9 @@ export function applyAuthDirectives(schema: GraphQLSchema, factories: Record<str
 }
 
 /** Guards of every object type the field can return, keyed by type name. */
-function returnedTypeGuards(
-  schema: GraphQLSchema,
-  field: GraphQLFieldConfig<unknown, unknown>,
-  typeGuards: Map<string, Guard[]>,
-): Map<string, Guard[]> {
+function returnedTypeGuards(schema: GraphQLSchema, field: GraphQLFieldConfig<unknown, unknown>, typeGuards: Map<string, Guard[]>): Map<string, Guard[]> {
   const named = getNamedType(field.type);
-  const candidates: readonly GraphQLObjectType[] = isAbstractType(named)
-    ? schema.getPossibleTypes(named)
-    : isObjectType(named)
-      ? [named]
-      : [];
+  const candidates: readonly GraphQLObjectType[] = isAbstractType(named) ? schema.getPossibleTypes(named) : isObjectType(named) ? [named] : [];
   const out = new Map<string, Guard[]>();
   for (const type of candidates) {
     const guards = typeGuards.get(type.name);

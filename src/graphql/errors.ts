@@ -36,15 +36,12 @@ const graphqlError = (err: AppError) => toGraphQLError(err) as GraphQLError;
 
 // The GraphQL layer's own refusals, built from the same domain shapes so codes and extensions match.
 export const unauthenticated = (reason = 'NO_TOKEN') => graphqlError(domain.unauthenticated(reason));
-export const forbidden = (reason: string, message?: string, details: Record<string, unknown> = {}) =>
-  graphqlError(domain.forbidden(reason, message, details));
+export const forbidden = (reason: string, message?: string, details: Record<string, unknown> = {}) => graphqlError(domain.forbidden(reason, message, details));
 export const notFound = (what?: string) => graphqlError(domain.notFound(what));
 export const badUserInput = (field: string, message: string) => graphqlError(domain.badUserInput(field, message));
 export const conflict = (reason: string, message: string) => graphqlError(domain.conflict(reason, message));
-export const rateLimited = (retryAfterSeconds: number, message?: string) =>
-  graphqlError(domain.rateLimited(retryAfterSeconds, message));
-export const serviceUnavailable = (message?: string, retryAfterSeconds?: number) =>
-  graphqlError(domain.serviceUnavailable(message, retryAfterSeconds));
+export const rateLimited = (retryAfterSeconds: number, message?: string) => graphqlError(domain.rateLimited(retryAfterSeconds, message));
+export const serviceUnavailable = (message?: string, retryAfterSeconds?: number) => graphqlError(domain.serviceUnavailable(message, retryAfterSeconds));
 export const fromPassageError = (err: unknown) => graphqlError(domain.fromPassageError(err));
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -91,7 +88,4 @@ const APOLLO_CODES = [
 ] as const;
 
 /** Codes raised on purpose; anything else reaching a client is masked. */
-export const PUBLIC_CODES: ReadonlySet<string> = new Set<string>([
-  ...ERROR_CODES.filter((c) => c !== 'INTERNAL_SERVER_ERROR'),
-  ...APOLLO_CODES,
-]);
+export const PUBLIC_CODES: ReadonlySet<string> = new Set<string>([...ERROR_CODES.filter((c) => c !== 'INTERNAL_SERVER_ERROR'), ...APOLLO_CODES]);

@@ -1,4 +1,13 @@
-import { getNamedType, getNullableType, isInputObjectType, isInterfaceType, isListType, isObjectType, type GraphQLArgumentConfig, type GraphQLInputType } from 'graphql';
+import {
+  getNamedType,
+  getNullableType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  type GraphQLArgumentConfig,
+  type GraphQLInputType,
+} from 'graphql';
 import * as policy from '../auth/policy.js';
 import type { AppRoleName, Decision, Denial, OrgTest } from '../auth/policy.js';
 import type { Roles } from '../auth/roles.js';

@@ -44,8 +44,7 @@ export function queryLimits(limits: Config['queryLimits'], opts: { production: b
   };
 }
 
-const refusal = (message: string, extensions: Record<string, unknown>) =>
-  new GraphQLError(message, { extensions: { ...extensions, http: { status: 400 } } });
+const refusal = (message: string, extensions: Record<string, unknown>) => new GraphQLError(message, { extensions: { ...extensions, http: { status: 400 } } });
 
 /**
  * Bounds the variables' shape, then prices the operation with its coerced variables and refuses

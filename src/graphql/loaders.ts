@@ -75,10 +75,9 @@ export function createLoaders(deps: {
       },
       { maxBatchSize: MAX_BATCH },
     ),
-    passageDevices: new DataLoader<string, PassageDevice[]>(
-      (ids) => settle(ids.map(async (id) => fresh(await deps.reader.listDevices(id, deps.budget)))),
-      { maxBatchSize: MAX_BATCH },
-    ),
+    passageDevices: new DataLoader<string, PassageDevice[]>((ids) => settle(ids.map(async (id) => fresh(await deps.reader.listDevices(id, deps.budget)))), {
+      maxBatchSize: MAX_BATCH,
+    }),
     app: new DataLoader<string, PassageApp>((ids) => settle(ids.map(async () => fresh(await deps.reader.getApp(deps.budget))))),
   };
 }
@@ -86,7 +85,5 @@ export function createLoaders(deps: {
 /** DataLoader wants an Error in the slot of each failed key rather than a rejected batch. */
 async function settle<T>(promises: Promise<T>[]): Promise<(T | Error)[]> {
   const results = await Promise.allSettled(promises);
-  return results.map((r) =>
-    r.status === 'fulfilled' ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason)),
-  );
+  return results.map((r) => (r.status === 'fulfilled' ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason))));
 }

@@ -1,13 +1,5 @@
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
-import {
-  defaultFieldResolver,
-  getNamedType,
-  isInputObjectType,
-  isListType,
-  isNonNullType,
-  type GraphQLInputType,
-  type GraphQLSchema,
-} from 'graphql';
+import { defaultFieldResolver, getNamedType, isInputObjectType, isListType, isNonNullType, type GraphQLInputType, type GraphQLSchema } from 'graphql';
 import { validPassageId } from '../services/validation.js';
 
 /** The SDL directive that marks an argument or input field as a Passage object id. */

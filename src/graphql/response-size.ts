@@ -66,10 +66,7 @@ export function responseSize(): ApolloServerPlugin<GraphQLContext> {
         willSendResponse({ response, contextValue }) {
           if (!contextValue.flags.responseBudget.exceeded || response.body.kind !== 'single') return Promise.resolve();
           const outcomes = contextValue.flags.mutationOutcomes;
-          const error = responseTooLarge(
-            contextValue.config.maxResponseBytes,
-            outcomes.length > 0 ? outcomes.some((o) => o.code === null) : undefined,
-          );
+          const error = responseTooLarge(contextValue.config.maxResponseBytes, outcomes.length > 0 ? outcomes.some((o) => o.code === null) : undefined);
           const { http: _http, ...extensions } = error.extensions;
           response.body.singleResult = { errors: [{ message: error.message, extensions }] };
           response.http.status = 400;

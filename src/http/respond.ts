@@ -2,7 +2,11 @@ import type { ServerResponse } from 'node:http';
 
 /** An answer decided before GraphQL runs; the request handler turns it into a JSON error body. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -50,13 +50,19 @@ export class IdentityConfigError extends Error {
 }
 
 /** `defaults` lets an embedding host supply what it knows (its own origin, its data folder). */
-export function loadIdentitySettings(env: Record<string, string | undefined>, defaults: { authOrigin?: string; dbFile?: string; port?: number } = {}): IdentitySettings {
+export function loadIdentitySettings(
+  env: Record<string, string | undefined>,
+  defaults: { authOrigin?: string; dbFile?: string; port?: number } = {},
+): IdentitySettings {
   const parsed = schema.safeParse(env);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   const e = parsed.success ? parsed.data : ({} as z.infer<typeof schema>);
   const production = e.NODE_ENV === 'production';
   const origins: string[] = [];
-  for (const entry of (e.IDENTITY_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (e.IDENTITY_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const result = origin.safeParse(entry);
     if (result.success) origins.push(result.data);
     else problems.push(`IDENTITY_ORIGINS: "${entry}" is not an origin like https://app.example.com`);
@@ -72,7 +78,11 @@ export function loadIdentitySettings(env: Record<string, string | undefined>, de
   if (problems.length > 0) throw new IdentityConfigError(problems);
 
   const finalOrigin = authOrigin ?? 'http://localhost:4000';
-  const delivery: EmulatorOptions['delivery'] = e.SMTP_URL ? new SmtpDelivery(e.SMTP_URL, e.EMAIL_FROM ?? 'no-reply@localhost') : production ? 'none' : undefined;
+  const delivery: EmulatorOptions['delivery'] = e.SMTP_URL
+    ? new SmtpDelivery(e.SMTP_URL, e.EMAIL_FROM ?? 'no-reply@localhost')
+    : production
+      ? 'none'
+      : undefined;
   return {
     production,
     host: e.IDENTITY_HOST ?? '127.0.0.1',

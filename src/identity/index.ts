@@ -156,7 +156,15 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     log: opts.log ?? defaultLog,
   });
   const mailbox = delivery instanceof Mailbox ? delivery : undefined;
-  const http = new EmulatorHttp(store, settings, opts.latencyMs ?? 0, opts.maxRecordedCalls ?? DEFAULT_MAX_RECORDED_CALLS, opts.testDouble ?? true, authApi, refreshEnabled);
+  const http = new EmulatorHttp(
+    store,
+    settings,
+    opts.latencyMs ?? 0,
+    opts.maxRecordedCalls ?? DEFAULT_MAX_RECORDED_CALLS,
+    opts.testDouble ?? true,
+    authApi,
+    refreshEnabled,
+  );
   const devSignIn = createDevSignIn(store);
   const server = createServer((req, res) => {
     if (opts.devRoutes && mailbox && req.url?.split('?')[0] === DEV_MAILBOX_PATH) {
@@ -200,8 +208,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     mintToken: (userId, mintOpts) => mintToken(store, userId, mintOpts),
     seedUser: async (input) => {
       const existing =
-        (input.email ? store.findUserByIdentifier(input.email) : undefined) ??
-        (input.phone ? store.findUserByIdentifier(input.phone) : undefined);
+        (input.email ? store.findUserByIdentifier(input.email) : undefined) ?? (input.phone ? store.findUserByIdentifier(input.phone) : undefined);
       if (existing) return existing;
       return store.transaction(() => {
         const user = store.createUser(input);

@@ -45,9 +45,12 @@ if (command === 'rotate-keys') {
   fail(`unknown command ${command}; usage: npm run identity [-- rotate-keys [--grace-seconds N]]`);
 }
 
-const identity = await startEmulator({ ...settings.options, host: settings.host, port: settings.port, log: (level, msg, fields) => log(level, msg, fields) }).catch(
-  (error: unknown) => fail(`identity service failed to start: ${error instanceof Error ? error.message : String(error)}`),
-);
+const identity = await startEmulator({
+  ...settings.options,
+  host: settings.host,
+  port: settings.port,
+  log: (level, msg, fields) => log(level, msg, fields),
+}).catch((error: unknown) => fail(`identity service failed to start: ${error instanceof Error ? error.message : String(error)}`));
 
 const { url, apiUrl, jwksUrl, appId } = identity;
 // The API key is printed only in development, where it is a generated throwaway credential.

@@ -75,12 +75,17 @@ function withoutBlanks(body: unknown): unknown {
 function defaultFaultBody(status: number): unknown {
   if (status < 400) return undefined;
   const code =
-    status === 400 ? 'invalid_request'
-    : status === 401 ? 'invalid_access_token'
-    : status === 403 ? 'operation_not_allowed'
-    : status === 404 ? 'not_found'
-    : status === 429 ? 'too_many_requests'
-    : 'internal_server_error';
+    status === 400
+      ? 'invalid_request'
+      : status === 401
+        ? 'invalid_access_token'
+        : status === 403
+          ? 'operation_not_allowed'
+          : status === 404
+            ? 'not_found'
+            : status === 429
+              ? 'too_many_requests'
+              : 'internal_server_error';
   return { code, error: `Injected fault (${status})` };
 }
 
@@ -224,7 +229,11 @@ export class EmulatorHttp {
       this.authApi !== undefined &&
       relative !== undefined &&
       !this.authorized(req.headers.authorization) &&
-      this.authApi.claims(method, relative, { query: url.searchParams, body: parsed.ok ? parsed.value : undefined, hasAuthorization: req.headers.authorization !== undefined });
+      this.authApi.claims(method, relative, {
+        query: url.searchParams,
+        body: parsed.ok ? parsed.value : undefined,
+        hasAuthorization: req.headers.authorization !== undefined,
+      });
     if (this.authApi && claimed) {
       const answer = await this.authApi.handle({
         method,

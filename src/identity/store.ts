@@ -323,9 +323,7 @@ export class EmulatorStore {
     const keyColumns = db.prepare('PRAGMA table_info(signing_keys)').all() as Array<{ name: string }>;
     if (!keyColumns.some((c) => c.name === 'retire_at')) db.exec('ALTER TABLE signing_keys ADD COLUMN retire_at INTEGER');
     // SQLite's LIKE ignores ASCII case; Passage's (Postgres-backed) filter is assumed not to.
-    db.function('passage_like', { deterministic: true }, (value: unknown, pattern: unknown) =>
-      this.likeRegex(String(pattern)).test(String(value)) ? 1 : 0,
-    );
+    db.function('passage_like', { deterministic: true }, (value: unknown, pattern: unknown) => (this.likeRegex(String(pattern)).test(String(value)) ? 1 : 0));
   }
 
   static open(file: string, opts: { mustExist?: boolean } = {}): EmulatorStore {
@@ -402,7 +400,9 @@ export class EmulatorStore {
 
   /** The current key and the previous ones still inside their grace period. */
   publishedKeys(): SigningKeyRow[] {
-    return this.stmt('SELECT * FROM signing_keys WHERE current = 1 OR retire_at IS NULL OR retire_at > ? ORDER BY created_at DESC').all(Date.now()) as SigningKeyRow[];
+    return this.stmt('SELECT * FROM signing_keys WHERE current = 1 OR retire_at IS NULL OR retire_at > ? ORDER BY created_at DESC').all(
+      Date.now(),
+    ) as SigningKeyRow[];
   }
 
   /**
@@ -411,11 +411,15 @@ export class EmulatorStore {
    */
   addKey(key: { kid: string; privateJwk: string; publicJwk: string }, keepOld: boolean, retireAfterMs?: number): void {
     this.db.transaction(() => {
-      this.stmt("DELETE FROM signing_keys WHERE current = 0 AND retire_at IS NOT NULL AND retire_at <= ?").run(Date.now());
+      this.stmt('DELETE FROM signing_keys WHERE current = 0 AND retire_at IS NOT NULL AND retire_at <= ?').run(Date.now());
       if (retireAfterMs !== undefined) this.stmt('UPDATE signing_keys SET retire_at = ? WHERE current = 1').run(Date.now() + retireAfterMs);
       this.stmt(keepOld || retireAfterMs !== undefined ? 'UPDATE signing_keys SET current = 0' : 'DELETE FROM signing_keys').run();
-      this.stmt('INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at, current) VALUES (?, ?, ?, ?, 1)')
-        .run(key.kid, key.privateJwk, key.publicJwk, nowStamp());
+      this.stmt('INSERT INTO signing_keys (kid, private_jwk, public_jwk, created_at, current) VALUES (?, ?, ?, ?, 1)').run(
+        key.kid,
+        key.privateJwk,
+        key.publicJwk,
+        nowStamp(),
+      );
     })();
   }
 
@@ -442,14 +446,14 @@ export class EmulatorStore {
 
   /** Exact match on the lower-cased email, or on the phone number. */
   findUserByIdentifier(identifier: string): PassageUserWire | undefined {
-    const row = this.stmt("SELECT * FROM users WHERE (email <> '' AND email = ?) OR (phone <> '' AND phone = ?)")
-      .get(identifier.toLowerCase(), identifier) as UserRow | undefined;
+    const row = this.stmt("SELECT * FROM users WHERE (email <> '' AND email = ?) OR (phone <> '' AND phone = ?)").get(identifier.toLowerCase(), identifier) as
+      | UserRow
+      | undefined;
     return row && this.toUserWire(row);
   }
 
   private assertIdentifiersFree(email: string, phone: string, exceptId = ''): void {
-    const clash = this.stmt("SELECT id FROM users WHERE id <> ? AND ((email <> '' AND email = ?) OR (phone <> '' AND phone = ?))")
-      .get(exceptId, email, phone);
+    const clash = this.stmt("SELECT id FROM users WHERE id <> ? AND ((email <> '' AND email = ?) OR (phone <> '' AND phone = ?))").get(exceptId, email, phone);
     if (clash) throw badRequest('user: already exists.');
   }
 
@@ -462,20 +466,19 @@ export class EmulatorStore {
     const now = nowStamp();
     const id = randomId();
     this.stmt(
-        `INSERT INTO users (id, email, phone, status, user_metadata, login_count, created_at, updated_at, last_login_at)
+      `INSERT INTO users (id, email, phone, status, user_metadata, login_count, created_at, updated_at, last_login_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        email,
-        phone,
-        input.status ?? 'active',
-        JSON.stringify(input.userMetadata ?? {}),
-        input.loginCount ?? 0,
-        now,
-        now,
-        input.lastLoginAt ? stampFromDate(input.lastLoginAt) : ZERO_STAMP,
-      );
+    ).run(
+      id,
+      email,
+      phone,
+      input.status ?? 'active',
+      JSON.stringify(input.userMetadata ?? {}),
+      input.loginCount ?? 0,
+      now,
+      now,
+      input.lastLoginAt ? stampFromDate(input.lastLoginAt) : ZERO_STAMP,
+    );
     return this.requireUser(id);
   }
 
@@ -494,12 +497,11 @@ export class EmulatorStore {
       else metadata[key] = value;
     }
     this.stmt(
-        `UPDATE users SET email = ?, phone = ?, user_metadata = ?, updated_at = ?,
+      `UPDATE users SET email = ?, phone = ?, user_metadata = ?, updated_at = ?,
            email_verified = CASE WHEN email = ? THEN email_verified ELSE 0 END,
            phone_verified = CASE WHEN phone = ? THEN phone_verified ELSE 0 END
          WHERE id = ?`,
-      )
-      .run(email, phone, JSON.stringify(metadata), nowStamp(), email, phone, id);
+    ).run(email, phone, JSON.stringify(metadata), nowStamp(), email, phone, id);
     return this.requireUser(id);
   }
 
@@ -542,8 +544,11 @@ export class EmulatorStore {
       if (!query.orderBy.some((o) => o.field === field)) order.push(`${field} ASC`);
     }
     const { total } = this.stmt(`SELECT COUNT(*) AS total FROM users WHERE ${whereSql}`).get(...params) as { total: number };
-    const rows = this.stmt(`SELECT * FROM users WHERE ${whereSql} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
-      .all(...params, query.limit, (query.page - 1) * query.limit) as UserRow[];
+    const rows = this.stmt(`SELECT * FROM users WHERE ${whereSql} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`).all(
+      ...params,
+      query.limit,
+      (query.page - 1) * query.limit,
+    ) as UserRow[];
     return { total, users: rows.map((row) => this.toListItemWire(row)) };
   }
 
@@ -557,10 +562,9 @@ export class EmulatorStore {
     const id = randomId();
     // A device exists because it was used once, to register.
     this.stmt(
-        `INSERT INTO devices (id, user_id, cred_id, friendly_name, type, usage_count, created_at, updated_at, last_login_at)
+      `INSERT INTO devices (id, user_id, cred_id, friendly_name, type, usage_count, created_at, updated_at, last_login_at)
          VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)`,
-      )
-      .run(id, userId, randomId(43), device.friendlyName ?? 'Passkey', type, now, now, now);
+    ).run(id, userId, randomId(43), device.friendlyName ?? 'Passkey', type, now, now, now);
     return toDeviceWire(this.stmt('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow);
   }
 
@@ -599,10 +603,22 @@ export class EmulatorStore {
     const separator = input.magicLinkPath.includes('?') ? '&' : '?';
     const url = `${authOrigin}${input.magicLinkPath}${separator}psg_magic_link=ml${randomId(32)}`;
     this.stmt(
-        `INSERT INTO magic_links (id, user_id, identifier, type, channel, language, sent, url, secret, redirect_url, ttl, created_at)
+      `INSERT INTO magic_links (id, user_id, identifier, type, channel, language, sent, url, secret, redirect_url, ttl, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(id, input.userId, input.identifier, input.type, input.channel ?? null, input.language ?? null, input.send ? 1 : 0, url, secret, input.redirectUrl, input.ttl, nowStamp());
+    ).run(
+      id,
+      input.userId,
+      input.identifier,
+      input.type,
+      input.channel ?? null,
+      input.language ?? null,
+      input.send ? 1 : 0,
+      url,
+      secret,
+      input.redirectUrl,
+      input.ttl,
+      nowStamp(),
+    );
     return {
       id,
       app_id: appId,
@@ -655,9 +671,7 @@ export class EmulatorStore {
   private likeRegex(pattern: string): RegExp {
     let regex = this.likePatterns.get(pattern);
     if (!regex) {
-      const body = [...pattern]
-        .map((ch) => (ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-        .join('');
+      const body = [...pattern].map((ch) => (ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
       regex = new RegExp(`^${body}$`, 's');
       this.likePatterns.set(pattern, regex);
     }

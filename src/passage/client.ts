@@ -104,10 +104,7 @@ export class PassageClient {
     this.#breakers = new Map(
       breaker === null
         ? []
-        : ENDPOINT_FAMILIES.map((family) => [
-            family,
-            new CircuitBreaker({ ...breaker, onStateChange: (state) => opts.onBreakerStateChange?.(family, state) }),
-          ]),
+        : ENDPOINT_FAMILIES.map((family) => [family, new CircuitBreaker({ ...breaker, onStateChange: (state) => opts.onBreakerStateChange?.(family, state) })]),
     );
   }
 
@@ -264,13 +261,7 @@ export class PassageClient {
   }
 
   /** One attempt: resolves with any 2xx response, throws PassageError for everything else. */
-  async #send(
-    method: Method,
-    url: string,
-    path: string,
-    payload: string | undefined,
-    timeoutMs: number,
-  ): Promise<{ status: number; text: string }> {
+  async #send(method: Method, url: string, path: string, payload: string | undefined, timeoutMs: number): Promise<{ status: number; text: string }> {
     const signal = AbortSignal.timeout(Math.max(1, Math.floor(timeoutMs)));
     let res: Awaited<ReturnType<PassageFetch>>;
     let text: string;
@@ -385,7 +376,12 @@ function parseRetryAfter(header: string | null): number | undefined {
  * carry user ids.
  */
 function traceAttempt<T extends { status: number }>(call: { method: string; family: EndpointFamily; attempt: number }, send: () => Promise<T>): Promise<T> {
-  const attributes = { 'passage.operation': `${call.method} ${call.family}`, 'http.request.method': call.method, 'passage.attempt': call.attempt, 'passage.retry': call.attempt > 0 };
+  const attributes = {
+    'passage.operation': `${call.method} ${call.family}`,
+    'http.request.method': call.method,
+    'passage.attempt': call.attempt,
+    'passage.retry': call.attempt > 0,
+  };
   return tracing.inSpan(`passage ${call.method} ${call.family}`, attributes, (span) =>
     send().then(
       (res) => {

@@ -29,6 +29,4 @@ export const isPassageNotFound = (e: unknown): e is PassageError => e instanceof
  * `budget_exceeded`: the request asked for too much, which a stale answer would only hide.
  */
 export const isPassageUnavailable = (e: unknown): e is PassageError =>
-  e instanceof PassageError &&
-  e.code !== 'budget_exceeded' &&
-  (e.status === 0 || e.status >= 500 || e.status === 429 || e.code === 'invalid_response');
+  e instanceof PassageError && e.code !== 'budget_exceeded' && (e.status === 0 || e.status >= 500 || e.status === 429 || e.code === 'invalid_response');

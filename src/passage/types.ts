@@ -197,10 +197,7 @@ export const userPageSchema: z.ZodType<PassageUserPage> = z
     page: z.number().int(),
     limit: z.number().int(),
     created_before: z.number().int(),
-    _links: z
-      .object({ first: link, last: link, next: link, previous: link, self: link })
-      .partial()
-      .nullish(),
+    _links: z.object({ first: link, last: link, next: link, previous: link, self: link }).partial().nullish(),
   })
   .transform((p) => ({
     users: p.users,

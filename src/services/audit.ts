@@ -24,18 +24,16 @@ export function changedKeys(before: Record<string, unknown>, after: Record<strin
 
 /** Writes a success row inside the caller's transaction, so the change and its record commit together. */
 export function recordAudit(tx: Db, entry: AuditEntry): void {
-  tx.insert(auditLog).values({ ...entry, outcome: 'success' }).run();
+  tx.insert(auditLog)
+    .values({ ...entry, outcome: 'success' })
+    .run();
 }
 
 /**
  * Runs a write transaction; when it fails, the rollback leaves no trace of the change, so the
  * refusal is recorded in a transaction of its own (actor, action, target and why).
  */
-export async function audited<T>(
-  database: Database,
-  entry: AuditEntry,
-  fn: (tx: Db) => T,
-): Promise<T> {
+export async function audited<T>(database: Database, entry: AuditEntry, fn: (tx: Db) => T): Promise<T> {
   try {
     return await database.transaction(fn);
   } catch (err) {

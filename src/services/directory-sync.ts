@@ -241,7 +241,11 @@ export class DirectorySync {
         report.pages += 1;
         await database.transaction((tx) => {
           for (const user of result.users) directory.applyInTx(tx, user, 'list');
-          directory.markSweptInTx(tx, result.users.map((u) => u.id), run);
+          directory.markSweptInTx(
+            tx,
+            result.users.map((u) => u.id),
+            run,
+          );
         });
         if (result.users.length < pageSize) break;
       }

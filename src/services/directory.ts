@@ -56,7 +56,11 @@ export class DirectoryService {
     this.#database = opts.database;
     const { db } = opts.database;
     // Read on every authenticated request: prepared once.
-    this.#byId = db.select().from(directoryUsers).where(eq(directoryUsers.id, sql.placeholder('id'))).prepare();
+    this.#byId = db
+      .select()
+      .from(directoryUsers)
+      .where(eq(directoryUsers.id, sql.placeholder('id')))
+      .prepare();
     this.#state = db.select().from(directorySync).where(eq(directorySync.id, 1)).prepare();
   }
 
@@ -71,7 +75,11 @@ export class DirectoryService {
   getMany(ids: readonly string[]): DirectoryEntry[] {
     if (ids.length === 0) return [];
     if (ids.length === 1) return [this.#byId.get({ id: ids[0]! })].filter((r) => r !== undefined);
-    return this.#database.db.select().from(directoryUsers).where(inArray(directoryUsers.id, [...ids])).all();
+    return this.#database.db
+      .select()
+      .from(directoryUsers)
+      .where(inArray(directoryUsers.id, [...ids]))
+      .all();
   }
 
   /** A live user by email (any case) or E.164 phone. */
@@ -152,7 +160,10 @@ export class DirectoryService {
       .returning()
       .get();
     // The local row's copy of the status (kept for rows that predate the directory) follows.
-    tx.update(users).set({ status: user.status }).where(and(eq(users.id, user.id), sql`${users.status} <> ${user.status}`)).run();
+    tx.update(users)
+      .set({ status: user.status })
+      .where(and(eq(users.id, user.id), sql`${users.status} <> ${user.status}`))
+      .run();
     return row;
   }
 
@@ -171,7 +182,10 @@ export class DirectoryService {
     const existing = tx.select().from(directoryUsers).where(eq(directoryUsers.id, id)).get();
     const tombstone = { email: '', phone: '', metadata: null, deletedAt: now, syncedAt: now };
     if (existing && !existing.deletedAt) tx.update(directoryUsers).set(tombstone).where(eq(directoryUsers.id, id)).run();
-    else if (!existing) tx.insert(directoryUsers).values({ id, status: 'inactive', createdAt: now, updatedAt: now, ...tombstone }).run();
+    else if (!existing)
+      tx.insert(directoryUsers)
+        .values({ id, status: 'inactive', createdAt: now, updatedAt: now, ...tombstone })
+        .run();
     const local = tx.delete(users).where(eq(users.id, id)).returning({ id: users.id }).all();
     return { changed: !existing?.deletedAt || local.length > 0, hadLocalRow: local.length > 0 };
   }
@@ -188,16 +202,33 @@ export class DirectoryService {
   // --- sync state (used by the directory sync) ------------------------------------------------------
 
   syncState(): DirectorySyncRow {
-    return this.#state.get() ?? { id: 1, fullSyncDoneAt: null, fullSyncPage: 1, fullSyncCreatedBefore: null, highWaterMark: null, lastSuccessAt: null, lastSweepRun: 0 };
+    return (
+      this.#state.get() ?? {
+        id: 1,
+        fullSyncDoneAt: null,
+        fullSyncPage: 1,
+        fullSyncCreatedBefore: null,
+        highWaterMark: null,
+        lastSuccessAt: null,
+        lastSweepRun: 0,
+      }
+    );
   }
 
   saveSyncStateInTx(tx: Db, patch: Partial<Omit<DirectorySyncRow, 'id'>>): void {
-    tx.insert(directorySync).values({ id: 1, ...patch }).onConflictDoUpdate({ target: directorySync.id, set: patch }).run();
+    tx.insert(directorySync)
+      .values({ id: 1, ...patch })
+      .onConflictDoUpdate({ target: directorySync.id, set: patch })
+      .run();
   }
 
   /** Marks users the sweep saw in Passage's list. */
   markSweptInTx(tx: Db, ids: readonly string[], run: number): void {
-    if (ids.length > 0) tx.update(directoryUsers).set({ sweepRun: run }).where(inArray(directoryUsers.id, [...ids])).run();
+    if (ids.length > 0)
+      tx.update(directoryUsers)
+        .set({ sweepRun: run })
+        .where(inArray(directoryUsers.id, [...ids]))
+        .run();
   }
 
   /** Live users created before `before` that the sweep `run` did not see: deletion candidates. */

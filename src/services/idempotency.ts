@@ -2,11 +2,7 @@ import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 
-export type Reservation =
-  | { kind: 'new' }
-  | { kind: 'replay'; response: unknown }
-  | { kind: 'reused' }
-  | { kind: 'in_progress' };
+export type Reservation = { kind: 'new' } | { kind: 'replay'; response: unknown } | { kind: 'reused' } | { kind: 'in_progress' };
 
 export type IdempotencyOptions = {
   database: Database;
@@ -86,7 +82,9 @@ export class IdempotencyService {
   /** Forgets a reservation whose mutation changed nothing, so the client may retry it. */
   async release(actorId: string, key: string): Promise<void> {
     await this.#database.transaction((tx) => {
-      tx.delete(idempotencyKeys).where(and(eq(idempotencyKeys.actorId, actorId), eq(idempotencyKeys.key, key))).run();
+      tx.delete(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.actorId, actorId), eq(idempotencyKeys.key, key)))
+        .run();
     });
   }
 }

@@ -43,15 +43,31 @@ export async function observeIntent(passage: PassageClient, intent: IntentRow): 
       if (typeof input['email'] !== 'string' && typeof input['phone'] !== 'string') {
         // Metadata is merged by Passage, so reading it back cannot show whether this update
         // landed; sending the same update again is harmless and makes the outcome certain.
-        return readUser(() => passage.updateUser(userId, { userMetadata: input['metadata'] as Record<string, unknown> | undefined }), () => true);
+        return readUser(
+          () => passage.updateUser(userId, { userMetadata: input['metadata'] as Record<string, unknown> | undefined }),
+          () => true,
+        );
       }
-      return readUser(() => passage.getUser(userId), (user) => matchesUpdate(user, input));
+      return readUser(
+        () => passage.getUser(userId),
+        (user) => matchesUpdate(user, input),
+      );
     case 'activate_user':
-      return readUser(() => passage.getUser(userId), (user) => user.status === 'active');
+      return readUser(
+        () => passage.getUser(userId),
+        (user) => user.status === 'active',
+      );
     case 'deactivate_user':
-      return readUser(() => passage.getUser(userId), (user) => user.status === 'inactive');
+      return readUser(
+        () => passage.getUser(userId),
+        (user) => user.status === 'inactive',
+      );
     case 'delete_user':
-      return readUser(() => passage.getUser(userId), () => false, true);
+      return readUser(
+        () => passage.getUser(userId),
+        () => false,
+        true,
+      );
   }
 }
 

@@ -77,8 +77,7 @@ const ACCESS_BLOCKING: Partial<Record<IntentKind, 'USER_DELETED' | 'USER_DEACTIV
 };
 
 /** A change that would conflict with one Passage has not settled yet; retrying shortly is safe. */
-export const pendingChange = () =>
-  conflict('PENDING_CHANGE', 'A change to this user is still being applied at the identity provider; retry shortly.');
+export const pendingChange = () => conflict('PENDING_CHANGE', 'A change to this user is still being applied at the identity provider; retry shortly.');
 
 /** Users whose pending intent would remove them (deletion or deactivation), among `userIds`. */
 export function usersBeingRemoved(tx: Db, userIds: readonly string[]): Set<string> {
@@ -87,11 +86,7 @@ export function usersBeingRemoved(tx: Db, userIds: readonly string[]): Set<strin
     .select({ userId: passageIntents.userId })
     .from(passageIntents)
     .where(
-      and(
-        eq(passageIntents.state, 'pending'),
-        inArray(passageIntents.kind, ['delete_user', 'deactivate_user']),
-        inArray(passageIntents.userId, [...userIds]),
-      ),
+      and(eq(passageIntents.state, 'pending'), inArray(passageIntents.kind, ['delete_user', 'deactivate_user']), inArray(passageIntents.userId, [...userIds])),
     )
     .all();
   return new Set(rows.map((r) => r.userId!));
@@ -160,15 +155,17 @@ export class IntentService {
    */
   earlierAttempt(intent: IntentRow): boolean {
     const target = intent.userId ? eq(passageIntents.userId, intent.userId) : eq(passageIntents.identifier, intent.identifier ?? '');
-    return this.#database.db
-      .select()
-      .from(passageIntents)
-      .where(and(eq(passageIntents.kind, intent.kind), target, ne(passageIntents.id, intent.id), inArray(passageIntents.state, ['done', 'superseded'])))
-      // The latest attempts are the ones a client retries; older ones are not worth the rows.
-      .orderBy(desc(passageIntents.createdAt))
-      .limit(20)
-      .all()
-      .some((other) => sameRequest(other, intent));
+    return (
+      this.#database.db
+        .select()
+        .from(passageIntents)
+        .where(and(eq(passageIntents.kind, intent.kind), target, ne(passageIntents.id, intent.id), inArray(passageIntents.state, ['done', 'superseded'])))
+        // The latest attempts are the ones a client retries; older ones are not worth the rows.
+        .orderBy(desc(passageIntents.createdAt))
+        .limit(20)
+        .all()
+        .some((other) => sameRequest(other, intent))
+    );
   }
 
   async run<T, R>(spec: IntentSpec<T, R>): Promise<R> {
@@ -289,7 +286,9 @@ export class IntentService {
   async #settleOrphans(spec: IntentKey): Promise<void> {
     const orphans = this.#pendingFor(this.#database.db, spec).filter((i) => !this.#inFlight.has(i.id) && !sameRequest(i, spec));
     for (const intent of orphans.slice(0, INLINE_LIMIT)) {
-      await this.#settle(intent, Date.now()).catch((err: unknown) => this.#log.warn({ err, intentId: intent.id }, 'could not settle an orphaned intent inline'));
+      await this.#settle(intent, Date.now()).catch((err: unknown) =>
+        this.#log.warn({ err, intentId: intent.id }, 'could not settle an orphaned intent inline'),
+      );
     }
   }
 
@@ -331,7 +330,11 @@ export class IntentService {
     if (spec.userId) target.push(eq(passageIntents.userId, spec.userId));
     if (spec.identifier) target.push(eq(passageIntents.identifier, spec.identifier));
     if (target.length === 0) return [];
-    return tx.select().from(passageIntents).where(and(eq(passageIntents.state, 'pending'), or(...target))).all();
+    return tx
+      .select()
+      .from(passageIntents)
+      .where(and(eq(passageIntents.state, 'pending'), or(...target)))
+      .all();
   }
 
   /** Marks a pending intent resolved; returns it, or undefined when something else resolved it first. */
@@ -357,7 +360,10 @@ export class IntentService {
 
   async #prune(now: number): Promise<void> {
     await this.#database.transaction((tx) =>
-      tx.delete(passageIntents).where(and(ne(passageIntents.state, 'pending'), lt(passageIntents.resolvedAt, new Date(now - RETENTION_MS)))).run(),
+      tx
+        .delete(passageIntents)
+        .where(and(ne(passageIntents.state, 'pending'), lt(passageIntents.resolvedAt, new Date(now - RETENTION_MS))))
+        .run(),
     );
   }
 

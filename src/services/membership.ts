@@ -105,17 +105,14 @@ export class MembershipService {
   async forUserAfter(userId: string, afterOrgId: string, limit: number): Promise<MembershipRow[]> {
     const { db } = this.#database;
     const cursor = this.#inOrg.get({ orgId: afterOrgId, userId });
-    if (!cursor) throw badUserInput('after', 'after must be the org id of one of the user\'s memberships.');
+    if (!cursor) throw badUserInput('after', "after must be the org id of one of the user's memberships.");
     return db
       .select()
       .from(orgMemberships)
       .where(
         and(
           eq(orgMemberships.userId, userId),
-          or(
-            gt(orgMemberships.createdAt, cursor.createdAt),
-            and(eq(orgMemberships.createdAt, cursor.createdAt), gt(orgMemberships.orgId, cursor.orgId)),
-          ),
+          or(gt(orgMemberships.createdAt, cursor.createdAt), and(eq(orgMemberships.createdAt, cursor.createdAt), gt(orgMemberships.orgId, cursor.orgId))),
         ),
       )
       .orderBy(asc(orgMemberships.createdAt), asc(orgMemberships.orgId))
@@ -130,14 +127,15 @@ export class MembershipService {
     if (opts.role) filters.push(eq(orgMemberships.role, opts.role));
     const query = opts.query?.trim();
     if (query) filters.push(this.#matchingMembers(query));
-    const totalCount = db.select({ n: count() }).from(orgMemberships).where(and(...filters)).get()!.n;
+    const totalCount = db
+      .select({ n: count() })
+      .from(orgMemberships)
+      .where(and(...filters))
+      .get()!.n;
     if (opts.after) {
       const cursor = decodeCursor(opts.after);
       filters.push(
-        or(
-          gt(orgMemberships.createdAt, cursor.createdAt),
-          and(eq(orgMemberships.createdAt, cursor.createdAt), gt(orgMemberships.userId, cursor.userId)),
-        )!,
+        or(gt(orgMemberships.createdAt, cursor.createdAt), and(eq(orgMemberships.createdAt, cursor.createdAt), gt(orgMemberships.userId, cursor.userId)))!,
       );
     }
     const rows = db
@@ -159,18 +157,20 @@ export class MembershipService {
       if (this.#find(tx, change.orgId, change.userId)) throw conflict('ALREADY_MEMBER', 'The user is already a member of this organization.');
       if (deletionPending(tx, change.userId)) throw pendingChange();
       tx.insert(users).values({ id: change.userId }).onConflictDoNothing().run();
-      const row = tx
-        .insert(orgMemberships)
-        .values({ orgId: change.orgId, userId: change.userId, role: change.role, additionalRoles })
-        .returning()
-        .get();
+      const row = tx.insert(orgMemberships).values({ orgId: change.orgId, userId: change.userId, role: change.role, additionalRoles }).returning().get();
       recordAudit(tx, { ...entry, after: row });
       return row;
     });
   }
 
   async changeRole(actor: MembershipActor, change: RoleChange): Promise<MembershipRow> {
-    const entry = { actorId: actor.id, action: 'membership.change_role', targetType: 'membership', targetId: `${change.orgId}:${change.userId}`, orgId: change.orgId };
+    const entry = {
+      actorId: actor.id,
+      action: 'membership.change_role',
+      targetType: 'membership',
+      targetId: `${change.orgId}:${change.userId}`,
+      orgId: change.orgId,
+    };
     const requested = this.#validRoles(change);
     return audited(this.#database, entry, (tx) => {
       const before = this.#find(tx, change.orgId, change.userId);
@@ -199,9 +199,14 @@ export class MembershipService {
       if (!before) throw notFound('The membership');
       enforce(policy.mayRemove(this.#roles, actor, this.#rankOf(tx, actor, orgId), before, () => this.#ownerCount(tx, orgId)));
       if (policy.isOwner(this.#roles, before)) this.#assertOwnerRemains(tx, orgId, userId);
-      tx.delete(orgMemberships).where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, userId))).run();
+      tx.delete(orgMemberships)
+        .where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, userId)))
+        .run();
       // The membership ended, so it can no longer be the user's active org.
-      tx.update(users).set({ activeOrgId: null }).where(and(eq(users.id, userId), eq(users.activeOrgId, orgId))).run();
+      tx.update(users)
+        .set({ activeOrgId: null })
+        .where(and(eq(users.id, userId), eq(users.activeOrgId, orgId)))
+        .run();
       recordAudit(tx, { ...entry, before });
       return before;
     });
@@ -243,7 +248,12 @@ export class MembershipService {
    * must keep another owner who is not being removed too.
    */
   assertNotSoleOwner(tx: Db, userId: string): void {
-    const owned = tx.select().from(orgMemberships).where(eq(orgMemberships.userId, userId)).all().filter((m) => policy.isOwner(this.#roles, m));
+    const owned = tx
+      .select()
+      .from(orgMemberships)
+      .where(eq(orgMemberships.userId, userId))
+      .all()
+      .filter((m) => policy.isOwner(this.#roles, m));
     for (const m of owned) {
       if (this.#ownerCount(tx, m.orgId) <= 1) throw conflict('LAST_OWNER', 'The user is the last owner of an organization; transfer ownership first.');
       this.#assertOwnerRemains(tx, m.orgId, userId);
@@ -253,7 +263,12 @@ export class MembershipService {
   /** Orgs in which the user is the only owner (deleting or deactivating them would orphan the org). */
   async orgsSolelyOwnedBy(userId: string): Promise<string[]> {
     const { db } = this.#database;
-    const mine = db.select().from(orgMemberships).where(eq(orgMemberships.userId, userId)).all().filter((m) => policy.isOwner(this.#roles, m));
+    const mine = db
+      .select()
+      .from(orgMemberships)
+      .where(eq(orgMemberships.userId, userId))
+      .all()
+      .filter((m) => policy.isOwner(this.#roles, m));
     return mine.filter((m) => this.#ownerCount(db, m.orgId) <= 1).map((m) => m.orgId);
   }
 

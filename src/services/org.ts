@@ -27,7 +27,11 @@ export class OrgService {
     this.#database = opts.database;
     this.#roles = opts.roles;
     this.#maxOwnedOrgs = opts.maxOwnedOrgs ?? 100;
-    this.#byId = opts.database.db.select().from(orgs).where(eq(orgs.id, sql.placeholder('id'))).prepare();
+    this.#byId = opts.database.db
+      .select()
+      .from(orgs)
+      .where(eq(orgs.id, sql.placeholder('id')))
+      .prepare();
   }
 
   async findById(id: string): Promise<OrgRow | null> {
@@ -37,12 +41,22 @@ export class OrgService {
   async findByIds(ids: readonly string[]): Promise<OrgRow[]> {
     if (ids.length === 0) return [];
     if (ids.length === 1) return [this.#byId.get({ id: ids[0]! })].filter((r) => r !== undefined);
-    return this.#database.db.select().from(orgs).where(inArray(orgs.id, [...ids])).all();
+    return this.#database.db
+      .select()
+      .from(orgs)
+      .where(inArray(orgs.id, [...ids]))
+      .all();
   }
 
   /** A malformed slug names no org: the caller's mistake, said as such. */
   async findBySlug(slug: string): Promise<OrgRow | null> {
-    return this.#database.db.select().from(orgs).where(eq(orgs.slug, validSlug(slug))).get() ?? null;
+    return (
+      this.#database.db
+        .select()
+        .from(orgs)
+        .where(eq(orgs.slug, validSlug(slug)))
+        .get() ?? null
+    );
   }
 
   /** Every org, oldest first (the app admins' list); `query` matches name or slug, case-insensitively. */
@@ -55,12 +69,22 @@ export class OrgService {
       const pattern = likePattern(query.toLowerCase());
       filters.push(or(sql`lower(${orgs.name}) like ${pattern} escape '\\'`, sql`${orgs.slug} like ${pattern} escape '\\'`)!);
     }
-    const totalCount = db.select({ n: count() }).from(orgs).where(and(...filters)).get()!.n;
+    const totalCount = db
+      .select({ n: count() })
+      .from(orgs)
+      .where(and(...filters))
+      .get()!.n;
     if (opts.after) {
       const cursor = decodeOrgCursor(opts.after);
       filters.push(or(gt(orgs.createdAt, cursor.createdAt), and(eq(orgs.createdAt, cursor.createdAt), gt(orgs.id, cursor.id)))!);
     }
-    const rows = db.select().from(orgs).where(and(...filters)).orderBy(asc(orgs.createdAt), asc(orgs.id)).limit(opts.first + 1).all();
+    const rows = db
+      .select()
+      .from(orgs)
+      .where(and(...filters))
+      .orderBy(asc(orgs.createdAt), asc(orgs.id))
+      .limit(opts.first + 1)
+      .all();
     return { rows: rows.slice(0, opts.first), totalCount, hasNextPage: rows.length > opts.first, hasPreviousPage: Boolean(opts.after) };
   }
 
@@ -88,7 +112,9 @@ export class OrgService {
     return audited(this.#database, { actorId: actor.id, action: 'org.create', targetType: 'org', targetId: id, orgId: id }, (tx) => {
       // Counted inside the write transaction, so racing creations cannot pass the cap together.
       if (this.#ownedCount(tx, actor.id) >= this.#maxOwnedOrgs) {
-        throw conflict('ORG_LIMIT', `You already own ${this.#maxOwnedOrgs} organizations, the most one user may own; delete one or transfer ownership first.`, { limit: this.#maxOwnedOrgs });
+        throw conflict('ORG_LIMIT', `You already own ${this.#maxOwnedOrgs} organizations, the most one user may own; delete one or transfer ownership first.`, {
+          limit: this.#maxOwnedOrgs,
+        });
       }
       tx.insert(users).values({ id: actor.id }).onConflictDoNothing().run();
       const slug = this.#freeSlug(tx, slugFromName(name));
@@ -117,10 +143,22 @@ export class OrgService {
     return audited(this.#database, { actorId: actor.id, action: 'org.update', targetType: 'org', targetId: id, orgId: id }, (tx) => {
       const before = tx.select().from(orgs).where(eq(orgs.id, id)).get();
       if (!before) throw notFound('The organization');
-      if (slug !== undefined && tx.select({ id: orgs.id }).from(orgs).where(and(eq(orgs.slug, slug), ne(orgs.id, id))).get()) {
+      if (
+        slug !== undefined &&
+        tx
+          .select({ id: orgs.id })
+          .from(orgs)
+          .where(and(eq(orgs.slug, slug), ne(orgs.id, id)))
+          .get()
+      ) {
         throw conflict('SLUG_TAKEN', 'Another organization has this slug.', { field: 'slug' });
       }
-      const patch = { ...(name !== undefined ? { name } : {}), ...(slug !== undefined ? { slug } : {}), ...(metadata !== undefined ? { metadata } : {}), updatedAt: new Date() };
+      const patch = {
+        ...(name !== undefined ? { name } : {}),
+        ...(slug !== undefined ? { slug } : {}),
+        ...(metadata !== undefined ? { metadata } : {}),
+        updatedAt: new Date(),
+      };
       const after = tx.update(orgs).set(patch).where(eq(orgs.id, id)).returning().get()!;
       recordAudit(tx, {
         actorId: actor.id,

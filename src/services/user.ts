@@ -74,7 +74,11 @@ export class UserService {
     this.#directory = opts.directory;
     const { db } = opts.database;
     // Built once: drizzle query building costs more than the SQLite lookup itself.
-    this.#byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
+    this.#byId = db
+      .select()
+      .from(users)
+      .where(eq(users.id, sql.placeholder('id')))
+      .prepare();
   }
 
   async findById(id: string): Promise<UserRow | null> {
@@ -86,7 +90,11 @@ export class UserService {
     if (ids.length === 0) return [];
     // Most batches hold one id (the viewer): the prepared statement skips building a query.
     if (ids.length === 1) return [this.#byId.get({ id: ids[0]! })].filter((r) => r !== undefined);
-    return this.#database.db.select().from(users).where(inArray(users.id, [...ids])).all();
+    return this.#database.db
+      .select()
+      .from(users)
+      .where(inArray(users.id, [...ids]))
+      .all();
   }
 
   /**
@@ -354,7 +362,11 @@ export class UserService {
       await this.#reader.invalidateUser(link.userId);
       await this.#database.transaction((tx) => {
         tx.insert(users).values({ id: link.userId }).onConflictDoNothing().run();
-        recordAudit(tx, { ...entry, targetId: link.id, after: { id: link.id, userId: link.userId, type: link.type, ttl: link.ttl, send: request.send ?? false } });
+        recordAudit(tx, {
+          ...entry,
+          targetId: link.id,
+          after: { id: link.id, userId: link.userId, type: link.type, ttl: link.ttl, send: request.send ?? false },
+        });
       });
       // A user the link created exists in Passage now; the directory learns of them at once rather
       // than at the next sync, so lists show them. The link is made either way: a failed read only

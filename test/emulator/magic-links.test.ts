@@ -46,7 +46,13 @@ describe('POST /magic-links', () => {
   it('reuses an existing user found by email or by user_id, without creating anyone', async () => {
     const user = await emulator.seedUser({ email: 'known@example.com', phone: '+15559990000' });
     const before = (await api('GET', '/users')).body.total_users;
-    const byEmail = await create({ email: 'known@example.com', type: 'verify_identifier', language: 'de', redirect_url: '/welcome', magic_link_path: '/auth/link' });
+    const byEmail = await create({
+      email: 'known@example.com',
+      type: 'verify_identifier',
+      language: 'de',
+      redirect_url: '/welcome',
+      magic_link_path: '/auth/link',
+    });
     expect(byEmail.body.magic_link).toMatchObject({ user_id: user.id, type: 'verify_identifier', redirect_url: '/welcome', ttl: 60 });
     expect(byEmail.body.magic_link.url.startsWith(`${authOrigin}/auth/link?psg_magic_link=ml`)).toBe(true);
     const byId = await create({ user_id: user.id, channel: 'phone', send: true });

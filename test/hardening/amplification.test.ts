@@ -124,10 +124,13 @@ describe('MAX_RESPONSE_BYTES', () => {
     const { token } = await h.user('big-mutation@example.com');
     const created = await h.gql<{ createOrg: { id: string } }>(CREATE, { token, variables: { name: 'Small', m: {} } });
     const id = created.body.data!.createOrg.id;
-    const res = await h.gql(`mutation($id: ID!, $m: JSON) { a: updateOrg(id: $id, input: { metadata: $m }) { metadata } b: updateOrg(id: $id, input: { name: "Renamed" }) { metadata } }`, {
-      token,
-      variables: { id, m: blob(6) },
-    });
+    const res = await h.gql(
+      `mutation($id: ID!, $m: JSON) { a: updateOrg(id: $id, input: { metadata: $m }) { metadata } b: updateOrg(id: $id, input: { name: "Renamed" }) { metadata } }`,
+      {
+        token,
+        variables: { id, m: blob(6) },
+      },
+    );
     expect(res.status).toBe(400);
     expect(res.body.errors![0]!.extensions).toEqual({ code: 'RESPONSE_TOO_LARGE', limit: 10000, changesApplied: true });
     const row = h.server.database.sqlite.prepare(`select name from orgs where id = ?`).get(id);
@@ -155,7 +158,10 @@ describe('audit rows of metadata changes', () => {
     const big = { plan: 'pro', blob: 'y'.repeat(15_000) };
     const created = await h.gql<{ createOrg: { id: string } }>(CREATE, { token, variables: { name: 'Audited', m: big } });
     const id = created.body.data!.createOrg.id;
-    await h.gql(`mutation($id: ID!, $m: JSON) { updateOrg(id: $id, input: { metadata: $m }) { id } }`, { token, variables: { id, m: { ...big, plan: 'team' } } });
+    await h.gql(`mutation($id: ID!, $m: JSON) { updateOrg(id: $id, input: { metadata: $m }) { id } }`, {
+      token,
+      variables: { id, m: { ...big, plan: 'team' } },
+    });
     await h.gql(`mutation($id: ID!) { deleteOrg(id: $id) { deletedOrgId } }`, { token, variables: { id } });
     const rows = h.server.database.sqlite
       .prepare(`select action, before, after from audit_log where target_id = ? and outcome = 'success' order by id`)

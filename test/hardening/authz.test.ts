@@ -26,7 +26,8 @@ describe('authorization rows', () => {
     return JSON.stringify(all);
   };
   const roleOf = (org: string, user: string) =>
-    (h.server.database.sqlite.prepare('select role from org_memberships where org_id = ? and user_id = ?').get(org, user) as { role: string } | undefined)?.role;
+    (h.server.database.sqlite.prepare('select role from org_memberships where org_id = ? and user_id = ?').get(org, user) as { role: string } | undefined)
+      ?.role;
 
   beforeAll(async () => {
     h = await startHarness({ adminEmails: ['root@example.com'] });

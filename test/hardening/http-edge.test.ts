@@ -34,7 +34,10 @@ describe('HTTP edge: hostile requests change nothing', () => {
     expect(res.headers['x-request-id']).toBeUndefined();
     expect(snapshot(h)).toBe(before);
     // Just under the limit the same header reaches the app (and is refused there).
-    const under = await raw(h.url, { headers: { ...json, authorization: `Bearer ${'a'.repeat(12 * 1024)}` }, body: JSON.stringify({ query: '{ me { id } }' }) });
+    const under = await raw(h.url, {
+      headers: { ...json, authorization: `Bearer ${'a'.repeat(12 * 1024)}` },
+      body: JSON.stringify({ query: '{ me { id } }' }),
+    });
     expect(under.status).toBe(401);
     expect(under.headers['x-request-id']).toBeDefined();
   });
@@ -231,7 +234,13 @@ function uploads(url: string, size: number, times: number, framing: 'content-len
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [UPLOAD_CLIENT, `${url}/graphql`, String(size), String(times), framing], { timeout: 60_000 }, (err, stdout) => {
       if (err) reject(err);
-      else resolve(stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown));
+      else
+        resolve(
+          stdout
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line) as unknown),
+        );
     });
   });
 }

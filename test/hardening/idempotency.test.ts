@@ -66,7 +66,11 @@ describe('Idempotency-Key on mutations', () => {
     }
     // A 503 may come from a proxy after Passage acted: the answer cannot claim nothing changed.
     expect(codes(failed)).toEqual(['OUTCOME_UNKNOWN']);
-    const retried = await h.gql<{ createUser: { id: string; email: string } }>(CREATE, { token: admin.token, variables: { email: 'later@example.com' }, headers });
+    const retried = await h.gql<{ createUser: { id: string; email: string } }>(CREATE, {
+      token: admin.token,
+      variables: { email: 'later@example.com' },
+      headers,
+    });
     expect(retried.body.errors).toBeUndefined();
     expect(retried.headers.get('idempotent-replayed')).toBeNull();
     expect(retried.body.data!.createUser).toEqual({ id: h.emulator.findUserByIdentifier('later@example.com')!.id, email: 'later@example.com' });
@@ -82,7 +86,11 @@ describe('Idempotency-Key on mutations', () => {
     await eventually(() => h.emulator.findUserByIdentifier('lost@example.com') !== undefined);
     const created = h.emulator.findUserByIdentifier('lost@example.com')!;
 
-    const retried = await h.gql<{ createUser: { id: string; email: string } }>(CREATE, { token: admin.token, variables: { email: 'lost@example.com' }, headers });
+    const retried = await h.gql<{ createUser: { id: string; email: string } }>(CREATE, {
+      token: admin.token,
+      variables: { email: 'lost@example.com' },
+      headers,
+    });
     expect(retried.body.errors).toBeUndefined();
     expect(retried.body.data!.createUser).toEqual({ id: created.id, email: 'lost@example.com' });
     const row = h.server.database.sqlite.prepare('select id, status from users where id = ?').get(created.id);
@@ -112,7 +120,8 @@ describe('Idempotency-Key on mutations', () => {
   it('item 13: once a root field ran, the partial answer is stored and a retry does not run it again', async () => {
     const headers = { 'idempotency-key': 'partial-1' };
     const q = `mutation($me: ID!) { createOrg(input: { name: "Once" }) { id } revokeSessions(userId: $me) }`;
-    const owned = () => (h.server.database.sqlite.prepare(`select count(*) as n from org_memberships where user_id = ? and role = 'Owner'`).get(member.id) as { n: number }).n;
+    const owned = () =>
+      (h.server.database.sqlite.prepare(`select count(*) as n from org_memberships where user_id = ? and role = 'Owner'`).get(member.id) as { n: number }).n;
     const before = owned();
     const remove = h.emulator.injectFault({ match: { method: 'DELETE', pathPrefix: '/users' }, status: 500 });
     try {

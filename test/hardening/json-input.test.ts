@@ -85,7 +85,11 @@ describe('JSON inputs', () => {
         for (const arg of field.args) if (getNamedType(arg.type).name === 'JSON') jsonFields.push(`${root.name}.${field.name}(${arg.name})`);
       }
     }
-    expect(jsonFields.sort()).toEqual(cases().map((c) => c.field).sort());
+    expect(jsonFields.sort()).toEqual(
+      cases()
+        .map((c) => c.field)
+        .sort(),
+    );
   });
 
   for (const index of [0, 1, 2, 3]) {
@@ -94,7 +98,10 @@ describe('JSON inputs', () => {
       const inlineValues: Array<[string, unknown]> = [
         [`{ plan: "pro" }`, { plan: 'pro' }],
         [`{}`, {}],
-        [`{ plan: "pro", seats: 5, tags: ["a", "b"], nested: { on: true, off: null } }`, { plan: 'pro', seats: 5, tags: ['a', 'b'], nested: { on: true, off: null } }],
+        [
+          `{ plan: "pro", seats: 5, tags: ["a", "b"], nested: { on: true, off: null } }`,
+          { plan: 'pro', seats: 5, tags: ['a', 'b'], nested: { on: true, off: null } },
+        ],
       ];
       for (const [literal, expected] of inlineValues) {
         const res = await h.gql(c.inline(literal), { token: admin.token });

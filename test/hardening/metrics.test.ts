@@ -18,9 +18,7 @@ function parse(text: string): Sample[] {
 }
 
 const value = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
-  samples
-    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
-    .reduce((sum, s) => sum + s.value, 0);
+  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
 
 describe('metrics endpoint', () => {
   let h: Harness;
@@ -40,7 +38,13 @@ describe('metrics endpoint', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      env: { METRICS_ENABLED: 'true', PASSAGE_BREAKER_MIN_CALLS: '3', PASSAGE_BREAKER_OPEN_MS: '3600000', PASSAGE_CACHE_TTL: '0', PASSAGE_CACHE_MAX_STALE: '0' },
+      env: {
+        METRICS_ENABLED: 'true',
+        PASSAGE_BREAKER_MIN_CALLS: '3',
+        PASSAGE_BREAKER_OPEN_MS: '3600000',
+        PASSAGE_CACHE_TTL: '0',
+        PASSAGE_CACHE_MAX_STALE: '0',
+      },
     });
     member = await h.user('metrics@example.com');
   });

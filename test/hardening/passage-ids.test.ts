@@ -26,25 +26,74 @@ describe('Passage ids in arguments', () => {
     member = await h.user('ids-member@example.com');
     other = await h.user('ids-other@example.com');
     for (const p of [admin, member, other]) await h.gql('{ me { id } }', { token: p.token });
-    orgId = (await h.gql<{ createOrg: { id: string } }>('mutation { createOrg(input: { name: "Ids" }) { id } }', { token: member.token })).body.data!.createOrg.id;
+    orgId = (await h.gql<{ createOrg: { id: string } }>('mutation { createOrg(input: { name: "Ids" }) { id } }', { token: member.token })).body.data!.createOrg
+      .id;
   });
   afterAll(() => h?.close());
 
   // Each operation with the id argument as a variable, the caller allowed to call it, and the field the error names.
   const cases: Array<{ name: string; doc: string; vars: (bad: string) => Record<string, unknown>; who: () => Person; field: string }> = [
-    { name: 'revokeDevice deviceId', doc: 'mutation($u: ID!, $d: ID!) { revokeDevice(userId: $u, deviceId: $d) }', vars: (bad) => ({ u: member.id, d: bad }), who: () => member, field: 'deviceId' },
-    { name: 'revokeDevice userId', doc: 'mutation($u: ID!, $d: ID!) { revokeDevice(userId: $u, deviceId: $d) }', vars: (bad) => ({ u: bad, d: 'dev1' }), who: () => admin, field: 'userId' },
+    {
+      name: 'revokeDevice deviceId',
+      doc: 'mutation($u: ID!, $d: ID!) { revokeDevice(userId: $u, deviceId: $d) }',
+      vars: (bad) => ({ u: member.id, d: bad }),
+      who: () => member,
+      field: 'deviceId',
+    },
+    {
+      name: 'revokeDevice userId',
+      doc: 'mutation($u: ID!, $d: ID!) { revokeDevice(userId: $u, deviceId: $d) }',
+      vars: (bad) => ({ u: bad, d: 'dev1' }),
+      who: () => admin,
+      field: 'userId',
+    },
     { name: 'revokeSessions', doc: 'mutation($u: ID!) { revokeSessions(userId: $u) }', vars: (bad) => ({ u: bad }), who: () => admin, field: 'userId' },
-    { name: 'addOrgMember', doc: 'mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Member") { role } }', vars: (bad) => ({ o: orgId, u: bad }), who: () => member, field: 'userId' },
-    { name: 'changeOrgMemberRole', doc: 'mutation($o: ID!, $u: ID!) { changeOrgMemberRole(orgId: $o, userId: $u, role: "Member") { role } }', vars: (bad) => ({ o: orgId, u: bad }), who: () => member, field: 'userId' },
-    { name: 'removeOrgMember', doc: 'mutation($o: ID!, $u: ID!) { removeOrgMember(orgId: $o, userId: $u) { orgId } }', vars: (bad) => ({ o: orgId, u: bad }), who: () => member, field: 'userId' },
-    { name: 'setAppRole', doc: 'mutation($u: ID!) { setAppRole(userId: $u, role: ADMIN) { id } }', vars: (bad) => ({ u: bad }), who: () => admin, field: 'userId' },
+    {
+      name: 'addOrgMember',
+      doc: 'mutation($o: ID!, $u: ID!) { addOrgMember(orgId: $o, userId: $u, role: "Member") { role } }',
+      vars: (bad) => ({ o: orgId, u: bad }),
+      who: () => member,
+      field: 'userId',
+    },
+    {
+      name: 'changeOrgMemberRole',
+      doc: 'mutation($o: ID!, $u: ID!) { changeOrgMemberRole(orgId: $o, userId: $u, role: "Member") { role } }',
+      vars: (bad) => ({ o: orgId, u: bad }),
+      who: () => member,
+      field: 'userId',
+    },
+    {
+      name: 'removeOrgMember',
+      doc: 'mutation($o: ID!, $u: ID!) { removeOrgMember(orgId: $o, userId: $u) { orgId } }',
+      vars: (bad) => ({ o: orgId, u: bad }),
+      who: () => member,
+      field: 'userId',
+    },
+    {
+      name: 'setAppRole',
+      doc: 'mutation($u: ID!) { setAppRole(userId: $u, role: ADMIN) { id } }',
+      vars: (bad) => ({ u: bad }),
+      who: () => admin,
+      field: 'userId',
+    },
     { name: 'user', doc: 'query($u: ID!) { user(id: $u) { id } }', vars: (bad) => ({ u: bad }), who: () => admin, field: 'id' },
-    { name: 'updateUser', doc: 'mutation($u: ID!) { updateUser(id: $u, input: { metadata: {} }) { id } }', vars: (bad) => ({ u: bad }), who: () => admin, field: 'id' },
+    {
+      name: 'updateUser',
+      doc: 'mutation($u: ID!) { updateUser(id: $u, input: { metadata: {} }) { id } }',
+      vars: (bad) => ({ u: bad }),
+      who: () => admin,
+      field: 'id',
+    },
     { name: 'activateUser', doc: 'mutation($u: ID!) { activateUser(id: $u) { id } }', vars: (bad) => ({ u: bad }), who: () => admin, field: 'id' },
     { name: 'deactivateUser', doc: 'mutation($u: ID!) { deactivateUser(id: $u) { id } }', vars: (bad) => ({ u: bad }), who: () => admin, field: 'id' },
     { name: 'deleteUser', doc: 'mutation($u: ID!) { deleteUser(id: $u) { deletedUserId } }', vars: (bad) => ({ u: bad }), who: () => admin, field: 'id' },
-    { name: 'createMagicLink userId', doc: 'mutation($u: ID) { createMagicLink(input: { userId: $u }) { id } }', vars: (bad) => ({ u: bad }), who: () => admin, field: 'userId' },
+    {
+      name: 'createMagicLink userId',
+      doc: 'mutation($u: ID) { createMagicLink(input: { userId: $u }) { id } }',
+      vars: (bad) => ({ u: bad }),
+      who: () => admin,
+      field: 'userId',
+    },
   ];
 
   for (const c of cases) {

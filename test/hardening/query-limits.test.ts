@@ -111,7 +111,10 @@ describe('query limits (defaults: graphql-armor numbers)', () => {
       const inline = await h.gql(`query($id: ID!) { org(id: $id) { id name ${page('m', 'first: 100')} } }`, { token, variables: { id: orgId } });
       expect(inline.status).toBe(200);
       expect(inline.body.errors).toBeUndefined();
-      const viaVariable = await h.gql(`query($id: ID!, $n: Int) { org(id: $id) { id name ${page('m', 'first: $n')} } }`, { token, variables: { id: orgId, n: 100 } });
+      const viaVariable = await h.gql(`query($id: ID!, $n: Int) { org(id: $id) { id name ${page('m', 'first: $n')} } }`, {
+        token,
+        variables: { id: orgId, n: 100 },
+      });
       expect(viaVariable.status).toBe(200);
       expect(viaVariable.body.errors).toBeUndefined();
     });

@@ -95,12 +95,16 @@ describe('item 9: a per-request budget of Passage calls and a fair share of the 
     expect(bigCalls.length).toBeGreaterThan(150);
     expect(new Set(codes(res))).toEqual(new Set(['UPSTREAM_BUDGET_EXCEEDED']));
     // Local fields still answer: every member is listed; those past the budget without an email.
-    const edges = (['a', 'b', 'c'] as const).flatMap((k) => (res.body.data as Record<string, { members: { edges: Array<{ node: { user: { email: string | null } } }> } }>)[k]!.members.edges);
+    const edges = (['a', 'b', 'c'] as const).flatMap(
+      (k) => (res.body.data as Record<string, { members: { edges: Array<{ node: { user: { email: string | null } } }> } }>)[k]!.members.edges,
+    );
     expect(edges).toHaveLength(3 * MEMBERS_PER_ORG);
     // The owner heads each page and the bystander is on one: both signed in, so the user directory
     // answers their emails without a Passage call. Every other email took one call.
     const withEmail = edges.filter((e) => e.node.user.email !== null);
-    const others = new Set(withEmail.map((e) => e.node.user.email).filter((email) => email !== 'budget-bystander@example.com' && email !== 'budget-owner@example.com'));
+    const others = new Set(
+      withEmail.map((e) => e.node.user.email).filter((email) => email !== 'budget-bystander@example.com' && email !== 'budget-owner@example.com'),
+    );
     expect(others.size).toBe(bigCalls.length);
     expect(codes(res)).toHaveLength(3 * MEMBERS_PER_ORG - withEmail.length);
 
@@ -118,7 +122,7 @@ describe('item 9: a per-request budget of Passage calls and a fair share of the 
   });
 });
 
-describe('item 11: one deadline for all of a request\'s Passage calls', () => {
+describe("item 11: one deadline for all of a request's Passage calls", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({

@@ -14,7 +14,19 @@ type Person = { id: string; token: string; email: string };
 type Visibility = 'ALL' | 'DIRECTORY' | { none: 'FORBIDDEN' | 'NOT_FOUND' };
 
 const DIRECTORY_FIELDS = ['id', 'displayName', 'email'] as const;
-const PRIVATE_FIELDS = ['phone', 'status', 'emailVerified', 'phoneVerified', 'createdAt', 'lastLoginAt', 'loginCount', 'metadata', 'appRole', 'devices', 'memberships'] as const;
+const PRIVATE_FIELDS = [
+  'phone',
+  'status',
+  'emailVerified',
+  'phoneVerified',
+  'createdAt',
+  'lastLoginAt',
+  'loginCount',
+  'metadata',
+  'appRole',
+  'devices',
+  'memberships',
+] as const;
 const FIELDS = `id displayName email phone status emailVerified phoneVerified createdAt lastLoginAt loginCount metadata appRole devices { id } memberships { role }`;
 
 function at(data: unknown, path: (string | number)[]): unknown {
@@ -22,7 +34,8 @@ function at(data: unknown, path: (string | number)[]): unknown {
 }
 
 const samePath = (a: readonly (string | number)[] | undefined, b: readonly (string | number)[]) => (a ?? []).join('.') === b.join('.');
-const startsWith = (a: readonly (string | number)[] | undefined, prefix: readonly (string | number)[]) => (a ?? []).slice(0, prefix.length).join('.') === prefix.join('.');
+const startsWith = (a: readonly (string | number)[] | undefined, prefix: readonly (string | number)[]) =>
+  (a ?? []).slice(0, prefix.length).join('.') === prefix.join('.');
 
 /** Checks what the viewer got of `who` at `path`, field by field. */
 function expectUser(res: GqlResult<unknown>, path: (string | number)[], who: Person, visibility: Visibility): void {
@@ -95,7 +108,8 @@ describe('User field policy on every path', () => {
     coOwner = await person('co-owner@example.com');
     coMember = await person('co-member@example.com');
     stranger = await person('stranger@example.com');
-    orgId = (await h.gql<{ createOrg: { id: string } }>(`mutation { createOrg(input: { name: "Shared" }) { id } }`, { token: coOwner.token })).body.data!.createOrg.id;
+    orgId = (await h.gql<{ createOrg: { id: string } }>(`mutation { createOrg(input: { name: "Shared" }) { id } }`, { token: coOwner.token })).body.data!
+      .createOrg.id;
     await add(coOwner, target.id);
     await add(coOwner, coMember.id);
     // The stranger has an org of their own, so "has memberships" is not what tells them apart.
@@ -113,7 +127,10 @@ describe('User field policy on every path', () => {
     expectUser(me, ['me'], target, 'ALL');
     const own = await h.gql(`{ me { memberships { user { ${FIELDS} } } } }`, { token: target.token });
     expectUser(own, ['me', 'memberships', 0, 'user'], target, 'ALL');
-    const viewerMembership = await h.gql(`query($o: ID!) { org(id: $o) { viewerMembership { user { ${FIELDS} } } } }`, { token: target.token, variables: { o: orgId } });
+    const viewerMembership = await h.gql(`query($o: ID!) { org(id: $o) { viewerMembership { user { ${FIELDS} } } } }`, {
+      token: target.token,
+      variables: { o: orgId },
+    });
     expectUser(viewerMembership, ['org', 'viewerMembership', 'user'], target, 'ALL');
     const updated = await h.gql(`mutation { updateMe(input: { displayName: "Name of target@example.com" }) { ${FIELDS} } }`, { token: target.token });
     expectUser(updated, ['updateMe'], target, 'ALL');
@@ -121,7 +138,13 @@ describe('User field policy on every path', () => {
 
   const expectations: Record<string, Record<ViewerName, Visibility>> = {
     'user(id)': { self: 'ALL', appAdmin: 'ALL', coOwner: { none: 'FORBIDDEN' }, coMember: { none: 'FORBIDDEN' }, stranger: { none: 'FORBIDDEN' } },
-    'userByIdentifier': { self: { none: 'FORBIDDEN' }, appAdmin: 'ALL', coOwner: { none: 'FORBIDDEN' }, coMember: { none: 'FORBIDDEN' }, stranger: { none: 'FORBIDDEN' } },
+    userByIdentifier: {
+      self: { none: 'FORBIDDEN' },
+      appAdmin: 'ALL',
+      coOwner: { none: 'FORBIDDEN' },
+      coMember: { none: 'FORBIDDEN' },
+      stranger: { none: 'FORBIDDEN' },
+    },
     'org.members.user': { self: 'ALL', appAdmin: 'ALL', coOwner: 'DIRECTORY', coMember: 'DIRECTORY', stranger: { none: 'NOT_FOUND' } },
   };
 
@@ -133,10 +156,16 @@ describe('User field policy on every path', () => {
           const res = await h.gql(`query($id: ID!) { user(id: $id) { ${FIELDS} } }`, { token: viewer.token, variables: { id: target.id } });
           expectUser(res, ['user'], target, visibility);
         } else if (name === 'userByIdentifier') {
-          const res = await h.gql(`query($e: String!) { userByIdentifier(identifier: $e) { ${FIELDS} } }`, { token: viewer.token, variables: { e: target.email } });
+          const res = await h.gql(`query($e: String!) { userByIdentifier(identifier: $e) { ${FIELDS} } }`, {
+            token: viewer.token,
+            variables: { e: target.email },
+          });
           expectUser(res, ['userByIdentifier'], target, visibility);
         } else {
-          const res = await h.gql<{ org: { members: { edges: Array<{ node: { user: { id: string } } }> } } | null }>(MEMBERS, { token: viewer.token, variables: { o: orgId } });
+          const res = await h.gql<{ org: { members: { edges: Array<{ node: { user: { id: string } } }> } } | null }>(MEMBERS, {
+            token: viewer.token,
+            variables: { o: orgId },
+          });
           const index = res.body.data?.org?.members.edges.findIndex((e) => e.node.user.id === target.id) ?? -1;
           expectUser(res, index === -1 ? ['org'] : ['org', 'members', 'edges', index, 'node', 'user'], target, visibility);
           // Every other member of the page: everything for an app admin, the directory for a co-member.
@@ -166,7 +195,11 @@ describe('User field policy on every path', () => {
     const mutations: Array<[string, string, Record<string, unknown>]> = [
       ['activateUser', `mutation($id: ID!) { activateUser(id: $id) { ${FIELDS} } }`, { id: target.id }],
       ['setAppRole', `mutation($id: ID!) { setAppRole(userId: $id, role: USER) { ${FIELDS} } }`, { id: target.id }],
-      ['updateUser', `mutation($id: ID!) { updateUser(id: $id, input: { metadata: { secret: "metadata of target@example.com" } }) { ${FIELDS} } }`, { id: target.id }],
+      [
+        'updateUser',
+        `mutation($id: ID!) { updateUser(id: $id, input: { metadata: { secret: "metadata of target@example.com" } }) { ${FIELDS} } }`,
+        { id: target.id },
+      ],
     ];
     for (const [field, mutation, variables] of mutations) {
       expectUser(await h.gql(mutation, { token: root.token, variables }), [field], target, 'ALL');
@@ -189,7 +222,10 @@ describe('User field policy on every path', () => {
     const newcomer = await person('newcomer@example.com');
     const byOwner = await add(coOwner, newcomer.id);
     expectUser(byOwner, ['addOrgMember', 'user'], newcomer, 'DIRECTORY');
-    await h.gql(`mutation($o: ID!, $u: ID!) { removeOrgMember(orgId: $o, userId: $u) { orgId } }`, { token: coOwner.token, variables: { o: orgId, u: newcomer.id } });
+    await h.gql(`mutation($o: ID!, $u: ID!) { removeOrgMember(orgId: $o, userId: $u) { orgId } }`, {
+      token: coOwner.token,
+      variables: { o: orgId, u: newcomer.id },
+    });
     // After leaving, the newcomer is a stranger to the co-member again.
     const gone = await h.gql(`query($id: ID!) { user(id: $id) { id } }`, { token: coMember.token, variables: { id: newcomer.id } });
     expect(gone.body.errors!.map((e) => e.extensions?.['code'])).toEqual(['FORBIDDEN']);

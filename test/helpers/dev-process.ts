@@ -24,10 +24,21 @@ export function devEnv(dir: string): NodeJS.ProcessEnv {
  */
 export function startDevProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; logs: Array<{ level?: number; msg?: string }> }> {
   const outDir = join('dist', `test-${process.pid}-${builds++}`);
-  const build = spawnSync('node_modules/.bin/esbuild', [
-    'src/main.ts', '--bundle', '--splitting', '--platform=node', '--format=esm', '--packages=external', '--target=node20',
-    `--outdir=${outDir}`, '--log-level=warning',
-  ], { encoding: 'utf8' });
+  const build = spawnSync(
+    'node_modules/.bin/esbuild',
+    [
+      'src/main.ts',
+      '--bundle',
+      '--splitting',
+      '--platform=node',
+      '--format=esm',
+      '--packages=external',
+      '--target=node20',
+      `--outdir=${outDir}`,
+      '--log-level=warning',
+    ],
+    { encoding: 'utf8' },
+  );
   if (build.status !== 0) return Promise.reject(new Error(`build failed: ${build.stderr}`));
   const child = spawn(process.execPath, [join(outDir, 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.once('exit', () => rmSync(outDir, { recursive: true, force: true }));

@@ -78,9 +78,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...opts.env,
   });
   const logs: string[] = [];
-  const log = opts.captureLogs
-    ? createLogger(config.logLevel, { write: (line: string) => void logs.push(line) })
-    : createLogger(config.logLevel);
+  const log = opts.captureLogs ? createLogger(config.logLevel, { write: (line: string) => void logs.push(line) }) : createLogger(config.logLevel);
   let server: RunningServer;
   try {
     server = await startServer(config, log);
@@ -144,10 +142,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
  */
 async function settleDirectory(server: RunningServer): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    server.app.directorySync.syncNow().catch(() => undefined),
-    new Promise((resolve) => (timer = setTimeout(resolve, 3000))),
-  ]);
+  await Promise.race([server.app.directorySync.syncNow().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 3000)))]);
   clearTimeout(timer);
 }
 

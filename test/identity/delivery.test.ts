@@ -29,7 +29,13 @@ describe('magic links and one-time codes over SMTP', () => {
   beforeAll(async () => {
     smtp = await startSmtp();
     delivery = new SmtpDelivery(smtp.url, 'passgraph <no-reply@example.com>');
-    identity = await startEmulator({ dbFile: ':memory:', authOrigin: ORIGIN, delivery, refreshEnabled: true, limits: { perIpPerMinute: 10_000, perIdentifierPerMinute: 1000 } });
+    identity = await startEmulator({
+      dbFile: ':memory:',
+      authOrigin: ORIGIN,
+      delivery,
+      refreshEnabled: true,
+      limits: { perIpPerMinute: 10_000, perIdentifierPerMinute: 1000 },
+    });
     api = authClient(identity);
   });
   afterAll(async () => {

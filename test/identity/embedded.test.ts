@@ -53,8 +53,14 @@ describe('embedded identity service', () => {
     expect(() => identity.injectFault({ status: 500 })).toThrow();
   });
 
-  it('dev mode: refresh on, RP ID localhost, passgraph\'s origin, and GET /dev/identity finds it', async () => {
-    const config = loadConfig({ NODE_ENV: 'development', PORT: '0', DATABASE_URL: join(dir, 'dev.sqlite'), EMULATOR_DB: join(dir, 'dev-identity.sqlite'), LOG_LEVEL: 'silent' });
+  it("dev mode: refresh on, RP ID localhost, passgraph's origin, and GET /dev/identity finds it", async () => {
+    const config = loadConfig({
+      NODE_ENV: 'development',
+      PORT: '0',
+      DATABASE_URL: join(dir, 'dev.sqlite'),
+      EMULATOR_DB: join(dir, 'dev-identity.sqlite'),
+      LOG_LEVEL: 'silent',
+    });
     const server = await startServer(config, createLogger('silent'));
     servers.push(server);
     const found = (await (await fetch(`${server.url}/dev/identity`)).json()) as { url: string; appId: string };
@@ -67,13 +73,25 @@ describe('embedded identity service', () => {
     expect((await me(server, result.auth_token)).data?.me.email).toBe('dev-user@example.com');
   });
 
-  it('passgraph\'s bundle keeps the identity service in a chunk loaded only when embedded', () => {
+  it("passgraph's bundle keeps the identity service in a chunk loaded only when embedded", () => {
     const out = join(dir, 'bundle');
-    execFileSync('node_modules/.bin/esbuild', ['src/main.ts', '--bundle', '--splitting', '--platform=node', '--format=esm', '--packages=external', '--target=node20', `--outdir=${out}`, '--log-level=warning']);
+    execFileSync('node_modules/.bin/esbuild', [
+      'src/main.ts',
+      '--bundle',
+      '--splitting',
+      '--platform=node',
+      '--format=esm',
+      '--packages=external',
+      '--target=node20',
+      `--outdir=${out}`,
+      '--log-level=warning',
+    ]);
     const main = readFileSync(join(out, 'main.js'), 'utf8');
     expect(main).not.toContain('@simplewebauthn/server');
     expect(main).toMatch(/import\(["']\.\/dev-[A-Z0-9]+\.js["']\)/);
-    const chunks = readdirSync(out).filter((f) => f !== 'main.js').map((f) => readFileSync(join(out, f), 'utf8'));
+    const chunks = readdirSync(out)
+      .filter((f) => f !== 'main.js')
+      .map((f) => readFileSync(join(out, f), 'utf8'));
     expect(chunks.some((c) => c.includes('@simplewebauthn/server'))).toBe(true);
   });
 });

@@ -19,7 +19,7 @@ describe('sessions: auth tokens and rotating refresh tokens', () => {
     await identity?.close();
   });
 
-  it('the auth token lives for the app\'s session length', async () => {
+  it("the auth token lives for the app's session length", async () => {
     const { result } = await registerPasskey(api, ORIGIN, 'ttl@example.com');
     const claims = JSON.parse(Buffer.from(result.auth_token.split('.')[1], 'base64url').toString());
     expect(claims.exp - claims.iat).toBe(120);
@@ -48,10 +48,13 @@ describe('sessions: auth tokens and rotating refresh tokens', () => {
     expect((await api('GET', '/currentuser', undefined, result.auth_token)).status).toBe(200);
   });
 
-  it('the management API revokes all of a user\'s refresh tokens', async () => {
+  it("the management API revokes all of a user's refresh tokens", async () => {
     const { result, userId, authenticator } = await registerPasskey(api, ORIGIN, 'everywhere@example.com');
     const start = await api('POST', '/login/webauthn/start');
-    const other = await api('POST', '/login/webauthn/finish', { handshake_id: start.body.handshake.id, handshake_response: authenticator.get(start.body.handshake.challenge.publicKey) });
+    const other = await api('POST', '/login/webauthn/finish', {
+      handshake_id: start.body.handshake.id,
+      handshake_response: authenticator.get(start.body.handshake.challenge.publicKey),
+    });
     expect((await management('DELETE', `/users/${userId}/tokens`)).status).toBe(200);
     expect((await refresh(result.refresh_token)).body.code).toBe('invalid_refresh_token');
     expect((await refresh(other.body.auth_result.refresh_token)).body.code).toBe('invalid_refresh_token');
@@ -101,9 +104,12 @@ describe('transport details', () => {
     await identity?.close();
   });
 
-  it('answers CORS preflights for the app\'s origins only', async () => {
+  it("answers CORS preflights for the app's origins only", async () => {
     const url = `${identity.apiUrl}/apps/${identity.appId}/currentuser`;
-    const ok = await fetch(url, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    const ok = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(ok.headers.get('access-control-allow-headers')).toBe('authorization');
@@ -116,7 +122,11 @@ describe('transport details', () => {
   it('accepts trailing slashes and JSON sent as text/plain', async () => {
     const res = await fetch(`${identity.apiUrl}/apps/${identity.appId}/users/?identifier=${encodeURIComponent('nobody@example.com')}`);
     expect(await res.json()).toEqual({ user: null });
-    const created = await fetch(`${identity.apiUrl}/apps/${identity.appId}/users/`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ identifier: 'someone@example.com' }) });
+    const created = await fetch(`${identity.apiUrl}/apps/${identity.appId}/users/`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ identifier: 'someone@example.com' }),
+    });
     expect(created.status).toBe(201);
     expect(((await created.json()) as any).user).toMatchObject({ email: 'someone@example.com', status: 'pending' });
     const login = await fetch(`${identity.apiUrl}/apps/${identity.appId}/login/webauthn/start/`, { method: 'POST' });

@@ -12,7 +12,12 @@ describe('passkeys through the Authentication API', () => {
   let management: ReturnType<typeof managementClient>;
 
   beforeAll(async () => {
-    identity = await startEmulator({ dbFile: ':memory:', authOrigin: ORIGIN, refreshEnabled: true, limits: { perIpPerMinute: 10_000, perIdentifierPerMinute: 1000 } });
+    identity = await startEmulator({
+      dbFile: ':memory:',
+      authOrigin: ORIGIN,
+      refreshEnabled: true,
+      limits: { perIpPerMinute: 10_000, perIdentifierPerMinute: 1000 },
+    });
     api = authClient(identity);
     management = managementClient(identity);
   });
@@ -73,12 +78,18 @@ describe('passkeys through the Authentication API', () => {
   it('answers the reference codes for unknown users, users without passkeys and deactivated users', async () => {
     expect((await api('POST', '/login/webauthn/start', { identifier: 'nobody@example.com' })).body.code).toBe('user_not_found');
     await identity.seedUser({ email: 'nopasskey@example.com' });
-    expect(await api('POST', '/login/webauthn/start', { identifier: 'nopasskey@example.com' })).toMatchObject({ status: 409, body: { code: 'user_has_no_passkeys' } });
+    expect(await api('POST', '/login/webauthn/start', { identifier: 'nopasskey@example.com' })).toMatchObject({
+      status: 409,
+      body: { code: 'user_has_no_passkeys' },
+    });
     expect((await api('POST', '/login/webauthn/start', { identifier: 'not-an-email' })).body.code).toBe('invalid_request');
 
     const { authenticator, userId } = await registerPasskey(api, ORIGIN, 'deactivated@example.com');
     expect((await management('PATCH', `/users/${userId}/deactivate`)).status).toBe(200);
-    expect(await api('POST', '/login/webauthn/start', { identifier: 'deactivated@example.com' })).toMatchObject({ status: 403, body: { code: 'user_not_active' } });
+    expect(await api('POST', '/login/webauthn/start', { identifier: 'deactivated@example.com' })).toMatchObject({
+      status: 403,
+      body: { code: 'user_not_active' },
+    });
     expect(await loginPasskey(api, authenticator)).toMatchObject({ status: 403, body: { code: 'user_not_active' } });
   });
 
@@ -105,11 +116,16 @@ describe('passkeys through the Authentication API', () => {
     expect(start.status).toBe(200);
     expect(start.body.handshake.challenge.publicKey.excludeCredentials).toEqual([expect.objectContaining({ id: authenticator.id })]);
     const second = new SoftAuthenticator(ORIGIN);
-    const finish = await api('POST', '/currentuser/devices/finish', {
-      handshake_id: start.body.handshake.id,
-      user_id: userId,
-      handshake_response: second.create(start.body.handshake.challenge.publicKey),
-    }, token);
+    const finish = await api(
+      'POST',
+      '/currentuser/devices/finish',
+      {
+        handshake_id: start.body.handshake.id,
+        user_id: userId,
+        handshake_response: second.create(start.body.handshake.challenge.publicKey),
+      },
+      token,
+    );
     expect(finish.status).toBe(200);
     expect(finish.body.device).toMatchObject({ cred_id: second.id, user_id: userId });
     const renamed = await api('PATCH', `/currentuser/devices/${finish.body.device.id}`, { friendly_name: 'Laptop' }, token);
@@ -121,11 +137,16 @@ describe('passkeys through the Authentication API', () => {
     // Another user's token cannot finish this user's ceremony.
     const other = await registerPasskey(api, ORIGIN, 'intruder@example.com');
     const start2 = await api('POST', '/currentuser/devices/start', {}, token);
-    const stolen = await api('POST', '/currentuser/devices/finish', {
-      handshake_id: start2.body.handshake.id,
-      user_id: userId,
-      handshake_response: new SoftAuthenticator(ORIGIN).create(start2.body.handshake.challenge.publicKey),
-    }, other.result.auth_token);
+    const stolen = await api(
+      'POST',
+      '/currentuser/devices/finish',
+      {
+        handshake_id: start2.body.handshake.id,
+        user_id: userId,
+        handshake_response: new SoftAuthenticator(ORIGIN).create(start2.body.handshake.challenge.publicKey),
+      },
+      other.result.auth_token,
+    );
     expect(stolen.body.code).toBe('webauthn_login_failed');
     expect(identity.findUserByIdentifier('two-keys@example.com')!.webauthn_devices).toHaveLength(2);
   });
@@ -170,7 +191,7 @@ describe('passkeys through the Authentication API', () => {
       });
       expect(reply.body.code).toBe('webauthn_login_failed');
     });
-    it('a challenge that is not the handshake\'s', async () => {
+    it("a challenge that is not the handshake's", async () => {
       expect((await attempt((b) => b, { challenge: Buffer.from('forged-challenge').toString('base64url') })).body.code).toBe('webauthn_login_failed');
     });
     it('unknown handshake id', async () => {
@@ -209,7 +230,11 @@ describe('passkeys through the Authentication API', () => {
       const start = await api('POST', '/login/webauthn/start', { identifier: 'victim@example.com' });
       authenticator.counter -= 1;
       const before = snapshot();
-      const reply = await api('POST', '/login/webauthn/finish', { handshake_id: start.body.handshake.id, user_id: userId, handshake_response: authenticator.get(start.body.handshake.challenge.publicKey) });
+      const reply = await api('POST', '/login/webauthn/finish', {
+        handshake_id: start.body.handshake.id,
+        user_id: userId,
+        handshake_response: authenticator.get(start.body.handshake.challenge.publicKey),
+      });
       expect(reply.body.code).toBe('webauthn_login_failed');
       expect(snapshot()).toEqual(before);
       authenticator.counter += 5;

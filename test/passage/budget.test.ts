@@ -103,7 +103,7 @@ describe('UpstreamBudget', () => {
     expect(() => budget.take()).toThrow(expect.objectContaining({ code: 'deadline_exceeded' }));
   });
 
-  it('bounds a wait for someone else\'s call by the deadline', async () => {
+  it("bounds a wait for someone else's call by the deadline", async () => {
     const budget = new UpstreamBudget({ maxCalls: 1, deadlineMs: 20 });
     await expect(budget.within(new Promise(() => {}))).rejects.toMatchObject({ code: 'deadline_exceeded' });
     await expect(new UpstreamBudget({ maxCalls: 1, deadlineMs: 1000 }).within(Promise.resolve(7))).resolves.toBe(7);

@@ -281,8 +281,7 @@ const operations: OperationCase[] = [
   },
   {
     name: 'createUser',
-    call: (c) =>
-      c.createUser({ email: 'alice@example.com', phone: undefined, userMetadata: { favoriteColor: 'blue' } }),
+    call: (c) => c.createUser({ email: 'alice@example.com', phone: undefined, userMetadata: { favoriteColor: 'blue' } }),
     method: 'POST',
     path: `/v1/apps/${APP_ID}/users`,
     // Only top-level keys are snake_cased: metadata keys are the app's own field names.
@@ -422,9 +421,7 @@ describe('PassageClient operations', () => {
     delete (wire as Record<string, unknown>).webauthn;
     const passage = await startPassage(() => ({ json: { user: wire } }));
     const got = await clientFor(passage.url).getUser('user_1');
-    expect(got).toEqual(
-      user({ webauthn: false, webauthnDevices: [], webauthnTypes: [], lastLoginAt: null, userMetadata: null }),
-    );
+    expect(got).toEqual(user({ webauthn: false, webauthnDevices: [], webauthnTypes: [], lastLoginAt: null, userMetadata: null }));
   });
 
   it('refuses a segment that is not a plain id instead of addressing another route, without a call', async () => {
@@ -449,10 +446,7 @@ describe('getUserByIdentifier', () => {
     );
     const got = await clientFor(passage.url).getUserByIdentifier('Alice@Example.COM');
 
-    expect(passage.requests.map((r) => `${r.method} ${pathOf(r)}`)).toEqual([
-      `GET /v1/apps/${APP_ID}/users`,
-      `GET /v1/apps/${APP_ID}/users/user_1`,
-    ]);
+    expect(passage.requests.map((r) => `${r.method} ${pathOf(r)}`)).toEqual([`GET /v1/apps/${APP_ID}/users`, `GET /v1/apps/${APP_ID}/users/user_1`]);
     expect(queryOf(passage.requests[0]!)).toEqual({ limit: '1', identifier: 'alice@example.com' });
     expect(got).toEqual(user());
   });
@@ -481,15 +475,9 @@ describe('PassageClient errors', () => {
   });
 
   it('maps a 400 on a write the same way', async () => {
-    const passage = await startPassage(() =>
-      apiError(400, 'invalid_request', 'identifier: must be a valid email address.'),
-    );
+    const passage = await startPassage(() => apiError(400, 'invalid_request', 'identifier: must be a valid email address.'));
     const e = await failure(clientFor(passage.url).createUser({ email: 'nope' }));
-    expect([e.status, e.code, e.message]).toEqual([
-      400,
-      'invalid_request',
-      'identifier: must be a valid email address.',
-    ]);
+    expect([e.status, e.code, e.message]).toEqual([400, 'invalid_request', 'identifier: must be a valid email address.']);
     expect(isPassageUnavailable(e)).toBe(false);
   });
 
@@ -549,9 +537,7 @@ describe('PassageClient errors', () => {
 describe('PassageClient retries', () => {
   it('retries a GET after a 500 and returns the later success', async () => {
     const calls: PassageCallInfo[] = [];
-    const passage = await startPassage((_, i) =>
-      i === 0 ? apiError(500, 'internal_server_error', 'boom') : { json: { user: wireUser() } },
-    );
+    const passage = await startPassage((_, i) => (i === 0 ? apiError(500, 'internal_server_error', 'boom') : { json: { user: wireUser() } }));
     const got = await clientFor(passage.url, { onCall: (info) => calls.push(info) }).getUser('user_1');
     expect(got).toEqual(user());
     expect(passage.requests).toHaveLength(2);
@@ -638,9 +624,7 @@ describe('PassageClient 429', () => {
   });
 
   it('waits a short Retry-After on a GET, then retries', async () => {
-    const passage = await startPassage((_, i) =>
-      i === 0 ? { status: 429, text: '', headers: { 'Retry-After': '1' } } : { json: { devices: [] } },
-    );
+    const passage = await startPassage((_, i) => (i === 0 ? { status: 429, text: '', headers: { 'Retry-After': '1' } } : { json: { devices: [] } }));
     const started = performance.now();
     await expect(clientFor(passage.url).listDevices('user_1')).resolves.toEqual([]);
     expect(performance.now() - started).toBeGreaterThanOrEqual(950);
@@ -659,8 +643,7 @@ describe('PassageClient 429', () => {
 
 describe('PassageClient and the API key', () => {
   it('keeps the key out of every error, even when the server echoes it', async () => {
-    const echo = (req: Seen): Reply =>
-      apiError(401, 'invalid_access_token', `Invalid access token: ${req.headers.authorization}`);
+    const echo = (req: Seen): Reply => apiError(401, 'invalid_access_token', `Invalid access token: ${req.headers.authorization}`);
     const errors: PassageError[] = [];
 
     const echoing = await startPassage(echo);
@@ -674,13 +657,7 @@ describe('PassageClient and the API key', () => {
     const gone = await startPassage(() => 'reset');
     errors.push(await failure(clientFor(gone.url, { maxRetries: 0 }).getUser('user_1')));
 
-    expect(errors.map((e) => e.code)).toEqual([
-      'invalid_access_token',
-      'http_418',
-      'invalid_response',
-      'timeout',
-      'network_error',
-    ]);
+    expect(errors.map((e) => e.code)).toEqual(['invalid_access_token', 'http_418', 'invalid_response', 'timeout', 'network_error']);
     for (const e of errors) {
       expect(e.message).not.toContain(API_KEY);
       expect(inspect(e, { depth: 10 })).not.toContain(API_KEY);
@@ -715,7 +692,7 @@ describe('PassageClient and a request budget (issue 10 items 9 and 11)', () => {
     expect(passage.requests).toHaveLength(1);
   });
 
-  it('does not retry past the budget: the last allowed attempt\'s error is the answer', async () => {
+  it("does not retry past the budget: the last allowed attempt's error is the answer", async () => {
     const passage = await startPassage(() => ({ status: 500, json: { code: 'boom', error: 'boom' } }));
     const budget = new UpstreamBudget({ maxCalls: 2, deadlineMs: 10_000 });
     const e = await failure(clientFor(passage.url).getUser('user_1', { budget }));

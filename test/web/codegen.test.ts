@@ -57,56 +57,60 @@ function replaceOnce(sdl: string, from: string, to: string): string {
   return sdl.replace(from, to);
 }
 
-describe.skipIf(skipUnlessReady('web console codegen tests', { browser: false }))('client codegen of examples/web', () => {
-  let parent: string;
-  let fromSnapshot: string;
+describe.skipIf(skipUnlessReady('web console codegen tests', { browser: false }))(
+  'client codegen of examples/web',
+  () => {
+    let parent: string;
+    let fromSnapshot: string;
 
-  beforeAll(() => {
-    parent = mkdtempSync(join(tmpdir(), 'passgraph-codegen-'));
-  });
-  afterAll(() => rmSync(parent, { recursive: true, force: true }));
-
-  it('generates types from the committed snapshot that the console type-checks against', async () => {
-    const dir = workspace(parent, 'snapshot');
-    const { codegen, typecheck } = await codegenAndTypecheck(dir, join(ROOT, 'schema.graphql'));
-    expect(codegen.status, codegen.output).toBe(0);
-    expect(typecheck?.status, typecheck?.output).toBe(0);
-    fromSnapshot = readFileSync(join(dir, 'src/gql/graphql.ts'), 'utf8');
-    expect(fromSnapshot).toContain('export type ViewerQuery =');
-  });
-
-  it('fails the type check when the schema changes the type of a field the console uses', async () => {
-    const dir = workspace(parent, 'retyped');
-    // `permissions` becomes a single string: every query still validates, but the console maps over it.
-    const schema = writeSchema(dir, replaceOnce(SNAPSHOT, '  permissions: [String!]!\n', '  permissions: String!\n'));
-    const { codegen, typecheck } = await codegenAndTypecheck(dir, schema);
-    expect(codegen.status, codegen.output).toBe(0);
-    expect(typecheck?.status).not.toBe(0);
-    expect(typecheck?.output).toContain('src/main.ts');
-  });
-
-  it('fails codegen when the schema renames a field a query selects', async () => {
-    const dir = workspace(parent, 'renamed');
-    const schema = writeSchema(dir, replaceOnce(SNAPSHOT, '  friendlyName: String!\n', '  label: String!\n'));
-    const { codegen, typecheck } = await codegenAndTypecheck(dir, schema);
-    expect(codegen.status).not.toBe(0);
-    expect(codegen.output).toContain('friendlyName');
-    expect(typecheck).toBeNull();
-  });
-
-  describe('against a running dev server (introspection)', () => {
-    let dev: DevServer;
-    beforeAll(async () => {
-      dev = await startDevServer();
+    beforeAll(() => {
+      parent = mkdtempSync(join(tmpdir(), 'passgraph-codegen-'));
     });
-    afterAll(() => dev?.close());
+    afterAll(() => rmSync(parent, { recursive: true, force: true }));
 
-    it('generates the same types as from the snapshot', async () => {
-      const dir = workspace(parent, 'introspection');
-      const { codegen, typecheck } = await codegenAndTypecheck(dir, `${dev.url}/graphql`);
+    it('generates types from the committed snapshot that the console type-checks against', async () => {
+      const dir = workspace(parent, 'snapshot');
+      const { codegen, typecheck } = await codegenAndTypecheck(dir, join(ROOT, 'schema.graphql'));
       expect(codegen.status, codegen.output).toBe(0);
       expect(typecheck?.status, typecheck?.output).toBe(0);
-      expect(readFileSync(join(dir, 'src/gql/graphql.ts'), 'utf8')).toBe(fromSnapshot);
+      fromSnapshot = readFileSync(join(dir, 'src/gql/graphql.ts'), 'utf8');
+      expect(fromSnapshot).toContain('export type ViewerQuery =');
     });
-  });
-}, 120_000);
+
+    it('fails the type check when the schema changes the type of a field the console uses', async () => {
+      const dir = workspace(parent, 'retyped');
+      // `permissions` becomes a single string: every query still validates, but the console maps over it.
+      const schema = writeSchema(dir, replaceOnce(SNAPSHOT, '  permissions: [String!]!\n', '  permissions: String!\n'));
+      const { codegen, typecheck } = await codegenAndTypecheck(dir, schema);
+      expect(codegen.status, codegen.output).toBe(0);
+      expect(typecheck?.status).not.toBe(0);
+      expect(typecheck?.output).toContain('src/main.ts');
+    });
+
+    it('fails codegen when the schema renames a field a query selects', async () => {
+      const dir = workspace(parent, 'renamed');
+      const schema = writeSchema(dir, replaceOnce(SNAPSHOT, '  friendlyName: String!\n', '  label: String!\n'));
+      const { codegen, typecheck } = await codegenAndTypecheck(dir, schema);
+      expect(codegen.status).not.toBe(0);
+      expect(codegen.output).toContain('friendlyName');
+      expect(typecheck).toBeNull();
+    });
+
+    describe('against a running dev server (introspection)', () => {
+      let dev: DevServer;
+      beforeAll(async () => {
+        dev = await startDevServer();
+      });
+      afterAll(() => dev?.close());
+
+      it('generates the same types as from the snapshot', async () => {
+        const dir = workspace(parent, 'introspection');
+        const { codegen, typecheck } = await codegenAndTypecheck(dir, `${dev.url}/graphql`);
+        expect(codegen.status, codegen.output).toBe(0);
+        expect(typecheck?.status, typecheck?.output).toBe(0);
+        expect(readFileSync(join(dir, 'src/gql/graphql.ts'), 'utf8')).toBe(fromSnapshot);
+      });
+    });
+  },
+  120_000,
+);

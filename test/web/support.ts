@@ -42,9 +42,7 @@ function newestMtime(path: string): number {
  */
 export function ensureConsoleBuilt(): void {
   const index = join(WEB_DIST, 'index.html');
-  const inputs = ['index.html', 'src', 'codegen.ts', 'vite.config.ts', 'package-lock.json']
-    .map((p) => join(WEB_DIR, p))
-    .filter(existsSync);
+  const inputs = ['index.html', 'src', 'codegen.ts', 'vite.config.ts', 'package-lock.json'].map((p) => join(WEB_DIR, p)).filter(existsSync);
   const newestSource = Math.max(...inputs.map(newestMtime), statSync(join(ROOT, 'schema.graphql')).mtimeMs);
   if (existsSync(index) && statSync(index).mtimeMs >= newestSource) return;
   const result = spawnSync('npm', ['run', '-s', 'build'], { cwd: WEB_DIR, encoding: 'utf8', timeout: 240_000 });
@@ -59,13 +57,13 @@ export async function startDevServer(env: Record<string, string> = {}): Promise<
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: join(dir, 'passgraph.sqlite'),
-    EMULATOR_DB: join(dir, 'emulator.sqlite'),
-    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
-    ...env,
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: join(dir, 'passgraph.sqlite'),
+      EMULATOR_DB: join(dir, 'emulator.sqlite'),
+      LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+      ...env,
     });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });

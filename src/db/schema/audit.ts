@@ -16,7 +16,9 @@ export const auditLog = sqliteTable(
     targetType: text('target_type').notNull(),
     targetId: text('target_id').notNull(),
     orgId: text('org_id'),
-    outcome: text('outcome', { enum: ['success', 'failure'] }).notNull().default('success'),
+    outcome: text('outcome', { enum: ['success', 'failure'] })
+      .notNull()
+      .default('success'),
     before: text('before', { mode: 'json' }).$type<unknown>(),
     after: text('after', { mode: 'json' }).$type<unknown>(),
     detail: text('detail'),

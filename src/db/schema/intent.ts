@@ -1,14 +1,6 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-export const INTENT_KINDS = [
-  'create_user',
-  'update_user',
-  'activate_user',
-  'deactivate_user',
-  'delete_user',
-  'revoke_device',
-  'revoke_sessions',
-] as const;
+export const INTENT_KINDS = ['create_user', 'update_user', 'activate_user', 'deactivate_user', 'delete_user', 'revoke_device', 'revoke_sessions'] as const;
 
 export type IntentKind = (typeof INTENT_KINDS)[number];
 
@@ -31,7 +23,9 @@ export const passageIntents = sqliteTable(
     actorId: text('actor_id').notNull(),
     /** What was asked (fields, device id): compared to recognise a retry of the same request. */
     input: text('input', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
-    state: text('state', { enum: ['pending', 'done', 'not_applied', 'superseded'] }).notNull().default('pending'),
+    state: text('state', { enum: ['pending', 'done', 'not_applied', 'superseded'] })
+      .notNull()
+      .default('pending'),
     /** The process that made the call; intents of another (dead) process are the reconciler's. */
     owner: text('owner').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' })

@@ -14,7 +14,10 @@ export const orgMemberships = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role').notNull(),
-    additionalRoles: text('additional_roles', { mode: 'json' }).$type<string[]>().notNull().$defaultFn(() => []),
+    additionalRoles: text('additional_roles', { mode: 'json' })
+      .$type<string[]>()
+      .notNull()
+      .$defaultFn(() => []),
     ...timestamps,
   },
   (t) => [

@@ -8,7 +8,10 @@ export const orgs = sqliteTable(
     name: text('name').notNull(),
     /** URL-safe handle (`orgBySlug`), unique; made from the name at creation, changeable with `updateOrg`. */
     slug: text('slug').notNull(),
-    metadata: text('metadata', { mode: 'json' }).$type<Record<string, unknown>>().notNull().$defaultFn(() => ({})),
+    metadata: text('metadata', { mode: 'json' })
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .$defaultFn(() => ({})),
     ...timestamps,
   },
   (t) => [uniqueIndex('orgs_slug_idx').on(t.slug)],

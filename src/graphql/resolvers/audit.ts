@@ -1,4 +1,10 @@
-import type { AuditEventConnectionResolvers, AuditEventEdgeResolvers, AuditEventResolvers, OrgResolvers, QueryResolvers } from '../__generated__/resolvers-types.js';
+import type {
+  AuditEventConnectionResolvers,
+  AuditEventEdgeResolvers,
+  AuditEventResolvers,
+  OrgResolvers,
+  QueryResolvers,
+} from '../__generated__/resolvers-types.js';
 import { encodeAuditCursor, MAX_AUDIT_PAGE, redact } from '../../services/audit.js';
 import { badUserInput } from '../errors.js';
 

@@ -6,8 +6,7 @@ import { entryOf } from './passage-field.js';
 import * as roleRules from '../../services/role.js';
 import { enforce, notSelf } from '../../auth/policy.js';
 
-const summary = (ctx: GraphQLContext, row: Parameters<GraphQLContext['services']['memberships']['describe']>[0]) =>
-  ctx.services.memberships.describe(row);
+const summary = (ctx: GraphQLContext, row: Parameters<GraphQLContext['services']['memberships']['describe']>[0]) => ctx.services.memberships.describe(row);
 
 export const Mutation: MutationResolvers = {
   addOrgMember: async (_parent, { orgId, userId, role, additionalRoles }, ctx) => {

@@ -1,4 +1,12 @@
-import type { MutationResolvers, OrgConnectionResolvers, OrgEdgeResolvers, OrgMemberConnectionResolvers, OrgMemberEdgeResolvers, OrgResolvers, QueryResolvers } from '../__generated__/resolvers-types.js';
+import type {
+  MutationResolvers,
+  OrgConnectionResolvers,
+  OrgEdgeResolvers,
+  OrgMemberConnectionResolvers,
+  OrgMemberEdgeResolvers,
+  OrgResolvers,
+  QueryResolvers,
+} from '../__generated__/resolvers-types.js';
 import { encodeCursor } from '../../services/membership.js';
 import { encodeOrgCursor } from '../../services/org.js';
 import { badUserInput, notFound } from '../errors.js';
@@ -52,8 +60,7 @@ export const Org: OrgResolvers = {
   metadata: (org) => org.metadata,
   createdAt: (org) => org.createdAt,
   updatedAt: (org) => org.updatedAt,
-  members: async (org, { first, after, role, query }, ctx) =>
-    ctx.services.memberships.listMembers(org.id, { first: pageSize(first), after, role, query }),
+  members: async (org, { first, after, role, query }, ctx) => ctx.services.memberships.listMembers(org.id, { first: pageSize(first), after, role, query }),
   viewerMembership: async (org, _args, ctx) => (ctx.viewer ? ctx.authz.membership(org.id) : null),
   viewerCan: async (org, _args, ctx) => orgCapabilities(ctx.services.roles, ctx.viewer!, org.id, await ctx.authz.membership(org.id)),
 };

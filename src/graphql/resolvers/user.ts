@@ -1,4 +1,12 @@
-import type { MagicLinkResolvers, MutationResolvers, QueryResolvers, UserConnectionResolvers, UserEdgeResolvers, UserResolvers, UserStatus } from '../__generated__/resolvers-types.js';
+import type {
+  MagicLinkResolvers,
+  MutationResolvers,
+  QueryResolvers,
+  UserConnectionResolvers,
+  UserEdgeResolvers,
+  UserResolvers,
+  UserStatus,
+} from '../__generated__/resolvers-types.js';
 import type { UserStatus as LocalStatus } from '../../services/user.js';
 import { entryFromPassage, type DirectoryEntry } from '../../services/directory.js';
 import type { PassageUser } from '../../passage/types.js';
@@ -112,11 +120,15 @@ export const Mutation: MutationResolvers = {
     return true;
   },
   createMagicLink: async (_parent, { input }, ctx) =>
-    ctx.services.users.createMagicLink(ctx.viewer!, {
-      ...input,
-      channel: input.channel === 'EMAIL' ? 'email' : input.channel === 'PHONE' ? 'phone' : null,
-      type: input.type === 'VERIFY_IDENTIFIER' ? 'verify_identifier' : 'login',
-    }, { budget: ctx.upstream }),
+    ctx.services.users.createMagicLink(
+      ctx.viewer!,
+      {
+        ...input,
+        channel: input.channel === 'EMAIL' ? 'email' : input.channel === 'PHONE' ? 'phone' : null,
+        type: input.type === 'VERIFY_IDENTIFIER' ? 'verify_identifier' : 'login',
+      },
+      { budget: ctx.upstream },
+    ),
 };
 
 export const User: UserResolvers = {

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { badRequest, invalidAccessToken, userNotActive, userNotFound } from '../errors.js';
 import { mintToken, publicJwks } from '../keys.js';
 import { checkPhone, normalizeEmail, type AppSettings, type EmulatorStore, type PassageDeviceWire, type PassageUserWire } from '../store.js';

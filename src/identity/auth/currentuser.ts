@@ -7,8 +7,18 @@ import { assertDeliverable } from './messages.js';
 /** The signed-in user (bearer auth token): profile, passkeys, identifier changes, metadata. */
 
 const renameBody = z.object({ friendly_name: z.string().trim().min(1).max(255) });
-const emailBody = z.object({ new_email: z.string().max(320), magic_link_path: z.string().max(2048).optional(), language: z.string().max(16).optional(), redirect_url: z.string().max(2048).optional() });
-const phoneBody = z.object({ new_phone: z.string().max(32), magic_link_path: z.string().max(2048).optional(), language: z.string().max(16).optional(), redirect_url: z.string().max(2048).optional() });
+const emailBody = z.object({
+  new_email: z.string().max(320),
+  magic_link_path: z.string().max(2048).optional(),
+  language: z.string().max(16).optional(),
+  redirect_url: z.string().max(2048).optional(),
+});
+const phoneBody = z.object({
+  new_phone: z.string().max(32),
+  magic_link_path: z.string().max(2048).optional(),
+  language: z.string().max(16).optional(),
+  redirect_url: z.string().max(2048).optional(),
+});
 const metadataBody = z.object({ user_metadata: z.record(z.string(), z.unknown()) });
 const deviceNotFound = () => new ApiError(404, 'device_not_found', 'device: not found.');
 
@@ -63,7 +73,13 @@ function changeIdentifier(kind: 'email' | 'phone'): AuthRoute {
       assertDeliverable(deps, identifier);
       const owner = deps.store.findUserByIdentifier(identifier.value);
       if (owner && owner.id !== user.id) throw badRequest('user: already exists.');
-      const body = await sendLink(deps, { userId: user.id, purpose: kind === 'email' ? 'verify_email' : 'verify_phone', to: identifier, path: input.magic_link_path, verify: true });
+      const body = await sendLink(deps, {
+        userId: user.id,
+        purpose: kind === 'email' ? 'verify_email' : 'verify_phone',
+        to: identifier,
+        path: input.magic_link_path,
+        verify: true,
+      });
       return { status: 200, body };
     },
   };
@@ -95,4 +111,14 @@ const socialConnections: AuthRoute = {
   },
 };
 
-export const currentUserRoutes: AuthRoute[] = [get, devices, renameDevice, deleteDevice, changeIdentifier('email'), changeIdentifier('phone'), getMetadata, patchMetadata, socialConnections];
+export const currentUserRoutes: AuthRoute[] = [
+  get,
+  devices,
+  renameDevice,
+  deleteDevice,
+  changeIdentifier('email'),
+  changeIdentifier('phone'),
+  getMetadata,
+  patchMetadata,
+  socialConnections,
+];

@@ -72,12 +72,15 @@ export class AuthApi {
     const cors = this.corsHeaders(call.headers);
     if (call.method === 'OPTIONS') {
       const requested = String(call.headers['access-control-request-headers'] ?? '').slice(0, 512);
-      const headers = Object.keys(cors).length === 0 ? {} : {
-        ...cors,
-        'access-control-allow-methods': CORS_METHODS,
-        'access-control-allow-headers': requested || 'authorization, content-type, passage-version',
-        'access-control-max-age': '600',
-      };
+      const headers =
+        Object.keys(cors).length === 0
+          ? {}
+          : {
+              ...cors,
+              'access-control-allow-methods': CORS_METHODS,
+              'access-control-allow-headers': requested || 'authorization, content-type, passage-version',
+              'access-control-max-age': '600',
+            };
       return { status: 204, headers };
     }
     const found = matchRoute(call.method, call.relative);
@@ -92,7 +95,11 @@ export class AuthApi {
     } catch (error) {
       if (error instanceof ApiError) return { status: error.status, body: error.toBody(), headers: cors };
       // Only the message: bodies and answers carry secrets (assertions, codes, links, tokens).
-      this.deps.log('error', 'identity: request failed', { method: call.method, path: call.relative, reason: error instanceof Error ? error.message : String(error) });
+      this.deps.log('error', 'identity: request failed', {
+        method: call.method,
+        path: call.relative,
+        reason: error instanceof Error ? error.message : String(error),
+      });
       return { status: 500, body: { code: 'internal_server_error', error: 'Internal server error' }, headers: cors };
     }
   }

@@ -80,19 +80,25 @@ export class AuthStore {
   // --- passkeys -----------------------------------------------------------
 
   passkeysOf(userId: string): PasskeyRow[] {
-    return this.stmt(
-      'SELECT p.*, d.user_id FROM passkeys p JOIN devices d ON d.id = p.device_id WHERE d.user_id = ? ORDER BY d.created_at',
-    ).all(userId) as PasskeyRow[];
+    return this.stmt('SELECT p.*, d.user_id FROM passkeys p JOIN devices d ON d.id = p.device_id WHERE d.user_id = ? ORDER BY d.created_at').all(
+      userId,
+    ) as PasskeyRow[];
   }
 
   passkeyByCredId(credId: string): PasskeyRow | undefined {
-    return this.stmt('SELECT p.*, d.user_id FROM passkeys p JOIN devices d ON d.id = p.device_id WHERE p.cred_id = ?').get(credId) as
-      | PasskeyRow
-      | undefined;
+    return this.stmt('SELECT p.*, d.user_id FROM passkeys p JOIN devices d ON d.id = p.device_id WHERE p.cred_id = ?').get(credId) as PasskeyRow | undefined;
   }
 
   /** A device row (what both APIs list) plus the key material that signs in with it. */
-  addPasskey(input: { userId: string; credId: string; publicKey: Uint8Array; counter: number; transports: string[]; friendlyName: string; type: string }): string {
+  addPasskey(input: {
+    userId: string;
+    credId: string;
+    publicKey: Uint8Array;
+    counter: number;
+    transports: string[];
+    friendlyName: string;
+    type: string;
+  }): string {
     const id = randomId();
     const now = nowStamp();
     this.stmt(
@@ -116,7 +122,9 @@ export class AuthStore {
   }
 
   renameDevice(userId: string, deviceId: string, friendlyName: string): boolean {
-    return this.stmt('UPDATE devices SET friendly_name = ?, updated_at = ? WHERE id = ? AND user_id = ?').run(friendlyName, nowStamp(), deviceId, userId).changes > 0;
+    return (
+      this.stmt('UPDATE devices SET friendly_name = ?, updated_at = ? WHERE id = ? AND user_id = ?').run(friendlyName, nowStamp(), deviceId, userId).changes > 0
+    );
   }
 
   // --- users --------------------------------------------------------------
@@ -138,7 +146,12 @@ export class AuthStore {
   issueRefresh(userId: string, family: string | null, expiresAt: number): string {
     const token = newSecret();
     this.stmt('DELETE FROM refresh_tokens WHERE expires_at < ?').run(Date.now());
-    this.stmt('INSERT INTO refresh_tokens (hash, family, user_id, expires_at) VALUES (?, ?, ?, ?)').run(hashSecret(token), family ?? randomId(32), userId, expiresAt);
+    this.stmt('INSERT INTO refresh_tokens (hash, family, user_id, expires_at) VALUES (?, ?, ?, ?)').run(
+      hashSecret(token),
+      family ?? randomId(32),
+      userId,
+      expiresAt,
+    );
     return token;
   }
 
