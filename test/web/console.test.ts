@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, ensureConsoleBuilt, gqlAs, ROOT, skipUnlessReady, startDevServer, type DevServer, type Gql } from './support.js';
+import { launchChromium, ensureConsoleBuilt, gqlAs, ROOT, skipUnlessReady, startDevServer, type DevServer, type Gql } from './support.js';
 
 const ARTIFACTS = join(ROOT, 'test/web/artifacts');
 
@@ -83,19 +83,7 @@ describe.skipIf(skipUnlessReady('web console browser tests', { browser: true }))
       const labId = (await member.gql<{ createOrg: { id: string } }>(createOrg, { name: 'Member Lab' })).data!.createOrg.id;
       expect((await member.gql(add, { orgId: labId, userId: dana.id })).codes).toEqual([]);
 
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
     }, 300_000);
 
     afterAll(async () => {

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../helpers/harness.js';
-import { CHROMIUM, IN_CI, ROOT, startDevServer, type DevServer } from './support.js';
+import { CHROMIUM, launchChromium, IN_CI, ROOT, startDevServer, type DevServer } from './support.js';
 
 const IDE_DIST = join(ROOT, 'dist/ide');
 
@@ -53,19 +53,7 @@ describe('GraphiQL in dev mode', () => {
   it.skipIf(noBrowser)(
     'runs { me { email } } as the signed-in user from the cookie, loading nothing from elsewhere, with the schema docs',
     async () => {
-      const browser: Browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      const browser: Browser = await launchChromium();
       try {
         const context = await browser.newContext({ viewport: { width: 1300, height: 900 } });
         const page = await context.newPage();

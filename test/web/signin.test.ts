@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, ensureConsoleBuilt, gqlAs, skipUnlessReady, startDevServer, type DevServer } from './support.js';
+import { launchChromium, ensureConsoleBuilt, gqlAs, skipUnlessReady, startDevServer, type DevServer } from './support.js';
 
 // The console's sign-in page against the embedded identity service, in Chromium with a virtual
 // authenticator (CDP WebAuthn domain): real ceremonies, real origin and RP ID checks.
@@ -109,19 +109,7 @@ describe.skipIf(skipUnlessReady('console sign-in browser tests', { browser: true
       // WebAuthn's RP ID is `localhost`: the page must be on that host, not 127.0.0.1.
       url = `http://localhost:${port}`;
       appId = ((await (await fetch(`${url}/dev/identity`)).json()) as { appId: string }).appId;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
     }, 300_000);
 
     afterAll(async () => {

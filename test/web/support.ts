@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -11,6 +12,26 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const WEB_DIR = join(ROOT, 'examples/web');
 export const WEB_DIST = join(WEB_DIR, 'dist');
 export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Debian's Chromium, headless, as root in a sandbox-less container. Background networking and
+ * component updates are off: this machine's closed network refuses their connections.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
 export const IN_CI = process.env['CI'] === 'true';
 
 /** Why the browser-side suites cannot run here, or null. In CI nothing may be missing. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, ensureConsoleBuilt, skipUnlessReady, startDevServer, WEB_DIR, type DevServer } from './support.js';
+import { launchChromium, ensureConsoleBuilt, skipUnlessReady, startDevServer, WEB_DIR, type DevServer } from './support.js';
 
 type PageGlobals = { document: { documentElement: { dataset: Record<string, string | undefined> } } };
 // Runs in the page: the console has finished its first redraw.
@@ -20,19 +20,7 @@ describe.skipIf(skipUnlessReady('trusted-documents console test', { browser: tru
   beforeAll(async () => {
     ensureConsoleBuilt();
     dev = await startDevServer({ TRUSTED_DOCUMENTS: MANIFEST });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
