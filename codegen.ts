@@ -25,6 +25,8 @@ const config: CodegenConfig = {
           UserConnection: '../mappers.js#UserConnectionParent',
           UserEdge: '../mappers.js#UserEdgeParent',
           MagicLink: '../mappers.js#MagicLinkParent',
+          Impersonation: '../mappers.js#ImpersonationParent',
+          ImpersonationRevocation: '../mappers.js#ImpersonationRevocationParent',
         },
         scalars: {
           DateTime: { input: 'Date', output: 'Date | string' },

@@ -3,6 +3,7 @@ import * as app from './app.js';
 import * as audit from './audit.js';
 import * as base from './base.js';
 import * as device from './device.js';
+import * as impersonation from './impersonation.js';
 import * as membership from './membership.js';
 import * as org from './org.js';
 import * as role from './role.js';
@@ -12,9 +13,9 @@ import * as user from './user.js';
 export const resolvers: Resolvers = {
   ...base.scalars,
   Query: { ...app.Query, ...user.Query, ...org.Query, ...role.Query, ...audit.Query },
-  Mutation: { ...user.Mutation, ...org.Mutation, ...membership.Mutation },
+  Mutation: { ...user.Mutation, ...org.Mutation, ...membership.Mutation, ...impersonation.Mutation },
   App: app.App,
-  User: { ...user.User, ...membership.User },
+  User: { ...user.User, ...membership.User, ...impersonation.User },
   UserConnection: user.UserConnection,
   UserEdge: user.UserEdge,
   MagicLink: user.MagicLink,
@@ -29,4 +30,6 @@ export const resolvers: Resolvers = {
   OrgEdge: org.OrgEdge,
   OrgMembership: membership.OrgMembership,
   RemoveOrgMemberPayload: membership.RemoveOrgMemberPayload,
+  Impersonation: impersonation.Impersonation,
+  ImpersonationRevocation: impersonation.ImpersonationRevocation,
 };
