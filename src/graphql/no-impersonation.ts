@@ -7,8 +7,8 @@ export const NO_IMPERSONATION_DIRECTIVE = 'noImpersonation';
 
 /**
  * `@noImpersonation`: refused with `FORBIDDEN` (reason `IMPERSONATION`) while the request runs on
- * an impersonation token. It runs after the access directives (an anonymous caller still gets
- * `UNAUTHENTICATED`) and before rate limits, so a refused call spends nothing.
+ * an impersonation token. It runs before the access directives (which then still refuse anyone
+ * else as before) and the rate limits, so a refused call spends nothing.
  */
 export const noImpersonationGuard: GuardFactory = () => ({
   describe: 'Refused while impersonating a user (`FORBIDDEN`, reason `IMPERSONATION`).',

@@ -47,10 +47,11 @@ export function createSchema(opts: SchemaOptions = {}): GraphQLSchema {
     throw new Error(`Root fields without an access directive: ${missing.join(', ')}`);
   }
   // @noImpersonation and @rateLimit are applied like guards but kept out of the check above: they
-  // grant nothing. In this order, after the access rules: a refused impersonation spends no allowance.
+  // grant nothing. @noImpersonation runs first, so an impersonated session is told why (reason
+  // IMPERSONATION) rather than that the user lacks a role; @rateLimit last, after the access rules.
   const limited = {
-    ...guards,
     [NO_IMPERSONATION_DIRECTIVE]: noImpersonationGuard,
+    ...guards,
     [RATE_LIMIT_DIRECTIVE]: rateLimitGuard(opts.rateLimiter ?? defaultRateLimiter()),
   };
   // Id checks wrap everything else, so a malformed Passage id is refused before any rule runs.

@@ -106,7 +106,9 @@ export class ImpersonationService {
       const { impersonatorId, jti } = claims.impersonation!;
       entry.targetId = claims.userId;
       const actingPerson = viewer.impersonatorId ?? viewer.id;
-      const allowed = viewer.impersonationJti === jti || actingPerson === impersonatorId || policy.requireAppRole(viewer, 'ADMIN') === null;
+      // An impersonated request has the user's rights: it may end only its own impersonation.
+      const allowed =
+        viewer.impersonatorId === undefined ? viewer.id === impersonatorId || policy.requireAppRole(viewer, 'ADMIN') === null : viewer.impersonationJti === jti;
       if (!allowed) throw forbidden('NOT_IMPERSONATOR', 'Only the admin who started this impersonation, an app admin, or the session itself can end it.');
       const now = Date.now();
       if (claims.expiresAt + CLOCK_TOLERANCE_SECONDS * 1000 < now) {
