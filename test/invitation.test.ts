@@ -23,6 +23,14 @@ const LIST = `query($id: ID!, $first: Int, $after: String, $status: OrgInvitatio
 }`;
 const MINE = `{ me { invitations { id email role status orgName org { id } invitedBy { id } } } }`;
 
+type Page = {
+  org: {
+    invitations: { totalCount: number; edges: { cursor: string; node: Record<string, unknown> }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+  };
+};
+type AuthResult = { auth_result: { auth_token: string } };
+type Row = Record<string, unknown>;
+
 type Invitation = { id: string; email: string; role: string; status: string; delivery: string; expiresAt: string; org: { id: string } | null };
 
 const reason = (res: GqlResult<unknown>) => res.body.errors?.[0]?.extensions?.['reason'];
@@ -115,7 +123,7 @@ describe('invitations by email', () => {
     expect(JSON.stringify(stored)).not.toContain(token);
     expect(stored['token_hash']).toMatch(/^[0-9a-f]{64}$/);
     const audit = h.server.database.sqlite.prepare(`select action, outcome, before, after from audit_log where target_id = ? order by id`).all(invitation.id);
-    expect(audit.map((a: any) => [a.action, a.outcome])).toEqual([
+    expect((audit as Row[]).map((a) => [a.action, a.outcome])).toEqual([
       ['invitation.create', 'success'],
       ['invitation.send', 'success'],
     ]);
@@ -135,7 +143,10 @@ describe('invitations by email', () => {
       body: JSON.stringify({ magic_link: link.searchParams.get('psg_magic_link') }),
     });
     expect(activated.status).toBe(200);
-    const invitee: Person = { id: h.emulator.findUserByIdentifier('fresh@example.com')!.id, token: ((await activated.json()) as any).auth_result.auth_token };
+    const invitee: Person = {
+      id: h.emulator.findUserByIdentifier('fresh@example.com')!.id,
+      token: ((await activated.json()) as AuthResult).auth_result.auth_token,
+    };
 
     const mine = await h.gql<{ me: { invitations: Array<Record<string, unknown>> } }>(MINE, { token: invitee.token });
     expect(mine.body.data!.me.invitations).toEqual([
@@ -147,10 +158,10 @@ describe('invitations by email', () => {
     expect(membershipsOf(invitee.id)).toEqual([{ role: 'Member' }]);
     expect(row(invitation.id)).toMatchObject({ status: 'accepted', accepted_by: invitee.id });
     expect((await h.gql<{ me: { invitations: unknown[] } }>(MINE, { token: invitee.token })).body.data!.me.invitations).toEqual([]);
-    const list = await h.gql<any>(LIST, { token: owner.token, variables: { id: orgId, status: 'ACCEPTED' } });
-    expect(list.body.data.org.invitations.edges.map((e: any) => e.node)).toEqual([{ id: invitation.id, email: 'fresh@example.com', status: 'ACCEPTED' }]);
+    const list = await h.gql<Page>(LIST, { token: owner.token, variables: { id: orgId, status: 'ACCEPTED' } });
+    expect(list.body.data!.org.invitations.edges.map((e) => e.node)).toEqual([{ id: invitation.id, email: 'fresh@example.com', status: 'ACCEPTED' }]);
     const actions = h.server.database.sqlite.prepare(`select action from audit_log where target_id = ? and outcome = 'success' order by id`).all(invitation.id);
-    expect(actions.map((a: any) => a.action)).toEqual(['invitation.create', 'invitation.send', 'invitation.accept']);
+    expect((actions as Row[]).map((a) => a.action)).toEqual(['invitation.create', 'invitation.send', 'invitation.accept']);
   });
 
   it('refuses bad input with coded errors, before anything is sent', async () => {
@@ -235,12 +246,12 @@ describe('invitations by email', () => {
     const expiredUser = await h.user('expired@example.com');
     const expired = await accept(expiredUser, { token: expiring.token });
     expect([codes(expired), reason(expired)]).toEqual([['CONFLICT'], 'INVITATION_EXPIRED']);
-    const listed = await h.gql<any>(LIST, { token: owner.token, variables: { id: orgId, status: 'EXPIRED' } });
-    expect(listed.body.data.org.invitations.edges.map((e: any) => e.node.id)).toEqual([expiring.invitation.id]);
+    const listed = await h.gql<Page>(LIST, { token: owner.token, variables: { id: orgId, status: 'EXPIRED' } });
+    expect(listed.body.data!.org.invitations.edges.map((e) => e.node.id)).toEqual([expiring.invitation.id]);
 
     const revoking = await invited('revoked@example.com');
-    const revoked = await h.gql<any>(REVOKE, { token: admin.token, variables: { id: revoking.invitation.id } });
-    expect(revoked.body.data.revokeOrgInvitation.status).toBe('REVOKED');
+    const revoked = await h.gql<{ revokeOrgInvitation: Invitation }>(REVOKE, { token: admin.token, variables: { id: revoking.invitation.id } });
+    expect(revoked.body.data!.revokeOrgInvitation.status).toBe('REVOKED');
     const revokedUser = await h.user('revoked@example.com');
     const refused = await accept(revokedUser, { token: revoking.token });
     expect([codes(refused), reason(refused)]).toEqual([['CONFLICT'], 'INVITATION_REVOKED']);
@@ -287,9 +298,9 @@ describe('invitations by email', () => {
   it('resend: a new token and expiry, the old token stops working; only while pending', async () => {
     const { invitation, token: first } = await invited('resend@example.com');
     h.server.database.sqlite.prepare('update org_invitations set expires_at = ? where id = ?').run(Date.now() + 1000, invitation.id);
-    const res = await h.gql<any>(RESEND, { token: admin.token, variables: { id: invitation.id } });
-    expect(res.body.data.resendOrgInvitation).toMatchObject({ id: invitation.id, status: 'PENDING', delivery: 'SENT' });
-    expect(Date.parse(res.body.data.resendOrgInvitation.expiresAt) - Date.now()).toBeGreaterThan(167 * 3600_000);
+    const res = await h.gql<{ resendOrgInvitation: Invitation }>(RESEND, { token: admin.token, variables: { id: invitation.id } });
+    expect(res.body.data!.resendOrgInvitation).toMatchObject({ id: invitation.id, status: 'PENDING', delivery: 'SENT' });
+    expect(Date.parse(res.body.data!.resendOrgInvitation.expiresAt) - Date.now()).toBeGreaterThan(167 * 3600_000);
     const second = mailboxToken('resend@example.com');
     expect(second).not.toBe(first);
     expect(row(invitation.id)['send_count']).toBe(2);
@@ -315,19 +326,19 @@ describe('invitations by email', () => {
   it('Org.invitations pages newest first, filters by status, and needs org:members:invite', async () => {
     const ids: string[] = [];
     for (const n of [1, 2, 3]) ids.push((await invited(`page${n}@example.com`)).invitation.id);
-    const first = await h.gql<any>(LIST, { token: admin.token, variables: { id: orgId, first: 2 } });
-    const page = first.body.data.org.invitations;
+    const first = await h.gql<Page>(LIST, { token: admin.token, variables: { id: orgId, first: 2 } });
+    const page = first.body.data!.org.invitations;
     expect(page.totalCount).toBe(3);
-    expect(page.edges.map((e: any) => e.node.id)).toEqual([ids[2], ids[1]]);
+    expect(page.edges.map((e) => e.node.id)).toEqual([ids[2], ids[1]]);
     expect(page.pageInfo.hasNextPage).toBe(true);
-    const next = await h.gql<any>(LIST, { token: admin.token, variables: { id: orgId, first: 2, after: page.pageInfo.endCursor } });
-    expect(next.body.data.org.invitations.edges.map((e: any) => e.node.id)).toEqual([ids[0]]);
-    expect(next.body.data.org.invitations.pageInfo.hasNextPage).toBe(false);
-    const pending = await h.gql<any>(LIST, { token: admin.token, variables: { id: orgId, status: 'PENDING' } });
-    expect(pending.body.data.org.invitations.totalCount).toBe(3);
-    const byMember = await h.gql<any>(LIST, { token: member.token, variables: { id: orgId } });
-    expect(byMember.body.data.org).toBeNull();
-    expect(byMember.body.errors.map((e: any) => [e.extensions.code, e.extensions.reason])).toEqual([['FORBIDDEN', 'MISSING_PERMISSION']]);
+    const next = await h.gql<Page>(LIST, { token: admin.token, variables: { id: orgId, first: 2, after: page.pageInfo.endCursor } });
+    expect(next.body.data!.org.invitations.edges.map((e) => e.node.id)).toEqual([ids[0]]);
+    expect(next.body.data!.org.invitations.pageInfo.hasNextPage).toBe(false);
+    const pending = await h.gql<Page>(LIST, { token: admin.token, variables: { id: orgId, status: 'PENDING' } });
+    expect(pending.body.data!.org.invitations.totalCount).toBe(3);
+    const byMember = await h.gql<Page>(LIST, { token: member.token, variables: { id: orgId } });
+    expect(byMember.body.data?.org).toBeNull();
+    expect(byMember.body.errors!.map((e) => [e.extensions?.['code'], e.extensions?.['reason']])).toEqual([['FORBIDDEN', 'MISSING_PERMISSION']]);
     expect(codes(await h.gql(LIST, { token: admin.token, variables: { id: orgId, first: 101 } }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await h.gql(LIST, { token: admin.token, variables: { id: orgId, after: 'garbage' } }))).toEqual(['BAD_USER_INPUT']);
   });
@@ -335,8 +346,8 @@ describe('invitations by email', () => {
   it('me.invitations lists pending invitations to the viewer, accepting by id works, and only the user themself reads it', async () => {
     const { invitation } = await invited('listed@example.com', { role: 'Admin' });
     const invitee = await h.user('listed@example.com');
-    const mine = await h.gql<any>(MINE, { token: invitee.token });
-    expect(mine.body.data.me.invitations.map((i: any) => [i.id, i.role, i.status])).toEqual([[invitation.id, 'Admin', 'PENDING']]);
+    const mine = await h.gql<{ me: { invitations: Row[] } }>(MINE, { token: invitee.token });
+    expect(mine.body.data!.me.invitations.map((i) => [i.id, i.role, i.status])).toEqual([[invitation.id, 'Admin', 'PENDING']]);
     const res = await accept(invitee, { id: invitation.id });
     expect(res.body.data!.acceptOrgInvitation.role).toBe('Admin');
     const other = await h.gql(`query($id: ID!) { user(id: $id) { invitations { id } } }`, { token: appAdmin.token, variables: { id: invitee.id } });
@@ -357,11 +368,11 @@ describe('invitations by email', () => {
     expect([codes(unknown), reason(unknown)]).toEqual([['OUTCOME_UNKNOWN'], 'INVITATION_SEND_UNKNOWN']);
     const unknownId = ext(unknown)['invitationId'] as string;
     expect(row(unknownId)).toMatchObject({ status: 'pending', delivery: 'unknown' });
-    const listed = await h.gql<any>(`query($id: ID!) { org(id: $id) { invitations { edges { node { id delivery lastSentAt } } } } }`, {
+    const listed = await h.gql<Page>(`query($id: ID!) { org(id: $id) { invitations { edges { node { id delivery lastSentAt } } } } }`, {
       token: owner.token,
       variables: { id: orgId },
     });
-    expect(listed.body.data.org.invitations.edges.map((e: any) => e.node)).toEqual([
+    expect(listed.body.data!.org.invitations.edges.map((e) => e.node)).toEqual([
       { id: unknownId, delivery: 'UNKNOWN', lastSentAt: null },
       { id: refusedId, delivery: 'FAILED', lastSentAt: null },
     ]);
@@ -370,8 +381,8 @@ describe('invitations by email', () => {
       .all(orgId);
     expect(failures).toHaveLength(2);
 
-    const resent = await h.gql<any>(RESEND, { token: owner.token, variables: { id: refusedId } });
-    expect(resent.body.data.resendOrgInvitation.delivery).toBe('SENT');
+    const resent = await h.gql<{ resendOrgInvitation: Invitation }>(RESEND, { token: owner.token, variables: { id: refusedId } });
+    expect(resent.body.data!.resendOrgInvitation.delivery).toBe('SENT');
     const invitee = await h.user('refused@example.com');
     expect((await accept(invitee, { token: mailboxToken('refused@example.com') })).body.errors).toBeUndefined();
   });
@@ -454,7 +465,8 @@ describe('invitations in dev mode', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query, variables }),
       });
-      return (await res.json()) as { data?: any; errors?: any[] };
+      // biome-ignore lint/suspicious/noExplicitAny: each query reads its own shape
+      return (await res.json()) as { data?: any; errors?: unknown[] };
     };
     const member = emulator.findUserByIdentifier('member@example.com')!;
     const memberToken = await emulator.mintToken(member.id);
@@ -472,13 +484,13 @@ describe('invitations in dev mode', () => {
       body: JSON.stringify({ magic_link: link.searchParams.get('psg_magic_link') }),
     });
     expect(activated.status).toBe(200);
-    const inviteeToken = ((await activated.json()) as any).auth_result.auth_token as string;
+    const inviteeToken = ((await activated.json()) as AuthResult).auth_result.auth_token as string;
 
     const accepted = await gql(ACCEPT, { token }, inviteeToken);
     expect(accepted.errors).toBeUndefined();
     expect(accepted.data.acceptOrgInvitation).toMatchObject({ role: 'Admin', org: { id: orgId } });
     const members = await gql(`query($id: ID!) { org(id: $id) { members { edges { node { role user { email } } } } } }`, { id: orgId }, memberToken);
-    expect(members.data.org.members.edges.map((e: any) => [e.node.user.email, e.node.role])).toEqual([
+    expect((members.data.org.members.edges as { node: { role: string; user: { email: string } } }[]).map((e) => [e.node.user.email, e.node.role])).toEqual([
       ['member@example.com', 'Owner'],
       ['teammate@example.com', 'Admin'],
     ]);
