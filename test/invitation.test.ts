@@ -162,6 +162,8 @@ describe('invitations by email', () => {
     expect(list.body.data!.org.invitations.edges.map((e) => e.node)).toEqual([{ id: invitation.id, email: 'fresh@example.com', status: 'ACCEPTED' }]);
     const actions = h.server.database.sqlite.prepare(`select action from audit_log where target_id = ? and outcome = 'success' order by id`).all(invitation.id);
     expect((actions as Row[]).map((a) => a.action)).toEqual(['invitation.create', 'invitation.send', 'invitation.accept']);
+    // The token was a variable of the accept request too: still in no log line.
+    expect(h.logs.join('\n')).not.toContain(token);
   });
 
   it('refuses bad input with coded errors, before anything is sent', async () => {
