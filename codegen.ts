@@ -27,6 +27,9 @@ const config: CodegenConfig = {
           MagicLink: '../mappers.js#MagicLinkParent',
           Impersonation: '../mappers.js#ImpersonationParent',
           ImpersonationRevocation: '../mappers.js#ImpersonationRevocationParent',
+          OrgInvitation: '../mappers.js#OrgInvitationParent',
+          OrgInvitationConnection: '../mappers.js#OrgInvitationConnectionParent',
+          OrgInvitationEdge: '../mappers.js#OrgInvitationParent',
         },
         scalars: {
           DateTime: { input: 'Date', output: 'Date | string' },

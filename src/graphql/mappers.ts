@@ -1,5 +1,6 @@
-import type { AuditRow, ImpersonationRevocationRow, MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
+import type { AuditRow, ImpersonationRevocationRow, InvitationRow, MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
 import type { Impersonation } from '../services/impersonation.js';
+import type { InvitationPage } from '../services/invitation.js';
 import type { AuditPage } from '../services/audit.js';
 import type { PassageDevice, PassageMagicLink } from '../passage/types.js';
 import type { MemberPage } from '../services/membership.js';
@@ -28,6 +29,8 @@ export type UserEdgeParent = { node: UserRow; cursor: string };
 export type MagicLinkParent = PassageMagicLink;
 export type ImpersonationParent = Impersonation;
 export type ImpersonationRevocationParent = ImpersonationRevocationRow;
+export type OrgInvitationParent = InvitationRow;
+export type OrgInvitationConnectionParent = InvitationPage;
 
 /**
  * Source properties that access directives may read with `org: PARENT` / `user: PARENT` beyond

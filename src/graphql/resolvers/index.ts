@@ -4,6 +4,7 @@ import * as audit from './audit.js';
 import * as base from './base.js';
 import * as device from './device.js';
 import * as impersonation from './impersonation.js';
+import * as invitation from './invitation.js';
 import * as membership from './membership.js';
 import * as org from './org.js';
 import * as role from './role.js';
@@ -13,14 +14,14 @@ import * as user from './user.js';
 export const resolvers: Resolvers = {
   ...base.scalars,
   Query: { ...app.Query, ...user.Query, ...org.Query, ...role.Query, ...audit.Query },
-  Mutation: { ...user.Mutation, ...org.Mutation, ...membership.Mutation, ...impersonation.Mutation },
+  Mutation: { ...user.Mutation, ...org.Mutation, ...membership.Mutation, ...impersonation.Mutation, ...invitation.Mutation },
   App: app.App,
-  User: { ...user.User, ...membership.User, ...impersonation.User },
+  User: { ...user.User, ...membership.User, ...impersonation.User, ...invitation.User },
   UserConnection: user.UserConnection,
   UserEdge: user.UserEdge,
   MagicLink: user.MagicLink,
   Device: device.Device,
-  Org: { ...org.Org, ...audit.Org },
+  Org: { ...org.Org, ...audit.Org, ...invitation.Org },
   AuditEvent: audit.AuditEvent,
   AuditEventConnection: audit.AuditEventConnection,
   AuditEventEdge: audit.AuditEventEdge,
@@ -29,6 +30,9 @@ export const resolvers: Resolvers = {
   OrgConnection: org.OrgConnection,
   OrgEdge: org.OrgEdge,
   OrgMembership: membership.OrgMembership,
+  OrgInvitation: invitation.OrgInvitation,
+  OrgInvitationConnection: invitation.OrgInvitationConnection,
+  OrgInvitationEdge: invitation.OrgInvitationEdge,
   RemoveOrgMemberPayload: membership.RemoveOrgMemberPayload,
   Impersonation: impersonation.Impersonation,
   ImpersonationRevocation: impersonation.ImpersonationRevocation,
