@@ -5,6 +5,7 @@ import { createTokenVerifier } from './auth/token.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import { PostgresNotServedError } from './db/dialect.js';
 import type { Emulator } from './identity/index.js';
 import type { Logger } from './logger.js';
 import { PassageClient } from './passage/client.js';
@@ -27,6 +28,8 @@ export type RunningServer = {
 
 /** Everything `npm start` does except reading the environment and handling signals. */
 export async function startServer(initial: Config, log: Logger): Promise<RunningServer> {
+  // Before anything starts: never serve from SQLite while the operator configured PostgreSQL.
+  if (initial.postgres) throw new PostgresNotServedError();
   let config = initial;
   // First, so the emulator's and the app's work is traced from the start.
   const stopTracing = config.tracing ? await startTracing(config.tracing) : async () => {};
