@@ -89,7 +89,8 @@ export async function startInstances(opts: { env?: Record<string, string>; admin
       return { id: user.id, token: await emulator.mintToken(user.id) };
     },
     async close() {
-      for (const server of started) await server.close();
+      // A test may have stopped one instance already.
+      for (const server of started) await server.close().catch(() => undefined);
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
     },
