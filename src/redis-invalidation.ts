@@ -35,8 +35,9 @@ export async function startInvalidationBus(
   };
   redis.subscriber.on('message', listener);
   redis.onReconnect(() => void Promise.resolve(handlers.onMissed()).catch(() => undefined));
-  // Queued by ioredis until connected when Redis is down at start-up; the await is bounded by that.
-  await Promise.race([redis.subscriber.subscribe(CHANNEL).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  // While Redis is down ioredis queues the subscription until it connects: start-up does not wait.
+  const subscribed = redis.subscriber.subscribe(CHANNEL).catch(() => undefined);
+  if (redis.up()) await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   return {
     async publish(message) {
       try {

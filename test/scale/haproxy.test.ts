@@ -56,7 +56,7 @@ describe.skipIf(haproxyUnavailable)('deploy/haproxy.cfg', () => {
     const count = async (i: Instances['a']) => {
       const metric = i.server.app.metrics.registry.getSingleMetric('passgraph_graphql_request_duration_seconds');
       const { values } = await metric!.get();
-      return values.filter((v) => v.metricName?.endsWith('_count')).reduce((sum, v) => sum + v.value, 0);
+      return values.filter((v) => (v as { metricName?: string }).metricName?.endsWith('_count')).reduce((sum, v) => sum + v.value, 0);
     };
     return [await count(pair.a), await count(pair.b)];
   };
