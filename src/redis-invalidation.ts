@@ -48,7 +48,9 @@ export async function startInvalidationBus(
     },
     async stop() {
       redis.subscriber.off('message', listener);
-      await redis.subscriber.unsubscribe(CHANNEL).catch(() => undefined);
+      // Queued, never answered, while Redis is down: shutdown does not wait for it.
+      if (redis.up())
+        await Promise.race([redis.subscriber.unsubscribe(CHANNEL).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
     },
   };
 }

@@ -154,11 +154,18 @@ describe('.env.example', () => {
 describe('npm start with bad configuration', () => {
   it('exits non-zero naming each bad variable', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { PATH: process.env['PATH'] ?? '', PORT: '-1', LOG_LEVEL: 'chatty', PASSAGE_API_KEY: 'orphan-key' },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        PORT: '-1',
+        LOG_LEVEL: 'chatty',
+        PASSAGE_API_KEY: 'orphan-key',
+        DATABASE_URL: 'mysql://db/passgraph',
+        REDIS_URL: 'cache.internal:6379',
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });
     expect(result.status).toBe(1);
-    for (const name of ['PORT', 'LOG_LEVEL', 'PASSAGE_APP_ID']) expect(result.stderr).toContain(name);
+    for (const name of ['PORT', 'LOG_LEVEL', 'PASSAGE_APP_ID', 'DATABASE_URL', 'REDIS_URL']) expect(result.stderr).toContain(name);
   });
 });
