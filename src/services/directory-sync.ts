@@ -114,13 +114,11 @@ export class DirectorySync {
   async #tick(): Promise<void> {
     const exclusive = this.#o.exclusive ?? ((run) => run());
     try {
-      await exclusive(async () => {
-        await this.syncNow();
-        if (Date.now() - this.#lastSweepAt >= this.#o.sweepIntervalMs) {
-          this.#lastSweepAt = Date.now();
-          await this.sweepNow();
-        }
-      });
+      await exclusive(() => this.syncNow());
+      if (Date.now() - this.#lastSweepAt >= this.#o.sweepIntervalMs) {
+        this.#lastSweepAt = Date.now();
+        await exclusive(() => this.sweepNow());
+      }
     } catch {
       // Already logged and counted by the run.
     }
