@@ -23,12 +23,12 @@ import { reportingFailures } from './auth/token.js';
 import { queryLimits } from './graphql/limits.js';
 import { Metrics } from './metrics.js';
 import { MemoryRateLimiter } from './rate-limit.js';
-import { createMemoryCache } from './cache.js';
+import { createMemoryCache, type Cache } from './cache.js';
 import { withTokenCache } from './auth/token-cache.js';
 import { withImpersonation } from './auth/impersonation.js';
 import { ImpersonationService } from './services/impersonation.js';
 import { ImpersonationKeys } from './services/impersonation-keys.js';
-import { PassageReader } from './passage/cache.js';
+import { PassageReader, type PassageReaderOptions } from './passage/cache.js';
 import { auditDenials } from './graphql/audit-denials.js';
 import { idempotency } from './graphql/idempotency.js';
 import { IdempotencyService } from './services/idempotency.js';
@@ -38,6 +38,10 @@ import { DirectorySync } from './services/directory-sync.js';
 import { operationRecord } from './graphql/operation-record.js';
 import { loadTrustedDocuments } from './http/trusted-documents.js';
 import { responseSize } from './graphql/response-size.js';
+import type { SharedRedis } from './redis.js';
+import { RedisRateLimiter } from './redis-rate-limit.js';
+import { startInvalidationBus, type InvalidationBus } from './redis-invalidation.js';
+import { leaderLease, type LeaderLease } from './redis-lock.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -63,6 +67,11 @@ export type AppOptions = {
   ide?: ExtraRoutes;
   /** The caller's registry when it also feeds it (Passage calls, process metrics); a fresh one otherwise. */
   metrics?: Metrics;
+  /**
+   * Shared with the other instances (REDIS_URL): rate limits, invalidation of the in-process
+   * caches, the directory sync's lease. The caller owns the connection.
+   */
+  redis?: SharedRedis;
 };
 
 /**
@@ -75,14 +84,37 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   const trustedDocuments = deps.config.trustedDocumentsFile ? loadTrustedDocuments(deps.config.trustedDocumentsFile) : undefined;
   const { cache } = deps.config;
   const onLookup = (name: string, hit: boolean) => (hit ? metrics.cache.hit(name) : metrics.cache.miss(name));
+  const { redis } = options;
+  let bus: InvalidationBus | undefined;
+  const passageCache = createMemoryCache<PassageEntry>(cache.passageMaxEntries);
+  const tokenCache = cache.tokenMaxEntries > 0 ? createMemoryCache<TokenEntry>(cache.tokenMaxEntries) : undefined;
   const reader = new PassageReader({
     client: deps.passage,
-    cache: createMemoryCache(cache.passageMaxEntries),
+    cache: passageCache,
+    onUserChanged: redis ? (id) => void bus?.publish({ kind: 'user', id }) : undefined,
     ttlMs: cache.passageTtlMs,
     maxStaleMs: cache.passageMaxStaleMs,
     concurrency: cache.passageConcurrency,
     onLookup,
   });
+  // One instance syncs at a time; the lease outlives a few missed ticks of its holder.
+  const directoryLease: LeaderLease | undefined = redis ? leaderLease(redis, 'directory-sync', leaseTtl(deps.config.directory.syncIntervalMs)) : undefined;
+  if (redis) {
+    metrics.watchRedis(() => redis.up());
+    redis.onDegraded((component) => metrics.redisFallback(component));
+    // Another instance changed a user: what this one holds about them is dropped, the verified
+    // tokens included (the next request re-checks the signature and reads the account again).
+    bus = await startInvalidationBus(redis, {
+      onMessage: async ({ id }) => {
+        await reader.dropUser(id);
+        await tokenCache?.deleteWhere((entry) => entry.userId === id);
+      },
+      onMissed: async () => {
+        await passageCache.deleteWhere(() => true);
+        await tokenCache?.deleteWhere(() => true);
+      },
+    });
+  }
   const memberships = new MembershipService({ database: deps.database, roles, maxOwnedOrgs: deps.config.maxOrgsPerUser });
   const directory = new DirectoryService({ database: deps.database });
   const directorySync = new DirectorySync({
@@ -93,6 +125,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     syncIntervalMs: deps.config.directory.syncIntervalMs,
     sweepIntervalMs: deps.config.directory.sweepIntervalMs,
     observer: metrics.directorySync,
+    exclusive: directoryLease?.exclusive,
   });
   metrics.watchDirectory(() => directorySync.status());
   const intents = new IntentService({
@@ -143,21 +176,21 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     roles,
     reader,
   };
-  // In memory, so per process: behind a load balancer each instance allows the configured rate.
-  const rateLimiter = new MemoryRateLimiter({ limits: { ...deps.config.rateLimits } });
+  // In memory without Redis, so per process: behind a load balancer each instance would allow the
+  // configured rate. With Redis the count is shared, with a local fallback while Redis is down.
+  const rateLimiter = redis ? new RedisRateLimiter(redis, { ...deps.config.rateLimits }) : new MemoryRateLimiter({ limits: { ...deps.config.rateLimits } });
   const schema = createSchema({ roles, rateLimiter });
   const production = deps.config.nodeEnv === 'production';
   const limits = queryLimits(deps.config.queryLimits, { production });
   // passgraph's own impersonation tokens are told apart by their issuer; Passage's go on as before.
   const tokens = withImpersonation(deps.tokens, impersonation.keys);
-  const verifier =
-    cache.tokenMaxEntries > 0
-      ? withTokenCache(tokens, {
-          cache: createMemoryCache(cache.tokenMaxEntries),
-          keyPublished: tokens.keyPublished,
-          onLookup: (hit) => onLookup('verified_tokens', hit),
-        })
-      : tokens;
+  const verifier = tokenCache
+    ? withTokenCache(tokens, {
+        cache: tokenCache,
+        keyPublished: tokens.keyPublished,
+        onLookup: (hit) => onLookup('verified_tokens', hit),
+      })
+    : tokens;
   const contextDeps: AppDeps = {
     ...deps,
     tokens: reportingFailures(verifier, (reason) => metrics.tokenFailure(reason)),
@@ -254,8 +287,20 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     beginShutdown: () => {
       shuttingDown = true;
     },
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await bus?.stop();
+      await directoryLease?.release();
+      await apollo.stop();
+    },
   };
+}
+
+type PassageEntry = PassageReaderOptions['cache'] extends Cache<infer E> ? E : never;
+type TokenEntry = Parameters<typeof withTokenCache>[1]['cache'] extends Cache<infer E> ? E : never;
+
+/** A lease lapses after three missed runs of its holder (at least 1 s, at most 10 min). */
+export function leaseTtl(intervalMs: number): number {
+  return Math.min(600_000, Math.max(1000, 3 * intervalMs));
 }
 
 function directoryReady(sync: DirectorySync): boolean {

@@ -81,11 +81,54 @@ const otlpHeaders = z.string().transform((v, ctx) => {
   return headers;
 });
 
+/**
+ * A `postgres://` or `postgresql://` URL selects PostgreSQL; anything else is SQLite (a path, a
+ * `file:` URL or `:memory:`), as before. Another scheme (`mysql://`, `redis://`) is a mistake,
+ * not a file name.
+ */
+const databaseUrl = z
+  .string()
+  .trim()
+  .transform((v, ctx): DatabaseSetting => {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v)?.[1]?.toLowerCase();
+    if (scheme === undefined || scheme === 'file') return { kind: 'sqlite', file: sqliteFileFromUrl(v) };
+    if (scheme !== 'postgres' && scheme !== 'postgresql') {
+      ctx.addIssue({ code: 'custom', message: 'must be a postgres:// URL, a file: URL or a SQLite file path' });
+      return z.NEVER;
+    }
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not a valid postgres:// URL' });
+      return z.NEVER;
+    }
+    if (url.hostname === '' || url.pathname.replace(/^\//, '') === '') {
+      ctx.addIssue({ code: 'custom', message: 'a postgres:// URL needs a host and a database name (postgres://user:password@host:5432/passgraph)' });
+      return z.NEVER;
+    }
+    return { kind: 'postgres', url: v };
+  });
+
+const redisUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const url = new URL(v);
+      return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be a redis:// or rediss:// URL with a host (redis://host:6379/0)');
+
 const envSchema = z.object({
   NODE_ENV: optional(z.enum(['development', 'production', 'test'])),
   PORT: optional(z.coerce.number().int().min(0).max(65535)),
   HOST: optional(z.string()),
-  DATABASE_URL: optional(z.string()),
+  DATABASE_URL: optional(databaseUrl),
+  DATABASE_POOL_MAX: optional(int(1, 1000)),
+  REDIS_URL: optional(redisUrl),
   PASSAGE_APP_ID: optional(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a Passage app id (letters, digits, - or _)')),
   PASSAGE_API_KEY: optional(z.string()),
   PASSAGE_API_URL: optional(httpUrl),
@@ -142,6 +185,8 @@ const envSchema = z.object({
 /** Every variable the server reads; `.env.example` must list each (a test checks). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
+type DatabaseSetting = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
 export type RateLimitSetting = Readonly<{ limit: number; windowSeconds: number }> | null;
 
 export const DEFAULT_RATE_LIMITS = Object.freeze({
@@ -158,7 +203,15 @@ export type Config = Readonly<{
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
   host: string;
+  /** The SQLite file; the database unless `postgres` is set. */
   databaseFile: string;
+  /**
+   * Set when DATABASE_URL is a postgres:// URL. The services are SQLite-only for now, so the server
+   * refuses to start with it; the PostgreSQL schema and migrator already use it.
+   */
+  postgres: Readonly<{ url: string; poolMax: number }> | null;
+  /** Shared rate limits, cache invalidation and locks across instances; null: all per process. */
+  redis: Readonly<{ url: string }> | null;
   logLevel: string;
   introspection: boolean;
   adminUserIds: readonly string[];
@@ -289,7 +342,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv,
     port: e.PORT ?? 4000,
     host: e.HOST ?? '127.0.0.1',
-    databaseFile: sqliteFileFromUrl(e.DATABASE_URL ?? './data/passgraph.sqlite'),
+    databaseFile: e.DATABASE_URL?.kind === 'sqlite' ? e.DATABASE_URL.file : './data/passgraph.sqlite',
+    postgres: e.DATABASE_URL?.kind === 'postgres' ? Object.freeze({ url: e.DATABASE_URL.url, poolMax: e.DATABASE_POOL_MAX ?? 10 }) : null,
+    redis: e.REDIS_URL ? Object.freeze({ url: e.REDIS_URL }) : null,
     logLevel: e.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     introspection: e.GRAPHQL_INTROSPECTION ?? nodeEnv !== 'production',
     adminUserIds: Object.freeze(adminUserIds),

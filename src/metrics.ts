@@ -43,6 +43,8 @@ export class Metrics {
   readonly #tokenFailures: Counter<'reason'>;
   readonly #databaseBusy: Counter;
   readonly #budgetRefusals: Counter<'reason'>;
+  readonly #redisFallbacks: Counter<'component'>;
+  #redisUp: (() => boolean) | null = null;
   readonly #operations = new Set<string>();
   readonly #maxOperations: number;
   #breakerStates: () => Partial<Record<string, BreakerState>> = () => ({});
@@ -166,6 +168,22 @@ export class Metrics {
       labelNames: ['kind'],
       registers,
     });
+    this.#redisFallbacks = new Counter({
+      name: 'passgraph_redis_fallbacks_total',
+      help: 'Operations that fell back to this process alone because Redis did not answer, by component (rate_limit, invalidation, lock).',
+      labelNames: ['component'],
+      registers,
+    });
+    const redisUp = () => this.#redisUp;
+    new Gauge({
+      name: 'passgraph_redis_up',
+      help: '1 while the Redis connection (REDIS_URL) is ready, 0 while it is not; absent without REDIS_URL.',
+      registers,
+      collect() {
+        const up = redisUp();
+        if (up) this.set(up() ? 1 : 0);
+      },
+    });
     this.#budgetRefusals = new Counter({
       name: 'passgraph_passage_budget_refusals_total',
       help: 'Passage calls never sent because their request had used its calls (calls) or its time (deadline).',
@@ -188,6 +206,16 @@ export class Metrics {
    */
   collectProcessMetrics(): void {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the Redis gauge reads the connection state from, at scrape time. */
+  watchRedis(up: () => boolean): void {
+    this.#redisUp = up;
+  }
+
+  /** A shared component fell back to local behaviour (Redis unavailable). */
+  redisFallback(component: string): void {
+    this.#redisFallbacks.inc({ component });
   }
 
   /** Where the breaker gauge reads its states from, at scrape time. */

@@ -5,12 +5,16 @@ import { createTokenVerifier } from './auth/token.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import { PostgresNotServedError } from './db/dialect.js';
 import type { Emulator } from './identity/index.js';
 import type { Logger } from './logger.js';
 import { PassageClient } from './passage/client.js';
 import { Metrics } from './metrics.js';
 import { startTracing } from './tracing/index.js';
 import { createIde } from './http/ide.js';
+import { connectRedis, type SharedRedis } from './redis.js';
+import { leaderLease } from './redis-lock.js';
+import { leaseTtl } from './app.js';
 
 export type RunningServer = {
   url: string;
@@ -27,6 +31,8 @@ export type RunningServer = {
 
 /** Everything `npm start` does except reading the environment and handling signals. */
 export async function startServer(initial: Config, log: Logger): Promise<RunningServer> {
+  // Before anything starts: never serve from SQLite while the operator configured PostgreSQL.
+  if (initial.postgres) throw new PostgresNotServedError();
   let config = initial;
   // First, so the emulator's and the app's work is traced from the start.
   const stopTracing = config.tracing ? await startTracing(config.tracing) : async () => {};
@@ -42,7 +48,10 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
   let jwksTimer: NodeJS.Timeout | undefined;
   let intentTimer: NodeJS.Timeout | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
+  let redis: SharedRedis | undefined;
   try {
+    // Not waited for beyond a moment: without Redis each instance works alone, just less in step.
+    if (config.redis) redis = await connectRedis(config.redis.url, { log });
     database = openDatabase(config.databaseFile, { busyTimeoutMs: config.sqliteBusyTimeoutMs });
     runMigrations(database);
 
@@ -76,16 +85,22 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     const devMode = dev && emulator && config.nodeEnv !== 'production';
     const ide = devMode ? createIde() : undefined;
     const routes = devMode && dev && emulator ? dev.devRoutes(emulator, { extra: ide?.assets }) : undefined;
-    const app = await createApp({ config, log, database, passage, tokens }, { routes, metrics, ide: dev && ide ? dev.loopbackOnly(ide.page) : undefined });
+    const app = await createApp(
+      { config, log, database, passage, tokens },
+      { routes, metrics, ide: dev && ide ? dev.loopbackOnly(ide.page) : undefined, redis },
+    );
 
     // Passage writes a previous process left half-done are settled before the first request is
     // served; pending ones already refuse their users' tokens meanwhile. Start-up waits a bounded
     // time for it (Passage may be down); the run goes on in the background.
     const { intents } = app.services;
-    const firstRun = intents.reconcile().catch((err: unknown) => log.warn({ err }, 'intent reconciliation failed at start-up'));
+    // With several instances, one reconciles at a time (the lease holder); the others skip.
+    const reconcilerLease = redis ? leaderLease(redis, 'intent-reconcile', leaseTtl(config.intents.reconcileIntervalMs)) : undefined;
+    const reconcile = () => (reconcilerLease ? reconcilerLease.exclusive(() => intents.reconcile()) : intents.reconcile());
+    const firstRun = reconcile().catch((err: unknown) => log.warn({ err }, 'intent reconciliation failed at start-up'));
     await Promise.race([firstRun, new Promise((resolve) => setTimeout(resolve, 4 * passageConfig.timeoutMs).unref())]);
     intentTimer = setInterval(() => {
-      void intents.reconcile().catch((err: unknown) => log.warn({ err }, 'intent reconciliation failed'));
+      void reconcile().catch((err: unknown) => log.warn({ err }, 'intent reconciliation failed'));
     }, config.intents.reconcileIntervalMs);
     intentTimer.unref();
     // Expired idempotency keys go in bounded batches; the timer is the process's, not the app's.
@@ -133,7 +148,9 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
           srv.close(() => resolve());
           srv.closeIdleConnections();
         });
+        await reconcilerLease?.release();
         await app.stop();
+        await redis?.close();
         await emulator?.close();
         db.close();
         await stopTracing();
@@ -145,6 +162,7 @@ export async function startServer(initial: Config, log: Logger): Promise<Running
     clearInterval(purgeTimer);
     server?.close();
     database?.close();
+    await redis?.close();
     await emulator?.close();
     await stopTracing();
     throw err;

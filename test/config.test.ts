@@ -98,6 +98,45 @@ describe('loadConfig', () => {
     expect(vars).toEqual(expect.arrayContaining(['PORT', 'LOG_LEVEL', 'PASSAGE_API_URL', 'GRAPHQL_INTROSPECTION', 'PASSAGE_API_KEY']));
   });
 
+  it('selects PostgreSQL for a postgres:// DATABASE_URL and keeps SQLite for paths and file: URLs', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://pg:secret@db.internal:5432/passgraph' })).toMatchObject({
+      postgres: { url: 'postgres://pg:secret@db.internal:5432/passgraph', poolMax: 10 },
+      databaseFile: './data/passgraph.sqlite',
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/passgraph', DATABASE_POOL_MAX: '25' }).postgres).toEqual({
+      url: 'postgresql://db/passgraph',
+      poolMax: 25,
+    });
+    expect(loadConfig({ DATABASE_URL: 'file:./data/x.sqlite' })).toMatchObject({ databaseFile: './data/x.sqlite', postgres: null });
+    expect(loadConfig({ DATABASE_URL: '/var/lib/passgraph/db.sqlite' })).toMatchObject({ databaseFile: '/var/lib/passgraph/db.sqlite', postgres: null });
+    expect(loadConfig({}).postgres).toBeNull();
+  });
+
+  it('reads REDIS_URL; unset means no Redis', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/0' }).redis).toEqual({ url: 'redis://127.0.0.1:6379/0' });
+    expect(loadConfig({ REDIS_URL: 'rediss://cache.internal:6380' }).redis).toEqual({ url: 'rediss://cache.internal:6380' });
+    expect(loadConfig({ REDIS_URL: '' }).redis).toBeNull();
+  });
+
+  it.each([
+    ['DATABASE_URL', 'mysql://db/passgraph'],
+    ['DATABASE_URL', 'postgres://db.internal'],
+    ['DATABASE_URL', 'postgres://:5432/passgraph'],
+    ['DATABASE_POOL_MAX', '0'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_URL', 'http://cache.internal:6379'],
+    ['REDIS_URL', 'redis://'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.split(':')[0])).toEqual([name]);
+  });
+
   it('accepts file: URLs for DATABASE_URL', () => {
     expect(sqliteFileFromUrl('file:./data/x.sqlite')).toBe('./data/x.sqlite');
     expect(sqliteFileFromUrl('file:///tmp/a%20b.sqlite')).toBe('/tmp/a b.sqlite');
@@ -123,11 +162,18 @@ describe('.env.example', () => {
 describe('npm start with bad configuration', () => {
   it('exits non-zero naming each bad variable', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { PATH: process.env['PATH'] ?? '', PORT: '-1', LOG_LEVEL: 'chatty', PASSAGE_API_KEY: 'orphan-key' },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        PORT: '-1',
+        LOG_LEVEL: 'chatty',
+        PASSAGE_API_KEY: 'orphan-key',
+        DATABASE_URL: 'mysql://db/passgraph',
+        REDIS_URL: 'cache.internal:6379',
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });
     expect(result.status).toBe(1);
-    for (const name of ['PORT', 'LOG_LEVEL', 'PASSAGE_APP_ID']) expect(result.stderr).toContain(name);
+    for (const name of ['PORT', 'LOG_LEVEL', 'PASSAGE_APP_ID', 'DATABASE_URL', 'REDIS_URL']) expect(result.stderr).toContain(name);
   });
 });

@@ -20,6 +20,8 @@ export type PassageReaderOptions = {
   /** At most this many Passage reads in flight at once, across all requests (shared fairly, see FairLimiter). */
   concurrency: number;
   onLookup?: (cache: string, hit: boolean) => void;
+  /** A write through this process changed the user: other instances drop what they hold (REDIS_URL). */
+  onUserChanged?: (id: string) => void;
 };
 
 /**
@@ -63,9 +65,16 @@ export class PassageReader {
   async putUser(user: PassageUser | PassageUserListItem): Promise<void> {
     await this.#store(`user:${user.id}`, user);
     if ('webauthnDevices' in user && user.webauthnDevices) await this.#store(`devices:${user.id}`, user.webauthnDevices);
+    this.#opts.onUserChanged?.(user.id);
   }
 
   async invalidateUser(id: string): Promise<void> {
+    await this.dropUser(id);
+    this.#opts.onUserChanged?.(id);
+  }
+
+  /** Forgets the user here only: another instance changed them. */
+  async dropUser(id: string): Promise<void> {
     for (const key of [`user:${id}`, `devices:${id}`]) {
       this.#generation.set(key, (this.#generation.get(key) ?? 0) + 1);
       this.#inflight.delete(key);

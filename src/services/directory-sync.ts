@@ -29,6 +29,8 @@ export type DirectorySyncOptions = {
   /** Deletion candidates one sweep confirms with a GET at most. Default 200. */
   maxConfirmationsPerSweep?: number;
   observer?: SyncObserver;
+  /** Wraps each scheduled run; with several instances, runs it on one only (a lease). Default: always runs. */
+  exclusive?: <T>(run: () => Promise<T>) => Promise<T | undefined>;
 };
 
 // Changes are re-read from a little before the high-water mark: Passage may commit a change with
@@ -47,7 +49,7 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  * Timers start only in `start()`, which the server process calls; tests call `syncNow()`.
  */
 export class DirectorySync {
-  readonly #o: Required<Omit<DirectorySyncOptions, 'observer'>> & { observer: SyncObserver };
+  readonly #o: Required<Omit<DirectorySyncOptions, 'observer' | 'exclusive'>> & Pick<DirectorySyncOptions, 'exclusive'> & { observer: SyncObserver };
   #queue: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
@@ -110,11 +112,12 @@ export class DirectorySync {
   }
 
   async #tick(): Promise<void> {
+    const exclusive = this.#o.exclusive ?? ((run) => run());
     try {
-      await this.syncNow();
+      await exclusive(() => this.syncNow());
       if (Date.now() - this.#lastSweepAt >= this.#o.sweepIntervalMs) {
         this.#lastSweepAt = Date.now();
-        await this.sweepNow();
+        await exclusive(() => this.sweepNow());
       }
     } catch {
       // Already logged and counted by the run.
