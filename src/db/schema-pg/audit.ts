@@ -10,6 +10,7 @@ export const auditLog = pgTable(
       .notNull()
       .$defaultFn(() => new Date()),
     actorId: text('actor_id'),
+    onBehalfOf: text('on_behalf_of'),
     action: text('action').notNull(),
     targetType: text('target_type').notNull(),
     targetId: text('target_id').notNull(),

@@ -9,3 +9,5 @@ export * from './user.js';
 export * from './idempotency.js';
 export * from './intent.js';
 export * from './directory.js';
+export * from './impersonation.js';
+export * from './invitation.js';
