@@ -20,39 +20,195 @@ export const viewerQuery = graphql(`
         usageCount
         createdAt
       }
+      activeOrg {
+        org {
+          id
+        }
+      }
       memberships {
         role
-        inheritedRoles
+        additionalRoles
         permissions
         canReadMembers: hasPermission(permission: "org:members:read")
-        canChangeRoles: hasPermission(permission: "org:members:change_role")
-        canRemoveMembers: hasPermission(permission: "org:members:remove")
         org {
           id
           name
+          slug
         }
       }
     }
   }
 `);
 
-export const orgMembersQuery = graphql(`
-  query OrgMembers($orgId: ID!, $viewerRole: String!, $first: Int!) {
+export const rolesQuery = graphql(`
+  query Roles {
+    roles {
+      name
+      rank
+    }
+  }
+`);
+
+// Everything the console shows about one org. What the viewer may do comes from the server
+// (`viewerCan`, answered by the policy the mutations enforce); the console keeps no rank rules.
+export const orgDetailsQuery = graphql(`
+  query OrgDetails($orgId: ID!, $ownerRole: String!, $first: Int!, $query: String, $withMembers: Boolean!) {
     org(id: $orgId) {
       id
-      members(first: $first) {
+      name
+      slug
+      viewerCan {
+        update
+        delete
+        invite
+        assignableRoles
+      }
+      viewerMembership {
+        isOwner: isRole(role: $ownerRole)
+      }
+      members(first: $first, query: $query) @include(if: $withMembers) {
         totalCount
         edges {
           node {
             role
-            inheritedRoles
-            atLeastViewer: isAtLeast(role: $viewerRole)
+            additionalRoles
+            isOwner: isRole(role: $ownerRole)
+            viewerCan {
+              remove
+              changeRole
+              assignableRoles
+            }
             user {
               id
               email
               displayName
             }
           }
+        }
+      }
+    }
+  }
+`);
+
+export const setActiveOrgMutation = graphql(`
+  mutation SetActiveOrg($orgId: ID) {
+    setActiveOrg(input: { orgId: $orgId }) {
+      id
+      activeOrg {
+        org {
+          id
+        }
+      }
+    }
+  }
+`);
+
+export const orgBySlugQuery = graphql(`
+  query OrgBySlug($slug: String!) {
+    orgBySlug(slug: $slug) {
+      id
+      name
+      slug
+    }
+  }
+`);
+
+export const updateOrgSlugMutation = graphql(`
+  mutation UpdateOrgSlug($id: ID!, $slug: String!) {
+    updateOrg(id: $id, input: { slug: $slug }) {
+      id
+      slug
+    }
+  }
+`);
+
+export const deleteOrgMutation = graphql(`
+  mutation DeleteOrg($id: ID!) {
+    deleteOrg(id: $id) {
+      deletedOrgId
+    }
+  }
+`);
+
+export const transferOwnershipMutation = graphql(`
+  mutation TransferOrgOwnership($orgId: ID!, $userId: ID!) {
+    transferOrgOwnership(input: { orgId: $orgId, userId: $userId }) {
+      role
+      user {
+        id
+      }
+    }
+  }
+`);
+
+export const adminOrgsQuery = graphql(`
+  query AdminOrgs($first: Int!, $query: String) {
+    orgs(first: $first, query: $query) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+          slug
+          createdAt
+        }
+      }
+    }
+  }
+`);
+
+export const auditEventFields = graphql(`
+  fragment AuditEventFields on AuditEvent {
+    id
+    at
+    action
+    outcome
+    errorCode
+    actor {
+      id
+      email
+    }
+    target {
+      type
+      id
+    }
+    org {
+      id
+      name
+    }
+    changes
+  }
+`);
+
+export const auditLogQuery = graphql(`
+  query AuditLog($first: Int!, $after: String, $filter: AuditLogFilter) {
+    auditLog(first: $first, after: $after, filter: $filter) {
+      edges {
+        node {
+          ...AuditEventFields
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+export const orgAuditLogQuery = graphql(`
+  query OrgAuditLog($orgId: ID!, $first: Int!, $after: String) {
+    org(id: $orgId) {
+      id
+      auditLog(first: $first, after: $after) {
+        edges {
+          node {
+            ...AuditEventFields
+          }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
         }
       }
     }
