@@ -5,15 +5,15 @@ import { act, formatDate, noticeView, onRefresh } from './app';
 import { adminAuditView, loadAdminAudit } from './audit';
 import { h, on } from './dom';
 import { addPasskey, authToken, deletePasskey, IdentityError, listPasskeys, signOut, type Passkey } from './identity';
-import { consumeMagicLink, signInView } from './signin';
-import type { AuditLogQuery } from './gql/graphql';
+import { consumeMagicLink, devSignInUrl, signInView } from './signin';
+import type { AuditLogQuery, MyInvitationsQuery } from './gql/graphql';
+import { acceptView, answerInvitation, loadMyInvitations, myInvitationsView, type AcceptOutcome } from './invitations';
 import { viewerQuery } from './operations';
 import { loadOrgs, orgsView, type Me, type OrgData } from './orgs';
+import { currentPath, invitationToken, isAcceptPage } from './route';
 
 /** The console's own URL path (`/console/`), where sign-in and sign-out return to. */
 const HOME = import.meta.env.BASE_URL;
-// The dev server's stand-in for the Passage element; a production app would embed the element.
-const SIGN_IN_URL = `/dev/sign-in?redirect=${encodeURIComponent(HOME)}`;
 const SIGN_OUT_URL = '/dev/sign-out';
 const root = document.getElementById('app')!;
 const session = document.getElementById('session')!;
@@ -29,14 +29,19 @@ async function refresh(): Promise<void> {
     const viewer = await execute(viewerQuery);
     if (isSessionRefused(viewer)) return draw(refusedView(viewer), null);
     const me = viewer.data?.me ?? null;
+    const accepting = isAcceptPage();
     if (!me) {
       if (viewer.errors.length > 0) return draw(failedView(viewer), null);
-      return draw(signedOutView(viewer.data?.app.name ?? null), null);
+      const appName = viewer.data?.app.name ?? null;
+      // The accept page signs the invitee in first, then comes back to itself.
+      if (accepting) return draw(signInView(appName, refresh, currentPath(), 'Sign in with the invited email address to answer your invitation.'), null);
+      return draw(signedOutView(appName), null);
     }
-    const orgs = await loadOrgs(me);
+    if (accepting) return draw(acceptPage(me), me);
+    const [orgs, invitations] = await Promise.all([loadOrgs(me), loadMyInvitations()]);
     const admin = me.appRole === 'ADMIN' ? await Promise.all([loadAdmin(), loadAdminAudit()]) : null;
     const passkeys = await ownPasskeys();
-    draw(consoleView(me, viewer.errors.length > 0 ? describeErrors(viewer.errors) : null, orgs, admin, passkeys), me);
+    draw(consoleView(me, viewer.errors.length > 0 ? describeErrors(viewer.errors) : null, orgs, invitations, admin, passkeys), me);
   } finally {
     delete document.documentElement.dataset['busy'];
     document.documentElement.dataset['generation'] = String(++generation);
@@ -49,7 +54,27 @@ function draw(view: Node, me: Me | null): void {
 }
 
 function signInLink(): HTMLElement {
-  return h('a', { href: SIGN_IN_URL, class: 'button', 'data-testid': 'sign-in' }, 'Sign in');
+  return h('a', { href: devSignInUrl(currentPath()), class: 'button', 'data-testid': 'sign-in' }, 'Sign in');
+}
+
+/** The accept page's answer, kept while the page is open. */
+let acceptOutcome: AcceptOutcome | null = null;
+
+/** `…/console/?invitation=<token>#/accept`: accept or decline, as the signed-in user. */
+function acceptPage(me: Me): Node {
+  const token = invitationToken();
+  const outcome: AcceptOutcome | null = token ? acceptOutcome : { ok: false, code: 'NO_INVITATION_TOKEN' };
+  return acceptView(
+    me.email ?? null,
+    outcome,
+    (accept) =>
+      void (async () => {
+        acceptOutcome = await answerInvitation(token!, accept);
+        await refresh();
+      })(),
+    signOutForm(currentPath()),
+    HOME,
+  );
 }
 
 function signedOutView(appName: string | null): Node {
@@ -60,11 +85,11 @@ function signedOutView(appName: string | null): Node {
  * Sign-out ends both kinds of session: the identity service's refresh token is revoked (`DELETE
  * tokens`) and the tokens forgotten, then the dev sign-out expires the dev sign-in's cookie.
  */
-function signOutForm(): HTMLFormElement {
+function signOutForm(returnTo: string = currentPath()): HTMLFormElement {
   const form = h(
     'form',
     { method: 'post', action: SIGN_OUT_URL, class: 'inline' },
-    h('input', { type: 'hidden', name: 'redirect', value: HOME }),
+    h('input', { type: 'hidden', name: 'redirect', value: returnTo }),
     h('button', { type: 'submit', class: 'secondary', 'data-testid': 'sign-out' }, 'Sign out'),
   );
   return on(form, 'submit', (event) => {
@@ -112,6 +137,7 @@ function consoleView(
   me: Me,
   partial: string | null,
   orgs: Map<string, OrgData>,
+  invitations: Result<MyInvitationsQuery>,
   admin: [AdminData, Result<AuditLogQuery>] | null,
   passkeys: Passkey[] | IdentityError | null,
 ): Node {
@@ -120,8 +146,9 @@ function consoleView(
     { class: 'layout' },
     noticeView(),
     partial ? h('p', { class: 'notice error', 'data-testid': 'partial-error' }, `Some fields could not be loaded: ${partial}`) : null,
+    myInvitationsView(invitations),
     profileView(me, passkeys),
-    orgsView(me, orgs, () => []),
+    orgsView(me, orgs),
     ...(admin ? [...adminView(me, admin[0], () => []), adminAuditView(admin[1])] : []),
   );
 }

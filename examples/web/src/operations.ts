@@ -299,3 +299,99 @@ export const createMagicLinkMutation = graphql(`
     }
   }
 `);
+
+export const invitationFields = graphql(`
+  fragment InvitationFields on OrgInvitation {
+    id
+    orgName
+    email
+    role
+    additionalRoles
+    status
+    delivery
+    createdAt
+    expiresAt
+    invitedBy {
+      id
+      email
+    }
+  }
+`);
+
+export const myInvitationsQuery = graphql(`
+  query MyInvitations {
+    me {
+      id
+      invitations {
+        ...InvitationFields
+      }
+    }
+  }
+`);
+
+export const orgInvitationsQuery = graphql(`
+  query OrgInvitations($orgId: ID!, $first: Int!) {
+    org(id: $orgId) {
+      id
+      invitations(first: $first) {
+        totalCount
+        edges {
+          node {
+            ...InvitationFields
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const inviteMemberMutation = graphql(`
+  mutation InviteOrgMember($orgId: ID!, $email: String!, $role: String!) {
+    inviteOrgMember(input: { orgId: $orgId, email: $email, role: $role }) {
+      ...InvitationFields
+    }
+  }
+`);
+
+export const revokeInvitationMutation = graphql(`
+  mutation RevokeOrgInvitation($id: ID!) {
+    revokeOrgInvitation(input: { id: $id }) {
+      id
+      status
+    }
+  }
+`);
+
+export const resendInvitationMutation = graphql(`
+  mutation ResendOrgInvitation($id: ID!) {
+    resendOrgInvitation(input: { id: $id }) {
+      id
+      status
+      delivery
+      expiresAt
+    }
+  }
+`);
+
+export const acceptInvitationMutation = graphql(`
+  mutation AcceptOrgInvitation($token: String, $id: ID) {
+    acceptOrgInvitation(input: { token: $token, id: $id }) {
+      role
+      org {
+        id
+        name
+        slug
+      }
+    }
+  }
+`);
+
+export const declineInvitationMutation = graphql(`
+  mutation DeclineOrgInvitation($token: String, $id: ID) {
+    declineOrgInvitation(input: { token: $token, id: $id }) {
+      id
+      orgName
+      status
+    }
+  }
+`);

@@ -1,8 +1,9 @@
 import { describeErrors, execute, type Result } from './api';
 import { act, button, pageNote, refresh } from './app';
 import { auditUi, loadOrgAudit, orgAuditView } from './audit';
-import { h, on, type Child } from './dom';
+import { h, on } from './dom';
 import type { OrgDetailsQuery, RolesQuery, ViewerQuery } from './gql/graphql';
+import { loadOrgInvitations, orgInvitationsView, type OrgInvitations } from './invitations';
 import {
   changeRoleMutation,
   createOrgMutation,
@@ -29,7 +30,7 @@ type Member = NonNullable<OrgDetails['members']>['edges'][number]['node'];
 // Page sizes stay well inside the server's query cost limit, which grows with `first`.
 const PAGE_SIZE = 50;
 
-export type OrgData = { details: Result<OrgDetailsQuery>; audit: Awaited<ReturnType<typeof loadOrgAudit>> | null };
+export type OrgData = { details: Result<OrgDetailsQuery>; invitations: OrgInvitations | null; audit: Awaited<ReturnType<typeof loadOrgAudit>> | null };
 
 export const orgUi: { memberQuery: Map<string, string>; confirmDeleteOrg: string | null; slugResult: { slug: string; text: string; found: boolean } | null } = {
   memberQuery: new Map(),
@@ -54,7 +55,9 @@ export async function loadOrgs(me: Me): Promise<Map<string, OrgData>> {
         execute(orgDetailsQuery, { orgId, ownerRole, first: PAGE_SIZE, query, withMembers: m.canReadMembers }),
         mayReadAudit(m) ? loadOrgAuditIfOpen(orgId) : null,
       ]);
-      out.set(orgId, { details, audit });
+      // Only members who may invite see the invitations (`Org.invitations` needs that permission).
+      const invitations = details.data?.org?.viewerCan.invite ? await loadOrgInvitations(orgId) : null;
+      out.set(orgId, { details, invitations, audit });
     }),
   );
   return out;
@@ -69,9 +72,7 @@ function mayReadAudit(m: Membership): boolean {
   return m.permissions.includes('org:audit:read');
 }
 
-export type OrgExtras = (orgId: string, details: OrgDetails) => Child[];
-
-export function orgsView(me: Me, data: Map<string, OrgData>, extras: OrgExtras): Node {
+export function orgsView(me: Me, data: Map<string, OrgData>): Node {
   const nameInput = h('input', { name: 'name', required: true, maxlength: 100, placeholder: 'New organization name', 'data-testid': 'new-org-name' });
   const form = on(
     h('form', { class: 'row' }, nameInput, h('button', { type: 'submit', 'data-testid': 'create-org' }, 'Create organization')),
@@ -88,7 +89,7 @@ export function orgsView(me: Me, data: Map<string, OrgData>, extras: OrgExtras):
     { class: 'card', 'data-testid': 'orgs' },
     h('h2', {}, 'Organizations'),
     memberships.length === 0 ? h('p', { class: 'muted' }, 'You belong to no organization yet.') : activeOrgSwitcher(me),
-    ...memberships.map((m) => orgView(me, m, data.get(m.org.id) ?? null, extras)),
+    ...memberships.map((m) => orgView(me, m, data.get(m.org.id) ?? null)),
     form,
     slugLookup(),
   );
@@ -144,7 +145,7 @@ function slugLookup(): Node {
   );
 }
 
-function orgView(me: Me, m: Membership, data: OrgData | null, extras: OrgExtras): Node {
+function orgView(me: Me, m: Membership, data: OrgData | null): Node {
   const details = data?.details.data?.org ?? null;
   const active = me.activeOrg?.org.id === m.org.id;
   return h(
@@ -162,12 +163,12 @@ function orgView(me: Me, m: Membership, data: OrgData | null, extras: OrgExtras)
     ),
     h('p', { class: 'perms' }, ...m.permissions.map((p) => h('span', { class: 'chip', 'data-testid': 'permission' }, p))),
     details
-      ? orgBody(me, m, details, data!, extras)
+      ? orgBody(me, m, details, data!)
       : h('p', { class: 'notice error', 'data-testid': 'org-error' }, `The organization could not be loaded: ${describeErrors(data?.details.errors ?? [])}`),
   );
 }
 
-function orgBody(me: Me, m: Membership, org: OrgDetails, data: OrgData, extras: OrgExtras): Node {
+function orgBody(me: Me, m: Membership, org: OrgDetails, data: OrgData): Node {
   return h(
     'div',
     {},
@@ -182,7 +183,7 @@ function orgBody(me: Me, m: Membership, org: OrgDetails, data: OrgData, extras: 
             org.members.totalCount,
           )
         : h('p', { class: 'notice error' }, `Members could not be loaded: ${describeErrors(data.details.errors)}`),
-    ...extras(org.id, org),
+    ...(org.viewerCan.invite ? orgInvitationsView(org.id, org.name, org.viewerCan.assignableRoles, data.invitations) : []),
     mayReadAudit(m) ? orgAuditView(org.id, data.audit) : null,
   );
 }
