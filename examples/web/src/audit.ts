@@ -1,7 +1,9 @@
 import { describeErrors, execute, type Result } from './api';
 import { button, formatTime, refresh } from './app';
 import { h, on } from './dom';
-import type { AuditEventFieldsFragment, AuditLogQuery } from './gql/graphql';
+import type { AuditLogQuery } from './gql/graphql';
+
+type AuditEvent = AuditLogQuery['auditLog']['edges'][number]['node'];
 import { auditLogQuery, orgAuditLogQuery } from './operations';
 
 // The audit log: the whole log for app admins (`auditLog`, with filters) and one org's log for
@@ -10,7 +12,7 @@ import { auditLogQuery, orgAuditLogQuery } from './operations';
 
 const AUDIT_PAGE = 20;
 
-type Page = { events: AuditEventFieldsFragment[]; hasNextPage: boolean; endCursor: string | null };
+type Page = { events: AuditEvent[]; hasNextPage: boolean; endCursor: string | null };
 
 export const auditUi: {
   filter: { action: string; orgId: string; actorId: string };

@@ -1,7 +1,9 @@
 import { describeErrors, execute, type Result } from './api';
 import { act, button, formatDate, formatTime, noticeView, pageNote } from './app';
 import { h, on, type Child } from './dom';
-import type { InvitationFieldsFragment, MyInvitationsQuery, OrgInvitationsQuery } from './gql/graphql';
+import type { MyInvitationsQuery, OrgInvitationsQuery } from './gql/graphql';
+
+type Invitation = NonNullable<OrgInvitationsQuery['org']>['invitations']['edges'][number]['node'];
 import {
   acceptInvitationMutation,
   declineInvitationMutation,
@@ -76,7 +78,7 @@ export function orgInvitationsView(orgId: string, orgName: string, assignableRol
   ];
 }
 
-function invitationRow(i: InvitationFieldsFragment): Node {
+function invitationRow(i: Invitation): Node {
   return h(
     'tr',
     { 'data-testid': 'invitation', 'data-email': i.email, 'data-status': i.status, 'data-delivery': i.delivery, 'data-invitation-id': i.id },

@@ -49,6 +49,9 @@ export const rolesQuery = graphql(`
   }
 `);
 
+// The server limits query depth (QUERY_MAX_DEPTH), and a fragment spread counts as a level, so
+// the audit and invitation fields are written out in each operation rather than shared.
+
 // Everything the console shows about one org. What the viewer may do comes from the server
 // (`viewerCan`, answered by the policy the mutations enforce); the console keeps no rank rules.
 export const orgDetailsQuery = graphql(`
@@ -157,35 +160,29 @@ export const adminOrgsQuery = graphql(`
   }
 `);
 
-export const auditEventFields = graphql(`
-  fragment AuditEventFields on AuditEvent {
-    id
-    at
-    action
-    outcome
-    errorCode
-    actor {
-      id
-      email
-    }
-    target {
-      type
-      id
-    }
-    org {
-      id
-      name
-    }
-    changes
-  }
-`);
-
 export const auditLogQuery = graphql(`
   query AuditLog($first: Int!, $after: String, $filter: AuditLogFilter) {
     auditLog(first: $first, after: $after, filter: $filter) {
       edges {
         node {
-          ...AuditEventFields
+          id
+          at
+          action
+          outcome
+          errorCode
+          actor {
+            id
+            email
+          }
+          target {
+            type
+            id
+          }
+          org {
+            id
+            name
+          }
+          changes
         }
       }
       pageInfo {
@@ -203,7 +200,24 @@ export const orgAuditLogQuery = graphql(`
       auditLog(first: $first, after: $after) {
         edges {
           node {
-            ...AuditEventFields
+            id
+            at
+            action
+            outcome
+            errorCode
+            actor {
+              id
+              email
+            }
+            target {
+              type
+              id
+            }
+            org {
+              id
+              name
+            }
+            changes
           }
         }
         pageInfo {
@@ -300,30 +314,24 @@ export const createMagicLinkMutation = graphql(`
   }
 `);
 
-export const invitationFields = graphql(`
-  fragment InvitationFields on OrgInvitation {
-    id
-    orgName
-    email
-    role
-    additionalRoles
-    status
-    delivery
-    createdAt
-    expiresAt
-    invitedBy {
-      id
-      email
-    }
-  }
-`);
-
 export const myInvitationsQuery = graphql(`
   query MyInvitations {
     me {
       id
       invitations {
-        ...InvitationFields
+        id
+        orgName
+        email
+        role
+        additionalRoles
+        status
+        delivery
+        createdAt
+        expiresAt
+        invitedBy {
+          id
+          email
+        }
       }
     }
   }
@@ -337,7 +345,19 @@ export const orgInvitationsQuery = graphql(`
         totalCount
         edges {
           node {
-            ...InvitationFields
+            id
+            orgName
+            email
+            role
+            additionalRoles
+            status
+            delivery
+            createdAt
+            expiresAt
+            invitedBy {
+              id
+              email
+            }
           }
         }
       }
@@ -348,7 +368,19 @@ export const orgInvitationsQuery = graphql(`
 export const inviteMemberMutation = graphql(`
   mutation InviteOrgMember($orgId: ID!, $email: String!, $role: String!) {
     inviteOrgMember(input: { orgId: $orgId, email: $email, role: $role }) {
-      ...InvitationFields
+      id
+      orgName
+      email
+      role
+      additionalRoles
+      status
+      delivery
+      createdAt
+      expiresAt
+      invitedBy {
+        id
+        email
+      }
     }
   }
 `);
