@@ -25,6 +25,9 @@ const config: CodegenConfig = {
           UserConnection: '../mappers.js#UserConnectionParent',
           UserEdge: '../mappers.js#UserEdgeParent',
           MagicLink: '../mappers.js#MagicLinkParent',
+          OrgInvitation: '../mappers.js#OrgInvitationParent',
+          OrgInvitationConnection: '../mappers.js#OrgInvitationConnectionParent',
+          OrgInvitationEdge: '../mappers.js#OrgInvitationParent',
         },
         scalars: {
           DateTime: { input: 'Date', output: 'Date | string' },

@@ -16,6 +16,7 @@ import { createRequestHandler, type ExtraRoutes } from './http/server.js';
 import { UserService } from './services/user.js';
 import { OrgService } from './services/org.js';
 import { MembershipService } from './services/membership.js';
+import { InvitationService } from './services/invitation.js';
 import { AuditService } from './services/audit.js';
 import { DEFAULT_ROLES, loadRolesFile, Roles } from './auth/roles.js';
 import { reportingFailures } from './auth/token.js';
@@ -109,6 +110,15 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     intents,
     orgs: new OrgService({ database: deps.database, roles, maxOwnedOrgs: deps.config.maxOrgsPerUser }),
     memberships,
+    invitations: new InvitationService({
+      database: deps.database,
+      roles,
+      passage: deps.passage,
+      log: deps.log,
+      acceptUrl: deps.config.invitations.acceptUrl,
+      ttlHours: deps.config.invitations.ttlHours,
+      maxOwnedOrgs: deps.config.maxOrgsPerUser,
+    }),
     roles,
     reader,
   };

@@ -109,6 +109,9 @@ const envSchema = z.object({
   RATE_LIMIT_MAGIC_LINKS: optional(rateLimit),
   RATE_LIMIT_CREATE_USER: optional(rateLimit),
   RATE_LIMIT_CREATE_ORG: optional(rateLimit),
+  RATE_LIMIT_INVITATIONS: optional(rateLimit),
+  INVITATION_ACCEPT_URL: optional(httpUrl),
+  INVITATION_TTL_HOURS: optional(int(1, 24 * 90)),
   MAX_ORGS_PER_USER: optional(int(1, 1_000_000)),
   MAX_RESPONSE_BYTES: optional(int(10_000, 1_000_000_000)),
   IDEMPOTENCY_PURGE_INTERVAL_MS: optional(int(50, 86_400_000)),
@@ -144,7 +147,11 @@ export const DEFAULT_RATE_LIMITS = Object.freeze({
   magicLinks: Object.freeze({ limit: 5, windowSeconds: 60 }),
   createUser: Object.freeze({ limit: 10, windowSeconds: 60 }),
   createOrg: Object.freeze({ limit: 20, windowSeconds: 3600 }),
+  invitations: Object.freeze({ limit: 30, windowSeconds: 3600 }),
 });
+
+/** The dev console's accept page (served by passgraph in dev mode at /console/). */
+export const devInvitationAcceptUrl = (port: number) => `http://localhost:${port}/console/#/accept`;
 
 export type Config = Readonly<{
   nodeEnv: 'development' | 'production' | 'test';
@@ -179,7 +186,13 @@ export type Config = Readonly<{
   queryLimits: Readonly<{ maxDepth: number; maxAliases: number; maxDirectives: number; maxCost: number; maxTokens: number }>;
   metrics: Readonly<{ enabled: boolean; token: string | undefined }>;
   /** Per caller; null means unlimited. Keyed by the bucket names used in `@rateLimit(bucket:)`. */
-  rateLimits: Readonly<{ magicLinks: RateLimitSetting; createUser: RateLimitSetting; createOrg: RateLimitSetting }>;
+  rateLimits: Readonly<{ magicLinks: RateLimitSetting; createUser: RateLimitSetting; createOrg: RateLimitSetting; invitations: RateLimitSetting }>;
+  /**
+   * Invitations by email: the page the emailed link opens (the token is added as `invitation`), or
+   * null in production when INVITATION_ACCEPT_URL is unset (inviting is then refused); and how
+   * long an invitation stays valid.
+   */
+  invitations: Readonly<{ acceptUrl: string | null; ttlHours: number }>;
   /** Organizations one user may own (hold the owner role in) at once. */
   maxOrgsPerUser: number;
   /** Largest response body; past it the answer is one `RESPONSE_TOO_LARGE` error. */
@@ -310,6 +323,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       magicLinks: e.RATE_LIMIT_MAGIC_LINKS === undefined ? DEFAULT_RATE_LIMITS.magicLinks : e.RATE_LIMIT_MAGIC_LINKS,
       createUser: e.RATE_LIMIT_CREATE_USER === undefined ? DEFAULT_RATE_LIMITS.createUser : e.RATE_LIMIT_CREATE_USER,
       createOrg: e.RATE_LIMIT_CREATE_ORG === undefined ? DEFAULT_RATE_LIMITS.createOrg : e.RATE_LIMIT_CREATE_ORG,
+      invitations: e.RATE_LIMIT_INVITATIONS === undefined ? DEFAULT_RATE_LIMITS.invitations : e.RATE_LIMIT_INVITATIONS,
+    }),
+    // A link to localhost mailed to real people would be a bug: production names its page or invites nobody.
+    invitations: Object.freeze({
+      acceptUrl: e.INVITATION_ACCEPT_URL ?? (nodeEnv === 'production' ? null : devInvitationAcceptUrl(e.PORT ?? 4000)),
+      ttlHours: e.INVITATION_TTL_HOURS ?? 168,
     }),
     maxOrgsPerUser: e.MAX_ORGS_PER_USER ?? 100,
     maxResponseBytes: e.MAX_RESPONSE_BYTES ?? 10_000_000,

@@ -8,6 +8,7 @@ import DataLoader from 'dataloader';
 import type { Roles } from '../auth/roles.js';
 import type { Membership, MembershipService } from '../services/membership.js';
 import type { OrgService } from '../services/org.js';
+import type { InvitationService } from '../services/invitation.js';
 import type { AuditService } from '../services/audit.js';
 import type { PassageReader } from '../passage/cache.js';
 import type { AppRole, UserService } from '../services/user.js';
@@ -36,6 +37,7 @@ export type Services = {
   users: UserService;
   orgs: OrgService;
   memberships: MembershipService;
+  invitations: InvitationService;
   roles: Roles;
   reader: PassageReader;
   intents: IntentService;

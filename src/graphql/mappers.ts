@@ -1,4 +1,5 @@
-import type { AuditRow, MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
+import type { AuditRow, InvitationRow, MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
+import type { InvitationPage } from '../services/invitation.js';
 import type { AuditPage } from '../services/audit.js';
 import type { PassageDevice, PassageMagicLink } from '../passage/types.js';
 import type { MemberPage } from '../services/membership.js';
@@ -25,6 +26,8 @@ export type RemoveOrgMemberPayloadParent = { orgId: string; removedUserId: strin
 export type UserConnectionParent = { edges: UserEdgeParent[]; totalCount: number; hasNextPage: boolean; hasPreviousPage: boolean };
 export type UserEdgeParent = { node: UserRow; cursor: string };
 export type MagicLinkParent = PassageMagicLink;
+export type OrgInvitationParent = InvitationRow;
+export type OrgInvitationConnectionParent = InvitationPage;
 
 /**
  * Source properties that access directives may read with `org: PARENT` / `user: PARENT` beyond

@@ -5,7 +5,7 @@ import { ApiError, badRequest } from './errors.js';
 import { publicJwks, rsaPublicKeyBase64 } from './keys.js';
 import type { AuthApi } from './auth/router.js';
 import { paginationLinks, parseListUsersQuery } from './list-query.js';
-import { checkPhone, normalizeEmail, type AppSettings, type EmulatorStore, type PassageUserWire } from './store.js';
+import { checkPhone, normalizeEmail, randomId, type AppSettings, type EmulatorStore, type PassageUserWire } from './store.js';
 
 export type RecordedCall = { method: string; path: string; query: Record<string, string>; body: unknown; status: number; at: number };
 
@@ -28,7 +28,7 @@ export type FaultRule = {
 
 type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
 type Context = { params: Record<string, string>; query: URLSearchParams; body: () => unknown };
-type Route = { method: string; pattern: string[]; isPublic?: boolean; handle: (ctx: Context) => Reply };
+type Route = { method: string; pattern: string[]; isPublic?: boolean; handle: (ctx: Context) => Reply | Promise<Reply> };
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const JWKS_PATH = '/.well-known/jwks.json';
@@ -58,6 +58,9 @@ const magicLinkBody = z.object({
   redirect_url: z.string().optional(),
   ttl: z.number().int().optional(),
 });
+
+const cannotDeliver = (channel: 'email' | 'phone') =>
+  new ApiError(403, 'operation_not_allowed', channel === 'phone' ? 'phone: no SMS provider is configured.' : 'email: no email delivery is configured.');
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
@@ -255,7 +258,7 @@ export class EmulatorHttp {
 
     let reply: Reply;
     try {
-      reply = this.route(method, path, url.searchParams, req.headers.authorization, () => {
+      reply = await this.route(method, path, url.searchParams, req.headers.authorization, () => {
         // Every operation with a body declares it required and application/json only.
         if (raw === undefined) throw badRequest('body: request body is too large.');
         if (!isJson(req.headers['content-type'])) throw badRequest('body: must be sent as application/json.');
@@ -301,7 +304,7 @@ export class EmulatorHttp {
     });
   }
 
-  private route(method: string, path: string, query: URLSearchParams, authorization: string | undefined, body: () => unknown): Reply {
+  private route(method: string, path: string, query: URLSearchParams, authorization: string | undefined, body: () => unknown): Reply | Promise<Reply> {
     const segments = path.split('/').filter(Boolean);
     const [version, apps, appId, ...rest] = segments;
     if (version !== 'v1' || apps !== 'apps' || appId === undefined) throw new ApiError(404, 'not_found', 'Not found');
@@ -403,11 +406,16 @@ export class EmulatorHttp {
           return empty;
         },
       },
-      { method: 'POST', pattern: ['magic-links'], handle: ({ body }) => ({ status: 201, body: { magic_link: this.createMagicLink(body()) } }) },
+      { method: 'POST', pattern: ['magic-links'], handle: async ({ body }) => ({ status: 201, body: { magic_link: await this.createMagicLink(body()) } }) },
     ];
   }
 
-  private createMagicLink(body: unknown) {
+  /**
+   * Like Passage: an unknown email or phone becomes a pending user. With the Authentication API
+   * present the link can be activated there, and `send: true` delivers it (the dev mailbox in
+   * development); a delivery failure is a 500 after the link was made.
+   */
+  private async createMagicLink(body: unknown) {
     const input = parseBody(magicLinkBody, withoutBlanks(body));
     const targets = [input.email, input.phone, input.user_id].filter((t) => t !== undefined);
     if (targets.length !== 1) throw badRequest('magic_link: exactly one of email, phone or user_id is required.');
@@ -431,13 +439,17 @@ export class EmulatorHttp {
       const kind = input.email !== undefined ? 'email' : 'phone';
       if (input.channel && input.channel !== kind) throw badRequest(`channel: must be ${kind} for a ${kind} identifier.`);
       identifier = kind === 'email' ? normalizeEmail(input.email!) : checkPhone(input.phone!);
+      if (input.send && this.authApi && !this.authApi.canDeliver(kind)) throw cannotDeliver(kind);
       // The real service signs up unknown identifiers on the spot; they stay pending until they log in.
       target = this.store.findUserByIdentifier(identifier) ?? this.store.createUser({ [kind]: identifier, status: 'pending' });
     }
     if (target.status === 'inactive' && type === 'login') {
       throw new ApiError(403, 'operation_not_allowed', 'user: is deactivated.');
     }
-    return this.store.createMagicLink({
+    const channel: 'email' | 'phone' = identifier.startsWith('+') ? 'phone' : 'email';
+    if (input.send && this.authApi && !this.authApi.canDeliver(channel)) throw cannotDeliver(channel);
+    const linkSecret = this.authApi ? `ml${randomId(32)}` : undefined;
+    const link = this.store.createMagicLink({
       userId: target.id,
       identifier,
       type,
@@ -447,7 +459,20 @@ export class EmulatorHttp {
       magicLinkPath,
       redirectUrl: input.redirect_url ?? '/',
       ttl,
+      ...(linkSecret ? { linkSecret } : {}),
     });
+    if (this.authApi && linkSecret) {
+      await this.authApi.issueManagementLink({
+        userId: target.id,
+        to: { kind: channel, value: identifier },
+        type,
+        secret: linkSecret,
+        url: link.url,
+        ttlMinutes: ttl,
+        send: input.send ?? false,
+      });
+    }
+    return link;
   }
 
   /** `AppInfo` with every required field; values are those of a fresh "complete" app. */

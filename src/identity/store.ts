@@ -99,6 +99,16 @@ export type ListUsersQuery = {
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
+/**
+ * `magic_link_path` on the app's origin with `psg_magic_link` added to its query: a path that has a
+ * query or a `#fragment` keeps both, and the secret goes before the fragment, where pages read it.
+ */
+export function magicLinkUrl(authOrigin: string, path: string, secret: string): string {
+  const url = new URL(path, authOrigin);
+  url.searchParams.set('psg_magic_link', secret);
+  return url.toString();
+}
+
 export function randomId(length = 24): string {
   let id = '';
   for (let i = 0; i < length; i++) id += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
@@ -596,12 +606,13 @@ export class EmulatorStore {
     magicLinkPath: string;
     redirectUrl: string;
     ttl: number;
+    /** The secret the link's URL carries, when the Authentication API can activate it; else a fresh one. */
+    linkSecret?: string;
   }): MagicLinkWire {
     const { appId, authOrigin } = this.settings();
     const id = randomId();
-    const secret = randomId(32);
-    const separator = input.magicLinkPath.includes('?') ? '&' : '?';
-    const url = `${authOrigin}${input.magicLinkPath}${separator}psg_magic_link=ml${randomId(32)}`;
+    const secret = input.linkSecret ?? `ml${randomId(32)}`;
+    const url = magicLinkUrl(authOrigin, input.magicLinkPath, secret);
     this.stmt(
       `INSERT INTO magic_links (id, user_id, identifier, type, channel, language, sent, url, secret, redirect_url, ttl, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

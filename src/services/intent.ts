@@ -387,7 +387,7 @@ export class IntentService {
 const NEVER_SENT = new Set(['breaker_open', 'retry_after', 'budget_exceeded', 'deadline_exceeded']);
 
 /** Passage answered with a refusal, or the call was never sent: it did not act. */
-function surelyNotApplied(err: unknown): boolean {
+export function surelyNotApplied(err: unknown): boolean {
   if (!(err instanceof PassageError)) return false;
   if (NEVER_SENT.has(err.code)) return true;
   return err.status >= 400 && err.status < 500 && err.status !== 408;

@@ -196,7 +196,7 @@ export class OrgService {
 }
 
 /** Read inside the caller's transaction. LIKE narrows the JSON column; the exact check runs on the rows. */
-function ownedBy(tx: Db, userId: string, owner: string): number {
+export function ownedBy(tx: Db, userId: string, owner: string): number {
   return tx
     .select({ role: orgMemberships.role, additionalRoles: orgMemberships.additionalRoles })
     .from(orgMemberships)

@@ -115,4 +115,44 @@ describe('POST /magic-links', () => {
     expect(blocked.body.code).toBe('operation_not_allowed');
     expect((await create({ user_id: user.id, type: 'verify_identifier' })).status).toBe(201);
   });
+
+  // Invitations rely on this: a link for an email nobody has yet must reach that inbox and sign
+  // the new user in, and a path with a query and a #fragment must keep both.
+  it('send: true delivers the link to the mailbox; the emailed link signs the new user in once', async () => {
+    const path = '/console/?invitation=abc#/accept';
+    const reply = await create({ email: 'Invitee@Example.com', channel: 'email', send: true, type: 'login', magic_link_path: path, ttl: 30 });
+    expect(reply.status).toBe(201);
+    const link = reply.body.magic_link;
+    expect(link.url).toBe(`${authOrigin}/console/?invitation=abc&psg_magic_link=${link.secret}#/accept`);
+    const message = emulator.mailbox!.messages.at(-1)!;
+    expect(message).toMatchObject({ channel: 'email', to: 'invitee@example.com' });
+    expect(message.text).toContain(link.url);
+    const user = emulator.findUserByIdentifier('invitee@example.com')!;
+    expect(user.status).toBe('pending');
+
+    const secret = new URL(link.url).searchParams.get('psg_magic_link');
+    // The Authentication API: called without the API key, as a browser would.
+    const activate = () => apiClient(emulator, null)('PATCH', '/magic-link/activate', { magic_link: secret });
+    const signedIn = await activate();
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.auth_result.auth_token).toEqual(expect.any(String));
+    expect(emulator.findUserByIdentifier('invitee@example.com')!.status).toBe('active');
+    expect((await activate()).status).toBe(401);
+  });
+
+  it('send: false delivers nothing; send: true without delivery for the channel is refused and creates nobody', async () => {
+    const before = emulator.mailbox!.messages.length;
+    expect((await create({ email: 'quiet@example.com', channel: 'email' })).status).toBe(201);
+    expect(emulator.mailbox!.messages.length).toBe(before);
+
+    const silent = await startEmulator({ dbFile: ':memory:', authOrigin, delivery: 'none' });
+    try {
+      const refused = await apiClient(silent)('POST', '/magic-links', { email: 'nobody@example.com', channel: 'email', send: true });
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe('operation_not_allowed');
+      expect(silent.findUserByIdentifier('nobody@example.com')).toBeUndefined();
+    } finally {
+      await silent.close();
+    }
+  });
 });

@@ -123,12 +123,15 @@ describe('rate limit configuration', () => {
       magicLinks: { limit: 3, windowSeconds: 120 },
       createUser: null,
       createOrg: { limit: 20, windowSeconds: 3600 },
+      invitations: { limit: 30, windowSeconds: 3600 },
     });
     expect(loadConfig({}).rateLimits).toEqual({
       magicLinks: { limit: 5, windowSeconds: 60 },
       createUser: { limit: 10, windowSeconds: 60 },
       createOrg: { limit: 20, windowSeconds: 3600 },
+      invitations: { limit: 30, windowSeconds: 3600 },
     });
+    expect(loadConfig({ RATE_LIMIT_INVITATIONS: '2/60' }).rateLimits.invitations).toEqual({ limit: 2, windowSeconds: 60 });
     expect(loadConfig({ RATE_LIMIT_CREATE_ORG: '3/60' }).rateLimits.createOrg).toEqual({ limit: 3, windowSeconds: 60 });
     for (const bad of ['5', '5/0', '0/60', 'five/60', '5/60s', '-1/60']) {
       expect(() => loadConfig({ RATE_LIMIT_MAGIC_LINKS: bad }), bad).toThrow(ConfigError);

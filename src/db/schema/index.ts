@@ -5,3 +5,4 @@ export * from './user.js';
 export * from './idempotency.js';
 export * from './intent.js';
 export * from './directory.js';
+export * from './invitation.js';

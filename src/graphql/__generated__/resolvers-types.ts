@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, OrgConnectionParent as OrgConnectionParentModel, AuditEventParent as AuditEventParentModel, AuditEventConnectionParent as AuditEventConnectionParentModel, OrgEdgeParent as OrgEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel, UserConnectionParent as UserConnectionParentModel, UserEdgeParent as UserEdgeParentModel, MagicLinkParent as MagicLinkParentModel } from '../mappers.js';
+import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, OrgConnectionParent as OrgConnectionParentModel, AuditEventParent as AuditEventParentModel, AuditEventConnectionParent as AuditEventConnectionParentModel, OrgEdgeParent as OrgEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel, UserConnectionParent as UserConnectionParentModel, UserEdgeParent as UserEdgeParentModel, MagicLinkParent as MagicLinkParentModel, OrgInvitationParent as OrgInvitationParentModel, OrgInvitationConnectionParent as OrgInvitationConnectionParentModel } from '../mappers.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -213,6 +213,18 @@ export type IdSource =
   /** The parent object: the object that owns the field, or for a directive on a type the guarded object itself. */
   | 'PARENT';
 
+/** Who to invite, and with which roles. */
+export type InviteOrgMemberInput = {
+  /** Further roles the invitee gets on accepting. */
+  additionalRoles?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The invitee's email address; it need not belong to a user yet. */
+  email: Scalars['String']['input'];
+  /** The organization id. */
+  orgId: Scalars['ID']['input'];
+  /** The primary role the invitee gets on accepting; not ranked above the inviter's own. */
+  role: Scalars['String']['input'];
+};
+
 /** A magic link created in Passage. Its secret is never returned; the URL is shown once to the caller and never logged. */
 export type MagicLink = {
   __typename?: 'MagicLink';
@@ -262,6 +274,15 @@ export type MembershipCapabilities = {
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Joins the organization with the invitation's roles and returns the new membership. The signed-in
+   * user's email must be the invited one (any case), else `FORBIDDEN` (`INVITATION_EMAIL_MISMATCH`).
+   * Expired, revoked or already answered: `CONFLICT` (`INVITATION_EXPIRED`, `INVITATION_REVOKED`,
+   * `INVITATION_USED`); an unknown token or id: `NOT_FOUND`; the organization deleted since:
+   * `NOT_FOUND` (`ORG_DELETED`); already a member: `CONFLICT` (`ALREADY_MEMBER`); both or neither
+   * of `token` and `id`: `BAD_USER_INPUT`.
+   */
+  acceptOrgInvitation: OrgMembership;
   /** Lets a deactivated user sign in again and returns them. */
   activateUser: User;
   /**
@@ -297,6 +318,11 @@ export type Mutation = {
    * `PENDING_CHANGE`; `OUTCOME_UNKNOWN` when Passage did not answer (retrying is safe).
    */
   deactivateUser: User;
+  /**
+   * Declines an invitation addressed to the signed-in user and returns it; the same refusals as
+   * `acceptOrgInvitation`.
+   */
+  declineOrgInvitation: OrgInvitation;
   /** Deletes an organization and all its memberships. */
   deleteOrg: DeleteOrgPayload;
   /**
@@ -307,13 +333,35 @@ export type Mutation = {
    */
   deleteUser: DeleteUserPayload;
   /**
+   * Invites an email address to the organization and asks the identity provider to email it a
+   * sign-in link that opens the accept page (`INVITATION_ACCEPT_URL`) with the token. Nobody invites
+   * to a role ranked above their own (`FORBIDDEN`, `INSUFFICIENT_ROLE`). An invalid email or an
+   * unknown role is `BAD_USER_INPUT`; an email that belongs to a member is `CONFLICT`
+   * (`ALREADY_MEMBER`), one with a pending invitation `CONFLICT` (`INVITATION_PENDING`, with
+   * `extensions.invitationId`). When the email could not be sent, the invitation is kept and the
+   * error says so (reason `INVITATION_NOT_SENT`, or `OUTCOME_UNKNOWN` with reason
+   * `INVITATION_SEND_UNKNOWN`), with `extensions.invitationId` for `resendOrgInvitation`.
+   */
+  inviteOrgMember: OrgInvitation;
+  /**
    * Removes a member, or lets a member leave (pass your own user id). Removing someone ranked above
    * you is `FORBIDDEN`; removing the last owner is `CONFLICT`, and so is removing an owner while every
    * other owner's deletion or deactivation is still at Passage (reason `PENDING_CHANGE`).
    */
   removeOrgMember: RemoveOrgMemberPayload;
+  /**
+   * Sends a pending (or expired) invitation again with a new token and a new expiry; the old token
+   * stops working. Needs `org:members:invite` in its organization and a rank at least that of the
+   * invited role. A revoked or answered invitation is `CONFLICT` (`INVITATION_REVOKED`, `INVITATION_USED`).
+   */
+  resendOrgInvitation: OrgInvitation;
   /** Removes one of a user's passkeys or other WebAuthn credentials. True when it was removed. */
   revokeDevice: Scalars['Boolean']['output'];
+  /**
+   * Revokes a pending invitation: its token stops working. Needs `org:members:invite` in its
+   * organization and a rank at least that of the invited role.
+   */
+  revokeOrgInvitation: OrgInvitation;
   /** Revokes all of a user's refresh tokens, signing them out everywhere once their current auth token expires. True when done. */
   revokeSessions: Scalars['Boolean']['output'];
   /**
@@ -341,6 +389,12 @@ export type Mutation = {
   updateOrg: Org;
   /** Changes a user's email, phone or metadata in Passage and returns the user. */
   updateUser: User;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationAcceptOrgInvitationArgs = {
+  input: OrgInvitationAnswerInput;
 };
 
 
@@ -393,6 +447,12 @@ export type MutationDeactivateUserArgs = {
 
 
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationDeclineOrgInvitationArgs = {
+  input: OrgInvitationAnswerInput;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type MutationDeleteOrgArgs = {
   id: Scalars['ID']['input'];
 };
@@ -405,6 +465,12 @@ export type MutationDeleteUserArgs = {
 
 
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationInviteOrgMemberArgs = {
+  input: InviteOrgMemberInput;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type MutationRemoveOrgMemberArgs = {
   orgId: Scalars['ID']['input'];
   userId: Scalars['ID']['input'];
@@ -412,9 +478,21 @@ export type MutationRemoveOrgMemberArgs = {
 
 
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationResendOrgInvitationArgs = {
+  input: OrgInvitationIdInput;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type MutationRevokeDeviceArgs = {
   deviceId: Scalars['ID']['input'];
   userId: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationRevokeOrgInvitationArgs = {
+  input: OrgInvitationIdInput;
 };
 
 
@@ -484,6 +562,8 @@ export type Org = {
   createdAt: Scalars['DateTime']['output'];
   /** The organization id. */
   id: Scalars['ID']['output'];
+  /** Invitations to this organization, newest first, optionally only those with `status`. */
+  invitations: OrgInvitationConnection;
   /** Members in the order they joined, optionally only those whose primary role is `role`. */
   members: OrgMemberConnection;
   /** Free-form JSON object for the application's own data. */
@@ -512,6 +592,17 @@ export type Org = {
 export type OrgAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * An organization: a group of users, each with a role in it. Only members (and app admins) can
+ * see an organization; to anyone else it does not exist.
+ */
+export type OrgInvitationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<OrgInvitationStatus>;
 };
 
 
@@ -558,6 +649,98 @@ export type OrgEdge = {
   /** The organization. */
   node: Org;
 };
+
+/**
+ * An invitation to join an organization, addressed to an email. Its token travels only in the
+ * emailed link (as the `invitation` query parameter of the accept page) and is never shown again.
+ */
+export type OrgInvitation = {
+  __typename?: 'OrgInvitation';
+  /** When it was accepted; null otherwise. */
+  acceptedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Further roles the invitee gets on accepting. */
+  additionalRoles: Array<Scalars['String']['output']>;
+  /** When the invitation was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Whether the email with the current token went out. */
+  delivery: OrgInvitationDelivery;
+  /** The invited email address, lower-cased. */
+  email: Scalars['String']['output'];
+  /** When the current token stops working (`INVITATION_TTL_HOURS` after the invitation or its last resend). */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The invitation id. */
+  id: Scalars['ID']['output'];
+  /** Who invited; null when the viewer may not see that user (the invitee does not share an organization with them yet). */
+  invitedBy: Maybe<User>;
+  /** When the email was last confirmed sent; null when it never was. */
+  lastSentAt: Maybe<Scalars['DateTime']['output']>;
+  /** The organization. Null when the viewer may not see it, such as the invitee before joining (read `orgName`). */
+  org: Maybe<Org>;
+  /** The organization's display name, readable by the invitee too. */
+  orgName: Scalars['String']['output'];
+  /** The primary role the invitee gets on accepting. */
+  role: Scalars['String']['output'];
+  /** What became of it; `EXPIRED` once a pending invitation's `expiresAt` has passed. */
+  status: OrgInvitationStatus;
+};
+
+/** Names the invitation being answered: exactly one of `token` or `id`. */
+export type OrgInvitationAnswerInput = {
+  /** The invitation id, as listed in `me.invitations`. */
+  id?: InputMaybe<Scalars['ID']['input']>;
+  /** The token from the emailed link (the accept page's `invitation` query parameter). */
+  token?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A page of invitations. */
+export type OrgInvitationConnection = {
+  __typename?: 'OrgInvitationConnection';
+  /** The invitations in this page, each with its cursor. */
+  edges: Array<OrgInvitationEdge>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** How many invitations match, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** Whether the email carrying the current token went out. */
+export type OrgInvitationDelivery =
+  /** Not sent: the identity provider refused or could not be asked. Resend it. */
+  | 'FAILED'
+  /** The identity provider is being asked to send it (or the server stopped while asking): not known yet. */
+  | 'SENDING'
+  /** The identity provider confirmed it sends the email. */
+  | 'SENT'
+  /** The identity provider did not answer: it may or may not have been sent. Resend it to be sure. */
+  | 'UNKNOWN';
+
+/** One invitation in a page of invitations. */
+export type OrgInvitationEdge = {
+  __typename?: 'OrgInvitationEdge';
+  /** Pass as `after` to continue after this invitation. */
+  cursor: Scalars['String']['output'];
+  /** The invitation. */
+  node: OrgInvitation;
+};
+
+/** Names one invitation by id. */
+export type OrgInvitationIdInput = {
+  /** The invitation id. */
+  id: Scalars['ID']['input'];
+};
+
+/** What became of an invitation. */
+export type OrgInvitationStatus =
+  /** Accepted: the invitee became a member. */
+  | 'ACCEPTED'
+  /** Declined by the invitee. */
+  | 'DECLINED'
+  /** Not answered before `expiresAt`; `resendOrgInvitation` renews a pending one. */
+  | 'EXPIRED'
+  /** Sent and not yet answered; it can be accepted until `expiresAt`. */
+  | 'PENDING'
+  /** Revoked by a member who may invite. */
+  | 'REVOKED';
 
 /** A page of an organization's members. */
 export type OrgMemberConnection = {
@@ -851,6 +1034,12 @@ export type User = {
   emailVerified: Maybe<Scalars['Boolean']['output']>;
   /** The Passage user id. */
   id: Scalars['ID']['output'];
+  /**
+   * Pending invitations addressed to the user's email (from the user directory), newest first, at
+   * most 50. Only the user themself may read it (not even app admins); anyone else gets `FORBIDDEN`
+   * (`NOT_SELF`).
+   */
+  invitations: Array<OrgInvitation>;
   /** The user's most recent sign-in; null when they never signed in. */
   lastLoginAt: Maybe<Scalars['DateTime']['output']>;
   /** How many times the user has signed in. */
@@ -1028,6 +1217,7 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   IdSource: IdSource;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  InviteOrgMemberInput: InviteOrgMemberInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   MagicLink: ResolverTypeWrapper<MagicLinkParentModel>;
   MagicLinkChannel: MagicLinkChannel;
@@ -1039,6 +1229,13 @@ export type ResolversTypes = ResolversObject<{
   OrgCapabilities: ResolverTypeWrapper<OrgCapabilities>;
   OrgConnection: ResolverTypeWrapper<OrgConnectionParentModel>;
   OrgEdge: ResolverTypeWrapper<OrgEdgeParentModel>;
+  OrgInvitation: ResolverTypeWrapper<OrgInvitationParentModel>;
+  OrgInvitationAnswerInput: OrgInvitationAnswerInput;
+  OrgInvitationConnection: ResolverTypeWrapper<OrgInvitationConnectionParentModel>;
+  OrgInvitationDelivery: OrgInvitationDelivery;
+  OrgInvitationEdge: ResolverTypeWrapper<OrgInvitationParentModel>;
+  OrgInvitationIdInput: OrgInvitationIdInput;
+  OrgInvitationStatus: OrgInvitationStatus;
   OrgMemberConnection: ResolverTypeWrapper<OrgMemberConnectionParentModel>;
   OrgMemberEdge: ResolverTypeWrapper<OrgMemberEdgeParentModel>;
   OrgMembership: ResolverTypeWrapper<OrgMembershipParentModel>;
@@ -1078,6 +1275,7 @@ export type ResolversParentTypes = ResolversObject<{
   Device: DeviceParentModel;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  InviteOrgMemberInput: InviteOrgMemberInput;
   JSON: Scalars['JSON']['output'];
   MagicLink: MagicLinkParentModel;
   MembershipCapabilities: MembershipCapabilities;
@@ -1086,6 +1284,11 @@ export type ResolversParentTypes = ResolversObject<{
   OrgCapabilities: OrgCapabilities;
   OrgConnection: OrgConnectionParentModel;
   OrgEdge: OrgEdgeParentModel;
+  OrgInvitation: OrgInvitationParentModel;
+  OrgInvitationAnswerInput: OrgInvitationAnswerInput;
+  OrgInvitationConnection: OrgInvitationConnectionParentModel;
+  OrgInvitationEdge: OrgInvitationParentModel;
+  OrgInvitationIdInput: OrgInvitationIdInput;
   OrgMemberConnection: OrgMemberConnectionParentModel;
   OrgMemberEdge: OrgMemberEdgeParentModel;
   OrgMembership: OrgMembershipParentModel;
@@ -1241,6 +1444,7 @@ export type MembershipCapabilitiesResolvers<ContextType = GraphQLContext, Parent
 }>;
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  acceptOrgInvitation?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType, RequireFields<MutationAcceptOrgInvitationArgs, 'input'>>;
   activateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationActivateUserArgs, 'id'>>;
   addOrgMember?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType, RequireFields<MutationAddOrgMemberArgs, 'orgId' | 'role' | 'userId'>>;
   changeOrgMemberRole?: Resolver<ResolversTypes['OrgMembership'], ParentType, ContextType, RequireFields<MutationChangeOrgMemberRoleArgs, 'orgId' | 'role' | 'userId'>>;
@@ -1248,10 +1452,14 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createOrg?: Resolver<ResolversTypes['Org'], ParentType, ContextType, RequireFields<MutationCreateOrgArgs, 'input'>>;
   createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
+  declineOrgInvitation?: Resolver<ResolversTypes['OrgInvitation'], ParentType, ContextType, RequireFields<MutationDeclineOrgInvitationArgs, 'input'>>;
   deleteOrg?: Resolver<ResolversTypes['DeleteOrgPayload'], ParentType, ContextType, RequireFields<MutationDeleteOrgArgs, 'id'>>;
   deleteUser?: Resolver<ResolversTypes['DeleteUserPayload'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
+  inviteOrgMember?: Resolver<ResolversTypes['OrgInvitation'], ParentType, ContextType, RequireFields<MutationInviteOrgMemberArgs, 'input'>>;
   removeOrgMember?: Resolver<ResolversTypes['RemoveOrgMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveOrgMemberArgs, 'orgId' | 'userId'>>;
+  resendOrgInvitation?: Resolver<ResolversTypes['OrgInvitation'], ParentType, ContextType, RequireFields<MutationResendOrgInvitationArgs, 'input'>>;
   revokeDevice?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeDeviceArgs, 'deviceId' | 'userId'>>;
+  revokeOrgInvitation?: Resolver<ResolversTypes['OrgInvitation'], ParentType, ContextType, RequireFields<MutationRevokeOrgInvitationArgs, 'input'>>;
   revokeSessions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionsArgs, 'userId'>>;
   setActiveOrg?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetActiveOrgArgs, 'input'>>;
   setAppRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetAppRoleArgs, 'role' | 'userId'>>;
@@ -1265,6 +1473,7 @@ export type OrgResolvers<ContextType = GraphQLContext, ParentType extends Resolv
   auditLog?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<OrgAuditLogArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invitations?: Resolver<ResolversTypes['OrgInvitationConnection'], ParentType, ContextType, RequireFields<OrgInvitationsArgs, 'first'>>;
   members?: Resolver<ResolversTypes['OrgMemberConnection'], ParentType, ContextType, RequireFields<OrgMembersArgs, 'first'>>;
   metadata?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1290,6 +1499,33 @@ export type OrgConnectionResolvers<ContextType = GraphQLContext, ParentType exte
 export type OrgEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgEdge'] = ResolversParentTypes['OrgEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Org'], ParentType, ContextType>;
+}>;
+
+export type OrgInvitationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgInvitation'] = ResolversParentTypes['OrgInvitation']> = ResolversObject<{
+  acceptedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  additionalRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  delivery?: Resolver<ResolversTypes['OrgInvitationDelivery'], ParentType, ContextType>;
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invitedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  lastSentAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  org?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType>;
+  orgName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrgInvitationStatus'], ParentType, ContextType>;
+}>;
+
+export type OrgInvitationConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgInvitationConnection'] = ResolversParentTypes['OrgInvitationConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['OrgInvitationEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type OrgInvitationEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgInvitationEdge'] = ResolversParentTypes['OrgInvitationEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['OrgInvitation'], ParentType, ContextType>;
 }>;
 
 export type OrgMemberConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrgMemberConnection'] = ResolversParentTypes['OrgMemberConnection']> = ResolversObject<{
@@ -1361,6 +1597,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   emailVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invitations?: Resolver<Array<ResolversTypes['OrgInvitation']>, ParentType, ContextType>;
   lastLoginAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   loginCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   memberships?: Resolver<Maybe<Array<ResolversTypes['OrgMembership']>>, ParentType, ContextType, RequireFields<UserMembershipsArgs, 'first'>>;
@@ -1399,6 +1636,9 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   OrgCapabilities?: OrgCapabilitiesResolvers<ContextType>;
   OrgConnection?: OrgConnectionResolvers<ContextType>;
   OrgEdge?: OrgEdgeResolvers<ContextType>;
+  OrgInvitation?: OrgInvitationResolvers<ContextType>;
+  OrgInvitationConnection?: OrgInvitationConnectionResolvers<ContextType>;
+  OrgInvitationEdge?: OrgInvitationEdgeResolvers<ContextType>;
   OrgMemberConnection?: OrgMemberConnectionResolvers<ContextType>;
   OrgMemberEdge?: OrgMemberEdgeResolvers<ContextType>;
   OrgMembership?: OrgMembershipResolvers<ContextType>;

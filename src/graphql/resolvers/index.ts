@@ -3,6 +3,7 @@ import * as app from './app.js';
 import * as audit from './audit.js';
 import * as base from './base.js';
 import * as device from './device.js';
+import * as invitation from './invitation.js';
 import * as membership from './membership.js';
 import * as org from './org.js';
 import * as role from './role.js';
@@ -12,14 +13,14 @@ import * as user from './user.js';
 export const resolvers: Resolvers = {
   ...base.scalars,
   Query: { ...app.Query, ...user.Query, ...org.Query, ...role.Query, ...audit.Query },
-  Mutation: { ...user.Mutation, ...org.Mutation, ...membership.Mutation },
+  Mutation: { ...user.Mutation, ...org.Mutation, ...membership.Mutation, ...invitation.Mutation },
   App: app.App,
-  User: { ...user.User, ...membership.User },
+  User: { ...user.User, ...membership.User, ...invitation.User },
   UserConnection: user.UserConnection,
   UserEdge: user.UserEdge,
   MagicLink: user.MagicLink,
   Device: device.Device,
-  Org: { ...org.Org, ...audit.Org },
+  Org: { ...org.Org, ...audit.Org, ...invitation.Org },
   AuditEvent: audit.AuditEvent,
   AuditEventConnection: audit.AuditEventConnection,
   AuditEventEdge: audit.AuditEventEdge,
@@ -28,5 +29,8 @@ export const resolvers: Resolvers = {
   OrgConnection: org.OrgConnection,
   OrgEdge: org.OrgEdge,
   OrgMembership: membership.OrgMembership,
+  OrgInvitation: invitation.OrgInvitation,
+  OrgInvitationConnection: invitation.OrgInvitationConnection,
+  OrgInvitationEdge: invitation.OrgInvitationEdge,
   RemoveOrgMemberPayload: membership.RemoveOrgMemberPayload,
 };

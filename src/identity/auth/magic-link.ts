@@ -21,6 +21,28 @@ export async function sendLink(deps: AuthDeps, input: { userId: string; purpose:
   return { magic_link: { id: link.id } };
 }
 
+/**
+ * A link made through the management API (`POST /magic-links`): activated like the
+ * Authentication API's own links, and delivered when `send` is set. Called after the link is
+ * stored, outside any transaction; a delivery failure is thrown after the link exists.
+ */
+export async function issueManagementLink(
+  deps: AuthDeps,
+  input: { userId: string; to: Identifier; type: 'login' | 'verify_identifier'; secret: string; url: string; ttlMinutes: number; send: boolean },
+): Promise<void> {
+  const purpose: LinkPurpose = input.type === 'login' ? 'login' : input.to.kind === 'email' ? 'verify_email' : 'verify_phone';
+  deps.auth.createLink({
+    userId: input.userId,
+    purpose,
+    newIdentifier: input.to.value,
+    ttlMs: input.ttlMinutes * 60_000,
+    secret: input.secret,
+  });
+  if (!input.send) return;
+  const what = input.type === 'login' ? `sign in to ${deps.settings.appName}` : 'confirm this address';
+  await deliver(deps, input.to, `Your ${deps.settings.appName} link`, `Open this link to ${what} (valid for ${input.ttlMinutes} minutes):\n\n${input.url}\n`);
+}
+
 const loginLink: AuthRoute = {
   method: 'POST',
   pattern: ['login', 'magic-link'],

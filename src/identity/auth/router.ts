@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError, badRequest } from '../errors.js';
 import type { AuthDeps, AuthReply, AuthRoute } from './context.js';
 import { currentUserRoutes } from './currentuser.js';
-import { magicLinkRoutes } from './magic-link.js';
+import type { Identifier } from './context.js';
+import { issueManagementLink, magicLinkRoutes } from './magic-link.js';
 import { otpRoutes } from './otp.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
@@ -47,6 +48,16 @@ function matchRoute(method: string, relative: string): { route: AuthRoute; param
 /** The browser-facing API: routing, CORS for the app's origins, body limits and error bodies. */
 export class AuthApi {
   constructor(private readonly deps: AuthDeps) {}
+
+  /** Whether a message can be sent on this channel (asked before a management link creates anything). */
+  canDeliver(channel: Identifier['kind']): boolean {
+    return this.deps.delivery.supports(channel);
+  }
+
+  /** Makes a management-API magic link activatable here, and sends it when asked. */
+  issueManagementLink(input: Parameters<typeof issueManagementLink>[1]): Promise<void> {
+    return issueManagementLink(this.deps, input);
+  }
 
   /**
    * Whether this request is the Authentication API's. Passage serves the two APIs on two hosts;

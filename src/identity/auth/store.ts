@@ -169,9 +169,9 @@ export class AuthStore {
 
   // --- magic links --------------------------------------------------------
 
-  createLink(input: { userId: string; purpose: LinkPurpose; newIdentifier?: string; ttlMs: number }): { id: string; secret: string } {
+  createLink(input: { userId: string; purpose: LinkPurpose; newIdentifier?: string; ttlMs: number; secret?: string }): { id: string; secret: string } {
     const id = randomId();
-    const secret = newSecret();
+    const secret = input.secret ?? newSecret();
     this.stmt('DELETE FROM auth_links WHERE expires_at < ?').run(Date.now() - 24 * 3600_000);
     this.stmt('INSERT INTO auth_links (id, secret_hash, user_id, purpose, new_identifier, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
       id,
