@@ -28,6 +28,8 @@ const config: CodegenConfig = {
           OrgInvitation: '../mappers.js#OrgInvitationParent',
           OrgInvitationConnection: '../mappers.js#OrgInvitationConnectionParent',
           OrgInvitationEdge: '../mappers.js#OrgInvitationParent',
+          Impersonation: '../mappers.js#ImpersonationParent',
+          ImpersonationRevocation: '../mappers.js#ImpersonationRevocationParent',
         },
         scalars: {
           DateTime: { input: 'Date', output: 'Date | string' },

@@ -25,6 +25,9 @@ import { Metrics } from './metrics.js';
 import { MemoryRateLimiter } from './rate-limit.js';
 import { createMemoryCache } from './cache.js';
 import { withTokenCache } from './auth/token-cache.js';
+import { withImpersonation } from './auth/impersonation.js';
+import { ImpersonationService } from './services/impersonation.js';
+import { ImpersonationKeys } from './services/impersonation-keys.js';
 import { PassageReader } from './passage/cache.js';
 import { auditDenials } from './graphql/audit-denials.js';
 import { idempotency } from './graphql/idempotency.js';
@@ -80,7 +83,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     concurrency: cache.passageConcurrency,
     onLookup,
   });
-  const memberships = new MembershipService({ database: deps.database, roles });
+  const memberships = new MembershipService({ database: deps.database, roles, maxOwnedOrgs: deps.config.maxOrgsPerUser });
   const directory = new DirectoryService({ database: deps.database });
   const directorySync = new DirectorySync({
     directory,
@@ -103,11 +106,29 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
     testPause: deps.config.intents.testPause,
   });
   metrics.watchIntents(() => intents.pendingCount());
+  const users = new UserService({
+    database: deps.database,
+    adminUserIds: deps.config.adminUserIds,
+    passage: deps.passage,
+    reader,
+    memberships,
+    intents,
+    directory,
+  });
+  const impersonation = new ImpersonationService({
+    database: deps.database,
+    keys: new ImpersonationKeys({ database: deps.database }),
+    users,
+    directory,
+    intents,
+    ttlSeconds: deps.config.impersonation.ttlSeconds,
+  });
   const services: Services = {
     audit: new AuditService({ database: deps.database }),
     directory,
-    users: new UserService({ database: deps.database, adminUserIds: deps.config.adminUserIds, passage: deps.passage, reader, memberships, intents, directory }),
+    users,
     intents,
+    impersonation,
     orgs: new OrgService({ database: deps.database, roles, maxOwnedOrgs: deps.config.maxOrgsPerUser }),
     memberships,
     invitations: new InvitationService({
@@ -127,14 +148,16 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   const schema = createSchema({ roles, rateLimiter });
   const production = deps.config.nodeEnv === 'production';
   const limits = queryLimits(deps.config.queryLimits, { production });
+  // passgraph's own impersonation tokens are told apart by their issuer; Passage's go on as before.
+  const tokens = withImpersonation(deps.tokens, impersonation.keys);
   const verifier =
     cache.tokenMaxEntries > 0
-      ? withTokenCache(deps.tokens, {
+      ? withTokenCache(tokens, {
           cache: createMemoryCache(cache.tokenMaxEntries),
-          keyPublished: deps.tokens.keyPublished,
+          keyPublished: tokens.keyPublished,
           onLookup: (hit) => onLookup('verified_tokens', hit),
         })
-      : deps.tokens;
+      : tokens;
   const contextDeps: AppDeps = {
     ...deps,
     tokens: reportingFailures(verifier, (reason) => metrics.tokenFailure(reason)),

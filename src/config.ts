@@ -128,6 +128,7 @@ const envSchema = z.object({
   PASSAGE_MAX_CALLS_PER_REQUEST: optional(int(1, 100_000)),
   PASSAGE_REQUEST_BUDGET_MS: optional(int(50, 600_000)),
   TOKEN_CACHE_MAX: optional(int(0, 10_000_000)),
+  IMPERSONATION_TTL_SECONDS: optional(int(60, 86_400)),
   INTENT_RECONCILE_INTERVAL_MS: optional(int(100, 86_400_000)),
   INTENT_TEST_PAUSE: optional(z.enum(['before_passage', 'after_passage'])),
   DIRECTORY_SYNC_INTERVAL_MS: optional(int(50, 86_400_000)),
@@ -216,6 +217,8 @@ export type Config = Readonly<{
     /** 0 turns the verified-token cache off. */
     tokenMaxEntries: number;
   }>;
+  /** Lifetime of the tokens `impersonateUser` issues. */
+  impersonation: Readonly<{ ttlSeconds: number }>;
   /** A persisted-documents manifest: only its operations run, sent by hash. Unset: any operation. */
   trustedDocumentsFile: string | undefined;
   /** OpenTelemetry export; null when OTEL_EXPORTER_OTLP_ENDPOINT is unset (tracing off). */
@@ -356,6 +359,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       passageConcurrency: e.PASSAGE_CONCURRENCY ?? 16,
       tokenMaxEntries: e.TOKEN_CACHE_MAX ?? 10_000,
     }),
+    impersonation: Object.freeze({ ttlSeconds: e.IMPERSONATION_TTL_SECONDS ?? 900 }),
     trustedDocumentsFile: e.TRUSTED_DOCUMENTS,
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? Object.freeze({

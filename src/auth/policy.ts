@@ -13,7 +13,11 @@ import type { Roles, RoleSummary } from './roles.js';
 
 export type AppRoleName = 'USER' | 'ADMIN';
 
-export type PolicyViewer = { readonly id: string; readonly appRole: AppRoleName };
+/**
+ * The viewer as rules see them. During an impersonation `id` and `appRole` are the user's (the
+ * admin acts with exactly the user's rights) and `impersonatorId` is the admin's id.
+ */
+export type PolicyViewer = { readonly id: string; readonly appRole: AppRoleName; readonly impersonatorId?: string | undefined };
 
 /** What a membership grants: its highest rank and every permission of its roles. */
 export type Grant = Pick<RoleSummary, 'rank' | 'permissions'>;
@@ -31,7 +35,8 @@ export type DenialReason =
   | 'NO_SHARED_ORG'
   | 'LAST_OWNER'
   | 'NOT_OWNER'
-  | 'ALREADY_OWNER';
+  | 'ALREADY_OWNER'
+  | 'IMPERSONATION';
 
 export type Denial = {
   /** `CONFLICT` when the rule protects the org's state rather than restricting the viewer. */
@@ -75,6 +80,14 @@ export function requireAppRole(viewer: PolicyViewer, atLeast: AppRoleName): Deci
 /** App admins pass every org rule, without any membership. */
 export function passesEveryOrgRule(viewer: PolicyViewer): boolean {
   return viewer.appRole === 'ADMIN';
+}
+
+/**
+ * `@noImpersonation`: what hands over or destroys what only the user themself should (their
+ * account, sessions, devices, sign-in links, orgs, roles) is never done by an admin acting as them.
+ */
+export function refuseImpersonation(viewer: PolicyViewer): Decision {
+  return viewer.impersonatorId === undefined ? null : deny('IMPERSONATION', 'Not allowed while impersonating a user; sign in as yourself.');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,7 +226,8 @@ export type UserVisibility = 'ALL' | 'DIRECTORY' | 'NONE';
 
 export function userVisibility(viewer: PolicyViewer, userId: string, sharesOrg: boolean): UserVisibility {
   if (viewer.id === userId || passesEveryOrgRule(viewer)) return 'ALL';
-  return sharesOrg ? 'DIRECTORY' : 'NONE';
+  // The admin behind an impersonation is the one at the keyboard: the session may name them.
+  return sharesOrg || viewer.impersonatorId === userId ? 'DIRECTORY' : 'NONE';
 }
 
 /** The user themself passes; others need an alternative the caller checks next. */

@@ -27,7 +27,10 @@ export function withTokenCache(verifier: TokenVerifier, opts: TokenCacheOptions)
       const hit = await opts.cache.get(key);
       if (hit && Date.now() < hit.expiresAt && (opts.keyPublished?.(hit.kid) ?? true)) {
         opts.onLookup?.(true);
-        return { userId: hit.userId, expiresAt: hit.expiresAt };
+        // Everything verified, impersonation included: a cached impersonation token must never
+        // come back as the plain user.
+        const { kid: _kid, ...verified } = hit;
+        return verified;
       }
       opts.onLookup?.(false);
       if (hit) await opts.cache.delete(key);

@@ -31,7 +31,15 @@ export class JwksUnavailableError extends Error {
   }
 }
 
-export type VerifiedToken = { userId: string; expiresAt: number };
+/** Who an impersonation token says is acting (its `act.sub`) and which token it is (`jti`). */
+export type ImpersonationClaim = { impersonatorId: string; jti: string };
+
+export type VerifiedToken = {
+  userId: string;
+  expiresAt: number;
+  /** Present only for passgraph's own impersonation tokens: `userId` is the user acted as. */
+  impersonation?: ImpersonationClaim;
+};
 
 export type TokenVerifier = {
   verify(token: string): Promise<VerifiedToken>;

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Database } from '../db/client.js';
-import { recordFailure } from '../services/audit.js';
+import { auditActor, recordFailure } from '../services/audit.js';
 import type { GraphQLContext } from './context.js';
 
 /**
@@ -17,7 +17,7 @@ export function auditDenials(database: Database): ApolloServerPlugin<GraphQLCont
           for (const error of errors) {
             if (error.extensions?.['code'] !== 'FORBIDDEN' || error.path?.length !== 1) continue;
             const field = String(error.path[0]);
-            await recordFailure(database, { actorId: contextValue.viewer.id, action: `denied.${field}`, targetType: 'mutation', targetId: field }, error);
+            await recordFailure(database, { ...auditActor(contextValue.viewer), action: `denied.${field}`, targetType: 'mutation', targetId: field }, error);
           }
         },
       };

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { PassageClient } from '../passage/client.js';
-import { InvalidTokenError, JwksUnavailableError, tokenCandidates, verifyAny, type TokenVerifier } from '../auth/token.js';
+import { InvalidTokenError, JwksUnavailableError, tokenCandidates, verifyAny, type ImpersonationClaim, type TokenVerifier } from '../auth/token.js';
 import DataLoader from 'dataloader';
 import type { Roles } from '../auth/roles.js';
 import type { Membership, MembershipService } from '../services/membership.js';
@@ -13,6 +13,7 @@ import type { AuditService } from '../services/audit.js';
 import type { PassageReader } from '../passage/cache.js';
 import type { AppRole, UserService } from '../services/user.js';
 import type { IntentService } from '../services/intent.js';
+import type { ImpersonationService } from '../services/impersonation.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { DirectoryEntry, DirectoryService } from '../services/directory.js';
 import { AppError } from '../errors.js';
@@ -41,9 +42,14 @@ export type Services = {
   roles: Roles;
   reader: PassageReader;
   intents: IntentService;
+  impersonation: ImpersonationService;
 };
 
-export type Viewer = { id: string; appRole: AppRole };
+/**
+ * Who the request acts as. During an impersonation `id` and `appRole` are the user's (the admin
+ * has exactly the user's rights), `impersonatorId` is the admin and `impersonationJti` the token's id.
+ */
+export type Viewer = { id: string; appRole: AppRole; impersonatorId?: string; impersonationJti?: string };
 
 export type GraphQLContext = {
   requestId: string;
@@ -112,10 +118,11 @@ export async function createContext(deps: AppDeps, services: Services, req: Requ
 
 async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo, log: Logger, loaders: Loaders): Promise<Viewer | null> {
   let userId: string;
+  let impersonation: ImpersonationClaim | undefined;
   try {
     const verified = await verifyAny(deps.tokens, tokenCandidates(req.headers));
     if (verified === null) return null;
-    ({ userId } = verified);
+    ({ userId, impersonation } = verified);
   } catch (err) {
     if (err instanceof JwksUnavailableError) {
       log.error({ err: err.cause }, 'JWKS unavailable; cannot verify token');
@@ -128,6 +135,15 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
     throw new GraphQLError('The auth token is invalid or expired; sign in again.', {
       extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID', http: { status: 401 } },
     });
+  }
+  if (impersonation) {
+    // Bearer only: a cookie is sent by the browser on its own, an impersonation must be asked for.
+    if (!req.headers.authorization) throw refused('IMPERSONATION_BEARER_ONLY', 'An impersonation token is accepted only in the Authorization header.');
+    const refusal = await services.impersonation.refusal(impersonation);
+    if (refusal) {
+      log.info({ reason: refusal, jti: impersonation.jti }, 'impersonation token refused');
+      throw refused(refusal, 'This impersonation has ended; sign in again.');
+    }
   }
   // A deletion or deactivation sent to Passage and not yet settled counts as done: a crash
   // between Passage's answer and our commit must not leave the token working.
@@ -145,7 +161,11 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
   if ((entry ?? row).status === 'inactive') throw refused('USER_DEACTIVATED', 'This account is deactivated.');
   // The row was just read: later fields of this request need not read it again.
   loaders.user.prime(row.id, row);
-  return { id: row.id, appRole: services.users.appRoleOf(row) };
+  const appRole = services.users.appRoleOf(row);
+  if (!impersonation) return { id: row.id, appRole };
+  // Promoted since the token was issued: an app admin is never impersonated.
+  if (appRole === 'ADMIN') throw refused('IMPERSONATION_TARGET_ADMIN', 'This impersonation has ended; sign in again.');
+  return { id: row.id, appRole, impersonatorId: impersonation.impersonatorId, impersonationJti: impersonation.jti };
 }
 
 const refused = (reason: string, message: string) => new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', reason, http: { status: 401 } } });

@@ -173,7 +173,8 @@ export function createGuards(roles: Roles): Record<string, GuardFactory> {
         if (appRole && policy.requireAppRole(viewer, appRole) === null) return;
         let denial: Denial = policy.notSelf();
         if (sharesOrg && typeof userId === 'string' && userId !== '') {
-          if (policy.userVisibility(viewer, userId, await input.ctx.authz.sharesOrg(userId)) !== 'NONE') return;
+          const shares = viewer.impersonatorId === userId || (await input.ctx.authz.sharesOrg(userId));
+          if (policy.userVisibility(viewer, userId, shares) !== 'NONE') return;
           denial = policy.noSharedOrg();
         }
         if (orgOf) {

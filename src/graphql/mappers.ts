@@ -1,4 +1,5 @@
-import type { AuditRow, InvitationRow, MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
+import type { AuditRow, ImpersonationRevocationRow, InvitationRow, MembershipRow, OrgRow, UserRow } from '../db/schema/index.js';
+import type { Impersonation } from '../services/impersonation.js';
 import type { InvitationPage } from '../services/invitation.js';
 import type { AuditPage } from '../services/audit.js';
 import type { PassageDevice, PassageMagicLink } from '../passage/types.js';
@@ -28,6 +29,8 @@ export type UserEdgeParent = { node: UserRow; cursor: string };
 export type MagicLinkParent = PassageMagicLink;
 export type OrgInvitationParent = InvitationRow;
 export type OrgInvitationConnectionParent = InvitationPage;
+export type ImpersonationParent = Impersonation;
+export type ImpersonationRevocationParent = ImpersonationRevocationRow;
 
 /**
  * Source properties that access directives may read with `org: PARENT` / `user: PARENT` beyond

@@ -7,6 +7,7 @@ import { Roles } from '../auth/roles.js';
 import { createGuards } from './guards.js';
 import { MemoryRateLimiter, type RateLimiter } from '../rate-limit.js';
 import { RATE_LIMIT_DIRECTIVE, rateLimitGuard } from './rate-limit.js';
+import { NO_IMPERSONATION_DIRECTIVE, noImpersonationGuard } from './no-impersonation.js';
 import { mapDomainErrors } from './errors.js';
 import { checkPassageIds } from './passage-ids.js';
 import { recordMutationOutcomes } from './idempotency.js';
@@ -45,9 +46,14 @@ export function createSchema(opts: SchemaOptions = {}): GraphQLSchema {
   if (missing.length > 0) {
     throw new Error(`Root fields without an access directive: ${missing.join(', ')}`);
   }
-  // @rateLimit is applied like a guard but kept out of the check above: a limit grants nothing.
-  // Listed last, it runs after the access rules.
-  const limited = { ...guards, [RATE_LIMIT_DIRECTIVE]: rateLimitGuard(opts.rateLimiter ?? defaultRateLimiter()) };
+  // @noImpersonation and @rateLimit are applied like guards but kept out of the check above: they
+  // grant nothing. @noImpersonation runs first, so an impersonated session is told why (reason
+  // IMPERSONATION) rather than that the user lacks a role; @rateLimit last, after the access rules.
+  const limited = {
+    [NO_IMPERSONATION_DIRECTIVE]: noImpersonationGuard,
+    ...guards,
+    [RATE_LIMIT_DIRECTIVE]: rateLimitGuard(opts.rateLimiter ?? defaultRateLimiter()),
+  };
   // Id checks wrap everything else, so a malformed Passage id is refused before any rule runs.
   return recordMutationOutcomes(countJsonBytes(mapDomainErrors(checkPassageIds(applyAuthDirectives(schema, limited)))));
 }

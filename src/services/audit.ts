@@ -5,7 +5,22 @@ import { AppError, badUserInput } from '../errors.js';
 import type { Database, Db } from '../db/client.js';
 import { auditLog, type AuditRow, type NewAuditRow } from '../db/schema/index.js';
 
-export type AuditEntry = Omit<NewAuditRow, 'id' | 'at' | 'outcome'>;
+/**
+ * What a service records. `onBehalfOf` is required (null when nobody is impersonated) so no audit
+ * write can forget an impersonation: build both fields with `auditActor(actor)`.
+ */
+export type AuditEntry = Omit<NewAuditRow, 'id' | 'at' | 'outcome' | 'onBehalfOf'> & { onBehalfOf: string | null };
+
+/** Who acts: a viewer, possibly an app admin impersonating them (`impersonatorId`). */
+export type AuditActor = { readonly id: string; readonly impersonatorId?: string | undefined };
+
+/**
+ * The audit fields for an actor: during an impersonation the admin is the actor, on behalf of the
+ * user; otherwise the viewer acts for themself.
+ */
+export function auditActor(actor: AuditActor): { actorId: string; onBehalfOf: string | null } {
+  return actor.impersonatorId === undefined ? { actorId: actor.id, onBehalfOf: null } : { actorId: actor.impersonatorId, onBehalfOf: actor.id };
+}
 
 /**
  * What an audit row keeps of a metadata object: a digest, its size and its keys, never the
@@ -62,6 +77,7 @@ export async function recordFailure(database: Database, entry: AuditEntry, err: 
 export type AuditFilter = {
   orgId?: string | null;
   actorId?: string | null;
+  onBehalfOf?: string | null;
   targetId?: string | null;
   action?: string | null;
   since?: Date | null;
@@ -102,6 +118,7 @@ export class AuditService {
     const conditions: SQL[] = [];
     if (filter.orgId) conditions.push(eq(auditLog.orgId, filter.orgId));
     if (filter.actorId) conditions.push(eq(auditLog.actorId, filter.actorId));
+    if (filter.onBehalfOf) conditions.push(eq(auditLog.onBehalfOf, filter.onBehalfOf));
     if (filter.targetId) conditions.push(eq(auditLog.targetId, filter.targetId));
     if (filter.action) conditions.push(eq(auditLog.action, filter.action));
     if (filter.since) conditions.push(gte(auditLog.at, filter.since));

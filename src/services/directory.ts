@@ -194,7 +194,7 @@ export class DirectoryService {
   recordDeletion(id: string): Promise<boolean> {
     return this.#database.transaction((tx) => {
       const { changed, hadLocalRow } = this.recordDeletionInTx(tx, id);
-      if (hadLocalRow) recordAudit(tx, { actorId: DIRECTORY_ACTOR, action: 'user.deleted_in_passage', targetType: 'user', targetId: id });
+      if (hadLocalRow) recordAudit(tx, { actorId: DIRECTORY_ACTOR, onBehalfOf: null, action: 'user.deleted_in_passage', targetType: 'user', targetId: id });
       return changed;
     });
   }

@@ -268,6 +268,9 @@ export class IntentService {
       tx.insert(auditLog)
         .values({
           actorId: intent.actorId,
+          // Never an impersonation: intents come from admin-only mutations (an impersonated
+          // session has the user's rights, never an admin's) and from @noImpersonation ones.
+          onBehalfOf: null,
           action: AUDIT_ACTION[intent.kind],
           targetType: intent.kind === 'revoke_device' ? 'device' : 'user',
           targetId: intent.kind === 'revoke_device' ? String(intent.input['deviceId']) : (userId ?? intent.identifier ?? ''),

@@ -9,9 +9,9 @@ import { AppError, badUserInput, conflict, forbidden, fromPassageError, notFound
 import type { Logger } from '../logger.js';
 import type { CallOptions, PassageClient } from '../passage/client.js';
 import type { CreateMagicLinkInput } from '../passage/types.js';
-import { audited, recordAudit, recordFailure, type AuditEntry } from './audit.js';
+import { audited, auditActor, recordAudit, recordFailure, type AuditEntry } from './audit.js';
 import { deletionPending, pendingChange, surelyNotApplied } from './intent.js';
-import { ownedBy } from './org.js';
+import { ownedBy } from './membership.js';
 import { validEmail } from './validation.js';
 
 /** What clients see: `EXPIRED` is a pending invitation past its time (or one replaced after that). */
@@ -117,7 +117,7 @@ export class InvitationService {
     const additionalRoles = this.#validRoles(input.role, input.additionalRoles);
     const id = randomUUID();
     const token = newToken();
-    const entry: AuditEntry = { actorId: actor.id, action: 'invitation.create', targetType: 'invitation', targetId: id, orgId: input.orgId };
+    const entry: AuditEntry = { ...auditActor(actor), action: 'invitation.create', targetType: 'invitation', targetId: id, orgId: input.orgId };
     const row = await audited(this.#database, entry, (tx) => {
       if (!tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, input.orgId)).get()) throw notFound('The organization');
       this.#enforceInviter(tx, actor, input.orgId, { role: input.role, additionalRoles });
@@ -162,7 +162,7 @@ export class InvitationService {
   async resend(actor: policy.PolicyViewer, id: string, call: CallOptions = {}): Promise<InvitationRow> {
     const acceptUrl = this.#requireAcceptUrl();
     const token = newToken();
-    const entry: AuditEntry = { actorId: actor.id, action: 'invitation.resend', targetType: 'invitation', targetId: id };
+    const entry: AuditEntry = { ...auditActor(actor), action: 'invitation.resend', targetType: 'invitation', targetId: id };
     const row = await audited(this.#database, entry, (tx) => {
       const before = this.#manageable(tx, actor, id);
       const now = new Date(this.#now());
@@ -179,7 +179,7 @@ export class InvitationService {
   }
 
   async revoke(actor: policy.PolicyViewer, id: string): Promise<InvitationRow> {
-    const entry: AuditEntry = { actorId: actor.id, action: 'invitation.revoke', targetType: 'invitation', targetId: id };
+    const entry: AuditEntry = { ...auditActor(actor), action: 'invitation.revoke', targetType: 'invitation', targetId: id };
     return audited(this.#database, entry, (tx) => {
       const before = this.#manageable(tx, actor, id);
       const now = new Date(this.#now());
@@ -197,7 +197,7 @@ export class InvitationService {
   async accept(viewer: policy.PolicyViewer, viewerEmail: string | null, ref: InvitationRef): Promise<MembershipRow> {
     const found = this.#lookup(ref);
     const entry: AuditEntry = {
-      actorId: viewer.id,
+      ...auditActor(viewer),
       action: 'invitation.accept',
       targetType: 'invitation',
       targetId: found?.id ?? '',
@@ -241,7 +241,7 @@ export class InvitationService {
   async decline(viewer: policy.PolicyViewer, viewerEmail: string | null, ref: InvitationRef): Promise<InvitationRow> {
     const found = this.#lookup(ref);
     const entry: AuditEntry = {
-      actorId: viewer.id,
+      ...auditActor(viewer),
       action: 'invitation.decline',
       targetType: 'invitation',
       targetId: found?.id ?? '',
@@ -404,7 +404,7 @@ export class InvitationService {
       // The link itself opens the accept page (on the app's origin), token included.
       magicLinkPath: `${url.pathname}${url.search}${url.hash}`,
     };
-    const entry: AuditEntry = { actorId: actor.id, action: 'invitation.send', targetType: 'invitation', targetId: row.id, orgId: row.orgId };
+    const entry: AuditEntry = { ...auditActor(actor), action: 'invitation.send', targetType: 'invitation', targetId: row.id, orgId: row.orgId };
     const hash = row.tokenHash;
     let magicLinkId: string;
     try {

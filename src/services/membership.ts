@@ -5,7 +5,7 @@ import { directoryUsers, orgMemberships, orgs, users, type MembershipRow } from 
 import * as policy from '../auth/policy.js';
 import { enforce } from '../auth/policy.js';
 import { badUserInput, conflict, notFound } from '../errors.js';
-import { audited, recordAudit } from './audit.js';
+import { audited, auditActor, recordAudit } from './audit.js';
 import { deletionPending, pendingChange, usersBeingRemoved } from './intent.js';
 import { likePattern } from './slug.js';
 
@@ -32,15 +32,18 @@ export type RoleChange = { orgId: string; userId: string; role: string; addition
 export class MembershipService {
   readonly #database: Database;
   readonly #roles: Roles;
+  readonly #maxOwnedOrgs: number;
 
   // Prepared once for the common one-key batches (the viewer's own rows): building a drizzle
   // query costs more than running it.
   readonly #ofUser;
   readonly #inOrg;
 
-  constructor(opts: { database: Database; roles: Roles }) {
+  /** `maxOwnedOrgs`: how many organizations one user may own at once (default 100), as for createOrg. */
+  constructor(opts: { database: Database; roles: Roles; maxOwnedOrgs?: number }) {
     this.#database = opts.database;
     this.#roles = opts.roles;
+    this.#maxOwnedOrgs = opts.maxOwnedOrgs ?? 100;
     const { db } = opts.database;
     this.#ofUser = db
       .select()
@@ -150,7 +153,13 @@ export class MembershipService {
 
   async add(actor: MembershipActor, change: RoleChange): Promise<MembershipRow> {
     const additionalRoles = this.#validRoles(change);
-    const entry = { actorId: actor.id, action: 'membership.add', targetType: 'membership', targetId: `${change.orgId}:${change.userId}`, orgId: change.orgId };
+    const entry = {
+      ...auditActor(actor),
+      action: 'membership.add',
+      targetType: 'membership',
+      targetId: `${change.orgId}:${change.userId}`,
+      orgId: change.orgId,
+    };
     return audited(this.#database, entry, (tx) => {
       this.#requireOrg(tx, change.orgId);
       enforce(policy.mayGrant(this.#roles, this.#rankOf(tx, actor, change.orgId), { role: change.role, additionalRoles }));
@@ -165,7 +174,7 @@ export class MembershipService {
 
   async changeRole(actor: MembershipActor, change: RoleChange): Promise<MembershipRow> {
     const entry = {
-      actorId: actor.id,
+      ...auditActor(actor),
       action: 'membership.change_role',
       targetType: 'membership',
       targetId: `${change.orgId}:${change.userId}`,
@@ -193,7 +202,7 @@ export class MembershipService {
 
   /** Removes a member, or lets a member leave (actor = the member). */
   async remove(actor: MembershipActor, orgId: string, userId: string): Promise<MembershipRow> {
-    const entry = { actorId: actor.id, action: 'membership.remove', targetType: 'membership', targetId: `${orgId}:${userId}`, orgId };
+    const entry = { ...auditActor(actor), action: 'membership.remove', targetType: 'membership', targetId: `${orgId}:${userId}`, orgId };
     return audited(this.#database, entry, (tx) => {
       const before = this.#find(tx, orgId, userId);
       if (!before) throw notFound('The membership');
@@ -218,7 +227,7 @@ export class MembershipService {
    * in between. Returns the new owner's membership.
    */
   async transferOwnership(actor: MembershipActor, orgId: string, userId: string): Promise<MembershipRow> {
-    const entry = { actorId: actor.id, action: 'org.transfer_ownership', targetType: 'membership', targetId: `${orgId}:${userId}`, orgId };
+    const entry = { ...auditActor(actor), action: 'org.transfer_ownership', targetType: 'membership', targetId: `${orgId}:${userId}`, orgId };
     if (userId === actor.id) throw badUserInput('userId', 'Ownership must go to another member.');
     return audited(this.#database, entry, (tx) => {
       this.#requireOrg(tx, orgId);
@@ -228,6 +237,13 @@ export class MembershipService {
       enforce(policy.mayTransferOwnership(this.#roles, from, to));
       const next = policy.afterTransfer(this.#roles, from!, to);
       if (!next) throw conflict('NO_LOWER_ROLE', 'The role definitions have no role below the owner role for the current owner to keep.');
+      // Neither side may be on its way out at Passage: the org could end up owned by a deleted or
+      // deactivated user, or handed over by one whose removal was checked against the old owners.
+      if (usersBeingRemoved(tx, [actor.id, userId]).size > 0) throw pendingChange();
+      // The receiver owns one more org: the same cap as createOrg, counted under the write lock.
+      if (ownedBy(tx, userId, this.#roles.ownerRole) >= this.#maxOwnedOrgs) {
+        throw orgLimit(this.#maxOwnedOrgs, `The new owner already owns ${this.#maxOwnedOrgs} organizations, the most one user may own.`);
+      }
       const now = new Date();
       const set = (uid: string, a: policy.Assignment) =>
         tx
@@ -355,3 +371,16 @@ function decodeCursor(cursor: string): { createdAt: Date; userId: string } {
   }
   throw badUserInput('after', 'after is not a cursor returned by this connection.');
 }
+
+/** Read inside the caller's transaction. LIKE narrows the JSON column; the exact check runs on the rows. */
+export function ownedBy(tx: Db, userId: string, owner: string): number {
+  return tx
+    .select({ role: orgMemberships.role, additionalRoles: orgMemberships.additionalRoles })
+    .from(orgMemberships)
+    .where(and(eq(orgMemberships.userId, userId), or(eq(orgMemberships.role, owner), like(orgMemberships.additionalRoles, `%${JSON.stringify(owner)}%`))))
+    .all()
+    .filter((m) => m.role === owner || m.additionalRoles.includes(owner)).length;
+}
+
+/** A user would own more organizations than `MAX_ORGS_PER_USER` allows. */
+export const orgLimit = (limit: number, message: string) => conflict('ORG_LIMIT', message, { limit });

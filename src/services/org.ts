@@ -4,10 +4,11 @@ import type { Roles } from '../auth/roles.js';
 import type { Database, Db } from '../db/client.js';
 import { orgMemberships, orgs, users, type OrgRow } from '../db/schema/index.js';
 import { badUserInput, conflict, notFound } from '../errors.js';
-import { audited, changedKeys, metadataDigest, recordAudit } from './audit.js';
+import { orgLimit, ownedBy } from './membership.js';
+import { audited, auditActor, changedKeys, metadataDigest, recordAudit, type AuditActor } from './audit.js';
 import { likePattern, slugFromName, validSlug } from './slug.js';
 
-export type Actor = { id: string };
+export type Actor = AuditActor;
 
 export type OrgInput = { name?: string | null; slug?: string | null; metadata?: Record<string, unknown> | null };
 
@@ -109,19 +110,20 @@ export class OrgService {
     const name = validName(input.name, true)!;
     const metadata = validMetadata(input.metadata) ?? {};
     const id = randomUUID();
-    return audited(this.#database, { actorId: actor.id, action: 'org.create', targetType: 'org', targetId: id, orgId: id }, (tx) => {
+    return audited(this.#database, { ...auditActor(actor), action: 'org.create', targetType: 'org', targetId: id, orgId: id }, (tx) => {
       // Counted inside the write transaction, so racing creations cannot pass the cap together.
       if (this.#ownedCount(tx, actor.id) >= this.#maxOwnedOrgs) {
-        throw conflict('ORG_LIMIT', `You already own ${this.#maxOwnedOrgs} organizations, the most one user may own; delete one or transfer ownership first.`, {
-          limit: this.#maxOwnedOrgs,
-        });
+        throw orgLimit(
+          this.#maxOwnedOrgs,
+          `You already own ${this.#maxOwnedOrgs} organizations, the most one user may own; delete one or transfer ownership first.`,
+        );
       }
       tx.insert(users).values({ id: actor.id }).onConflictDoNothing().run();
       const slug = this.#freeSlug(tx, slugFromName(name));
       const org = tx.insert(orgs).values({ id, name, slug, metadata }).returning().get();
       tx.insert(orgMemberships).values({ orgId: id, userId: actor.id, role: this.#roles.ownerRole }).run();
       recordAudit(tx, {
-        actorId: actor.id,
+        ...auditActor(actor),
         action: 'org.create',
         targetType: 'org',
         targetId: id,
@@ -140,7 +142,7 @@ export class OrgService {
     const name = validName(input.name, false);
     const metadata = validMetadata(input.metadata);
     const slug = input.slug === undefined ? undefined : validSlug(input.slug);
-    return audited(this.#database, { actorId: actor.id, action: 'org.update', targetType: 'org', targetId: id, orgId: id }, (tx) => {
+    return audited(this.#database, { ...auditActor(actor), action: 'org.update', targetType: 'org', targetId: id, orgId: id }, (tx) => {
       const before = tx.select().from(orgs).where(eq(orgs.id, id)).get();
       if (!before) throw notFound('The organization');
       if (
@@ -161,7 +163,7 @@ export class OrgService {
       };
       const after = tx.update(orgs).set(patch).where(eq(orgs.id, id)).returning().get()!;
       recordAudit(tx, {
-        actorId: actor.id,
+        ...auditActor(actor),
         action: 'org.update',
         targetType: 'org',
         targetId: id,
@@ -175,7 +177,7 @@ export class OrgService {
 
   /** Memberships go with the org (ON DELETE CASCADE); the audit row keeps what was removed. */
   async delete(actor: Actor, id: string): Promise<OrgRow> {
-    return audited(this.#database, { actorId: actor.id, action: 'org.delete', targetType: 'org', targetId: id, orgId: id }, (tx) => {
+    return audited(this.#database, { ...auditActor(actor), action: 'org.delete', targetType: 'org', targetId: id, orgId: id }, (tx) => {
       const before = tx.select().from(orgs).where(eq(orgs.id, id)).get();
       if (!before) throw notFound('The organization');
       const members = tx.select().from(orgMemberships).where(eq(orgMemberships.orgId, id)).all();
@@ -183,7 +185,7 @@ export class OrgService {
       // Every membership ended with it: none of them stays anyone's active org.
       tx.update(users).set({ activeOrgId: null }).where(eq(users.activeOrgId, id)).run();
       recordAudit(tx, {
-        actorId: actor.id,
+        ...auditActor(actor),
         action: 'org.delete',
         targetType: 'org',
         targetId: id,
@@ -193,16 +195,6 @@ export class OrgService {
       return before;
     });
   }
-}
-
-/** Read inside the caller's transaction. LIKE narrows the JSON column; the exact check runs on the rows. */
-export function ownedBy(tx: Db, userId: string, owner: string): number {
-  return tx
-    .select({ role: orgMemberships.role, additionalRoles: orgMemberships.additionalRoles })
-    .from(orgMemberships)
-    .where(and(eq(orgMemberships.userId, userId), or(eq(orgMemberships.role, owner), like(orgMemberships.additionalRoles, `%${JSON.stringify(owner)}%`))))
-    .all()
-    .filter((m) => m.role === owner || m.additionalRoles.includes(owner)).length;
 }
 
 function validName(value: string | null | undefined, required: boolean): string | undefined {

@@ -7,7 +7,7 @@ import type { CreateMagicLinkInput, PassageMagicLink, PassageUser } from '../pas
 import { isPassageNotFound, PassageError } from '../passage/errors.js';
 import type { UpstreamBudget } from '../passage/budget.js';
 import type { DirectoryEntry, DirectoryPage, DirectorySearch, DirectoryService } from './directory.js';
-import { audited, recordAudit, recordFailure, type AuditEntry } from './audit.js';
+import { audited, auditActor, recordAudit, recordFailure, type AuditActor, type AuditEntry } from './audit.js';
 import { deletionPending, pendingChange, type IntentService, type IntentSpec } from './intent.js';
 import type { MembershipService } from './membership.js';
 import { applyPassageTruth } from './passage-truth.js';
@@ -16,7 +16,7 @@ import { MAGIC_LINK_LANGUAGES, validEmail, validMetadata, validPhone, validUrlOr
 
 export type AppRole = 'USER' | 'ADMIN';
 export type UserStatus = UserRow['status'];
-export type Actor = { id: string };
+export type Actor = AuditActor;
 
 export type UserServiceOptions = {
   database: Database;
@@ -148,7 +148,7 @@ export class UserService {
 
   /** Promotes or demotes a user (audited). The caller has confirmed the user exists in Passage. */
   async setAppRole(actor: Actor, id: string, role: AppRole): Promise<UserRow> {
-    const entry = { actorId: actor.id, action: 'user.set_app_role', targetType: 'user', targetId: id };
+    const entry = { ...auditActor(actor), action: 'user.set_app_role', targetType: 'user', targetId: id };
     return audited(this.#database, entry, (tx) => {
       if (deletionPending(tx, id)) throw pendingChange();
       // The configuration would keep them ADMIN whatever is stored: accepting would be a silent no-op.
@@ -220,7 +220,7 @@ export class UserService {
   }
 
   async create(actor: Actor, input: UserInput, call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
-    const entry: AuditEntry = { actorId: actor.id, action: 'user.create', targetType: 'user', targetId: input.email ?? input.phone ?? '' };
+    const entry: AuditEntry = { ...auditActor(actor), action: 'user.create', targetType: 'user', targetId: input.email ?? input.phone ?? '' };
     const result = await this.#admin(entry, async () => {
       const email = validEmail(input.email);
       const phone = validPhone(input.phone);
@@ -254,7 +254,7 @@ export class UserService {
   }
 
   async update(actor: Actor, id: string, input: UserInput, call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
-    const entry: AuditEntry = { actorId: actor.id, action: 'user.update', targetType: 'user', targetId: id };
+    const entry: AuditEntry = { ...auditActor(actor), action: 'user.update', targetType: 'user', targetId: id };
     const result = await this.#admin(entry, async () => {
       const email = validEmail(input.email);
       const phone = validPhone(input.phone);
@@ -275,7 +275,7 @@ export class UserService {
 
   async setStatus(actor: Actor, id: string, status: 'active' | 'inactive', call: CallOptions = {}): Promise<{ row: UserRow; passageUser: PassageUser }> {
     const activate = status === 'active';
-    const entry: AuditEntry = { actorId: actor.id, action: activate ? 'user.activate' : 'user.deactivate', targetType: 'user', targetId: id };
+    const entry: AuditEntry = { ...auditActor(actor), action: activate ? 'user.activate' : 'user.deactivate', targetType: 'user', targetId: id };
     const result = await this.#admin(entry, () =>
       this.#write({
         kind: activate ? 'activate_user' : 'deactivate_user',
@@ -294,7 +294,7 @@ export class UserService {
 
   /** The local row and memberships (cascade) go once Passage confirmed; until then the user's token is refused. */
   async delete(actor: Actor, id: string, call: CallOptions = {}): Promise<void> {
-    const entry: AuditEntry = { actorId: actor.id, action: 'user.delete', targetType: 'user', targetId: id };
+    const entry: AuditEntry = { ...auditActor(actor), action: 'user.delete', targetType: 'user', targetId: id };
     await this.#admin(entry, () =>
       this.#write({
         kind: 'delete_user',
@@ -322,7 +322,7 @@ export class UserService {
   }
 
   async revokeDevice(actor: Actor, userId: string, deviceId: string, call: CallOptions = {}): Promise<void> {
-    const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_device', targetType: 'device', targetId: deviceId, detail: null };
+    const entry: AuditEntry = { ...auditActor(actor), action: 'user.revoke_device', targetType: 'device', targetId: deviceId, detail: null };
     await this.#admin(entry, () =>
       this.#write({
         kind: 'revoke_device',
@@ -338,7 +338,7 @@ export class UserService {
   }
 
   async revokeSessions(actor: Actor, userId: string, call: CallOptions = {}): Promise<void> {
-    const entry: AuditEntry = { actorId: actor.id, action: 'user.revoke_sessions', targetType: 'user', targetId: userId };
+    const entry: AuditEntry = { ...auditActor(actor), action: 'user.revoke_sessions', targetType: 'user', targetId: userId };
     await this.#admin(entry, () =>
       this.#write({
         kind: 'revoke_sessions',
@@ -354,7 +354,7 @@ export class UserService {
 
   /** The link's URL and secret go to the caller only: never into logs or audit rows. */
   async createMagicLink(actor: Actor, input: MagicLinkInput, call: CallOptions = {}): Promise<PassageMagicLink> {
-    const entry: AuditEntry = { actorId: actor.id, action: 'magic_link.create', targetType: 'magic_link', targetId: '' };
+    const entry: AuditEntry = { ...auditActor(actor), action: 'magic_link.create', targetType: 'magic_link', targetId: '' };
     return this.#admin(entry, async () => {
       const request = validMagicLink(input);
       const link = await this.#remote(request.userId ?? null, () => this.#passage.createMagicLink(request, call));

@@ -11,7 +11,10 @@ export const auditLog = sqliteTable(
     at: integer('at', { mode: 'timestamp_ms' })
       .notNull()
       .$defaultFn(() => new Date()),
+    /** Who acted. During an impersonation: the app admin, never the user they act as. */
     actorId: text('actor_id'),
+    /** During an impersonation, the user the admin acted as; null otherwise. */
+    onBehalfOf: text('on_behalf_of'),
     action: text('action').notNull(),
     targetType: text('target_type').notNull(),
     targetId: text('target_id').notNull(),

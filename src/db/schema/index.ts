@@ -6,3 +6,4 @@ export * from './idempotency.js';
 export * from './intent.js';
 export * from './directory.js';
 export * from './invitation.js';
+export * from './impersonation.js';

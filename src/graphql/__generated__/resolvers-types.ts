@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, OrgConnectionParent as OrgConnectionParentModel, AuditEventParent as AuditEventParentModel, AuditEventConnectionParent as AuditEventConnectionParentModel, OrgEdgeParent as OrgEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel, UserConnectionParent as UserConnectionParentModel, UserEdgeParent as UserEdgeParentModel, MagicLinkParent as MagicLinkParentModel, OrgInvitationParent as OrgInvitationParentModel, OrgInvitationConnectionParent as OrgInvitationConnectionParentModel } from '../mappers.js';
+import type { AppParent as AppParentModel, UserParent as UserParentModel, DeviceParent as DeviceParentModel, OrgParent as OrgParentModel, OrgMembershipParent as OrgMembershipParentModel, OrgMemberConnectionParent as OrgMemberConnectionParentModel, OrgMemberEdgeParent as OrgMemberEdgeParentModel, OrgConnectionParent as OrgConnectionParentModel, AuditEventParent as AuditEventParentModel, AuditEventConnectionParent as AuditEventConnectionParentModel, OrgEdgeParent as OrgEdgeParentModel, RemoveOrgMemberPayloadParent as RemoveOrgMemberPayloadParentModel, UserConnectionParent as UserConnectionParentModel, UserEdgeParent as UserEdgeParentModel, MagicLinkParent as MagicLinkParentModel, OrgInvitationParent as OrgInvitationParentModel, OrgInvitationConnectionParent as OrgInvitationConnectionParentModel, ImpersonationParent as ImpersonationParentModel, ImpersonationRevocationParent as ImpersonationRevocationParentModel } from '../mappers.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -41,7 +41,10 @@ export type AuditEvent = {
   __typename?: 'AuditEvent';
   /** What was done, such as `org.create`, `membership.change_role` or `org.transfer_ownership`. */
   action: Scalars['String']['output'];
-  /** The user who acted; null when the server acted on its own or the user is unknown here. */
+  /**
+   * The user who acted; null when the server acted on its own or the user is unknown here. During
+   * an impersonation this is the app admin, and `onBehalfOf` the user they acted as.
+   */
   actor: Maybe<User>;
   /** When it happened. */
   at: Scalars['DateTime']['output'];
@@ -54,6 +57,11 @@ export type AuditEvent = {
   errorCode: Maybe<Scalars['String']['output']>;
   /** The event id; later events have larger ids. */
   id: Scalars['ID']['output'];
+  /**
+   * When an app admin acted while impersonating a user (see `impersonateUser`): that user. Null for
+   * everything a user did themself, and when the user is gone.
+   */
+  onBehalfOf: Maybe<User>;
   /** The organization concerned; null when none, or when it no longer exists. */
   org: Maybe<Org>;
   /** Whether the change was made. */
@@ -84,8 +92,10 @@ export type AuditEventEdge = {
 export type AuditLogFilter = {
   /** Only events with this action, such as `org.update`. */
   action?: InputMaybe<Scalars['String']['input']>;
-  /** Only events by this user. */
+  /** Only events by this user (during an impersonation, the admin). */
   actorId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only events an admin did while impersonating this user. */
+  onBehalfOf?: InputMaybe<Scalars['ID']['input']>;
   /** Only events about this organization. */
   orgId?: InputMaybe<Scalars['ID']['input']>;
   /** Only events at or after this time. */
@@ -213,6 +223,49 @@ export type IdSource =
   /** The parent object: the object that owns the field, or for a directive on a type the guarded object itself. */
   | 'PARENT';
 
+/** Whom to impersonate, and why. */
+export type ImpersonateUserInput = {
+  /** Why (a support ticket, say): required, 1 to 500 characters after trimming; kept in the audit log. */
+  reason: Scalars['String']['input'];
+  /** The Passage user id of the user to act as. */
+  userId: Scalars['ID']['input'];
+};
+
+/**
+ * A token with which an app admin acts as a user, for support. Send it as `Authorization: Bearer
+ * <token>` (never as a cookie): every request then runs as the user, with exactly the user's rights,
+ * `me.impersonator` names the admin, and every audit event records the admin as `actor` and the
+ * user as `onBehalfOf`. Mutations marked `@noImpersonation` are refused.
+ */
+export type Impersonation = {
+  __typename?: 'Impersonation';
+  /**
+   * When the token stops working (`IMPERSONATION_TTL_SECONDS` after it was issued); it can be ended
+   * earlier with `revokeImpersonation`.
+   */
+  expiresAt: Scalars['DateTime']['output'];
+  /**
+   * The signed token (a JWT passgraph signs with its own key; `sub` is the user, `act.sub` the
+   * admin). Shown once: it is not stored.
+   */
+  token: Scalars['String']['output'];
+  /** The user acted as. */
+  user: User;
+};
+
+/** An impersonation ended before its expiry. */
+export type ImpersonationRevocation = {
+  __typename?: 'ImpersonationRevocation';
+  /** When the token would have expired. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The admin who started the impersonation; null when the viewer may not see them. */
+  impersonator: Maybe<User>;
+  /** When it was ended (the first revocation, when revoked more than once). */
+  revokedAt: Scalars['DateTime']['output'];
+  /** The user who was acted as. */
+  user: User;
+};
+
 /** Who to invite, and with which roles. */
 export type InviteOrgMemberInput = {
   /** Further roles the invitee gets on accepting. */
@@ -333,6 +386,14 @@ export type Mutation = {
    */
   deleteUser: DeleteUserPayload;
   /**
+   * Issues a token with which the calling app admin acts as a user. Refused for another app admin
+   * (`FORBIDDEN`, reason `TARGET_IS_ADMIN`), a deactivated user (`CONFLICT`, reason
+   * `USER_DEACTIVATED`), a user whose deletion or deactivation is still at Passage (`CONFLICT`,
+   * reason `PENDING_CHANGE`), an unknown or deleted user (`NOT_FOUND`) and an empty or too long
+   * `reason` (`BAD_USER_INPUT`). Each attempt, with its reason, is audited (`user.impersonate`).
+   */
+  impersonateUser: Impersonation;
+  /**
    * Invites an email address to the organization and asks the identity provider to email it a
    * sign-in link that opens the accept page (`INVITATION_ACCEPT_URL`) with the token. Nobody invites
    * to a role ranked above their own (`FORBIDDEN`, `INSUFFICIENT_ROLE`). An invalid email or an
@@ -357,6 +418,15 @@ export type Mutation = {
   resendOrgInvitation: OrgInvitation;
   /** Removes one of a user's passkeys or other WebAuthn credentials. True when it was removed. */
   revokeDevice: Scalars['Boolean']['output'];
+  /**
+   * Ends an impersonation before it expires: the token is refused (401, reason
+   * `IMPERSONATION_REVOKED`) from then on. Allowed to the admin who started it, any app admin, and
+   * the impersonated session itself (`FORBIDDEN`, reason `NOT_IMPERSONATOR`, for anyone else).
+   * Revoking twice answers the first revocation; an expired token is `CONFLICT` (reason
+   * `IMPERSONATION_ENDED`); anything but a token this server issued is `BAD_USER_INPUT`. Audited
+   * (`user.impersonation_revoke`).
+   */
+  revokeImpersonation: ImpersonationRevocation;
   /**
    * Revokes a pending invitation: its token stops working. Needs `org:members:invite` in its
    * organization and a rank at least that of the invited role.
@@ -465,6 +535,12 @@ export type MutationDeleteUserArgs = {
 
 
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationImpersonateUserArgs = {
+  input: ImpersonateUserInput;
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
 export type MutationInviteOrgMemberArgs = {
   input: InviteOrgMemberInput;
 };
@@ -487,6 +563,12 @@ export type MutationResendOrgInvitationArgs = {
 export type MutationRevokeDeviceArgs = {
   deviceId: Scalars['ID']['input'];
   userId: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Every field states who may call it; each returns the object it created or changed. */
+export type MutationRevokeImpersonationArgs = {
+  input: RevokeImpersonationInput;
 };
 
 
@@ -942,6 +1024,12 @@ export type RemoveOrgMemberPayload = {
   removedUserId: Scalars['ID']['output'];
 };
 
+/** The impersonation to end. */
+export type RevokeImpersonationInput = {
+  /** The token `impersonateUser` returned. */
+  token: Scalars['String']['input'];
+};
+
 /** One org role from the role definitions (`ROLES_FILE`, or the default Owner, Admin and Member). */
 export type RoleDefinition = {
   __typename?: 'RoleDefinition';
@@ -1034,6 +1122,11 @@ export type User = {
   emailVerified: Maybe<Scalars['Boolean']['output']>;
   /** The Passage user id. */
   id: Scalars['ID']['output'];
+  /**
+   * On the signed-in user during an impersonation (`me.impersonator`): the app admin acting as
+   * them. Null otherwise, and on any other user.
+   */
+  impersonator: Maybe<User>;
   /**
    * Pending invitations addressed to the user's email (from the user directory), newest first, at
    * most 50. Only the user themself may read it (not even app admins); anyone else gets `FORBIDDEN`
@@ -1216,6 +1309,9 @@ export type ResolversTypes = ResolversObject<{
   DeviceType: DeviceType;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   IdSource: IdSource;
+  ImpersonateUserInput: ImpersonateUserInput;
+  Impersonation: ResolverTypeWrapper<ImpersonationParentModel>;
+  ImpersonationRevocation: ResolverTypeWrapper<ImpersonationRevocationParentModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   InviteOrgMemberInput: InviteOrgMemberInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -1242,6 +1338,7 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RemoveOrgMemberPayload: ResolverTypeWrapper<RemoveOrgMemberPayloadParentModel>;
+  RevokeImpersonationInput: RevokeImpersonationInput;
   RoleDefinition: ResolverTypeWrapper<RoleDefinition>;
   SetActiveOrgInput: SetActiveOrgInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -1274,6 +1371,9 @@ export type ResolversParentTypes = ResolversObject<{
   DeleteUserPayload: DeleteUserPayload;
   Device: DeviceParentModel;
   ID: Scalars['ID']['output'];
+  ImpersonateUserInput: ImpersonateUserInput;
+  Impersonation: ImpersonationParentModel;
+  ImpersonationRevocation: ImpersonationRevocationParentModel;
   Int: Scalars['Int']['output'];
   InviteOrgMemberInput: InviteOrgMemberInput;
   JSON: Scalars['JSON']['output'];
@@ -1295,6 +1395,7 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RemoveOrgMemberPayload: RemoveOrgMemberPayloadParentModel;
+  RevokeImpersonationInput: RevokeImpersonationInput;
   RoleDefinition: RoleDefinition;
   SetActiveOrgInput: SetActiveOrgInput;
   String: Scalars['String']['output'];
@@ -1381,6 +1482,7 @@ export type AuditEventResolvers<ContextType = GraphQLContext, ParentType extends
   changes?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  onBehalfOf?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   org?: Resolver<Maybe<ResolversTypes['Org']>, ParentType, ContextType>;
   outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
   target?: Resolver<ResolversTypes['AuditTarget'], ParentType, ContextType>;
@@ -1422,6 +1524,19 @@ export type DeviceResolvers<ContextType = GraphQLContext, ParentType extends Res
   usageCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type ImpersonationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Impersonation'] = ResolversParentTypes['Impersonation']> = ResolversObject<{
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+}>;
+
+export type ImpersonationRevocationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImpersonationRevocation'] = ResolversParentTypes['ImpersonationRevocation']> = ResolversObject<{
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  impersonator?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  revokedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+}>;
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -1455,10 +1570,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   declineOrgInvitation?: Resolver<ResolversTypes['OrgInvitation'], ParentType, ContextType, RequireFields<MutationDeclineOrgInvitationArgs, 'input'>>;
   deleteOrg?: Resolver<ResolversTypes['DeleteOrgPayload'], ParentType, ContextType, RequireFields<MutationDeleteOrgArgs, 'id'>>;
   deleteUser?: Resolver<ResolversTypes['DeleteUserPayload'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
+  impersonateUser?: Resolver<ResolversTypes['Impersonation'], ParentType, ContextType, RequireFields<MutationImpersonateUserArgs, 'input'>>;
   inviteOrgMember?: Resolver<ResolversTypes['OrgInvitation'], ParentType, ContextType, RequireFields<MutationInviteOrgMemberArgs, 'input'>>;
   removeOrgMember?: Resolver<ResolversTypes['RemoveOrgMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveOrgMemberArgs, 'orgId' | 'userId'>>;
   resendOrgInvitation?: Resolver<ResolversTypes['OrgInvitation'], ParentType, ContextType, RequireFields<MutationResendOrgInvitationArgs, 'input'>>;
   revokeDevice?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeDeviceArgs, 'deviceId' | 'userId'>>;
+  revokeImpersonation?: Resolver<ResolversTypes['ImpersonationRevocation'], ParentType, ContextType, RequireFields<MutationRevokeImpersonationArgs, 'input'>>;
   revokeOrgInvitation?: Resolver<ResolversTypes['OrgInvitation'], ParentType, ContextType, RequireFields<MutationRevokeOrgInvitationArgs, 'input'>>;
   revokeSessions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionsArgs, 'userId'>>;
   setActiveOrg?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetActiveOrgArgs, 'input'>>;
@@ -1597,6 +1714,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   emailVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  impersonator?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   invitations?: Resolver<Array<ResolversTypes['OrgInvitation']>, ParentType, ContextType>;
   lastLoginAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   loginCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1628,6 +1746,8 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   DeleteOrgPayload?: DeleteOrgPayloadResolvers<ContextType>;
   DeleteUserPayload?: DeleteUserPayloadResolvers<ContextType>;
   Device?: DeviceResolvers<ContextType>;
+  Impersonation?: ImpersonationResolvers<ContextType>;
+  ImpersonationRevocation?: ImpersonationRevocationResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   MagicLink?: MagicLinkResolvers<ContextType>;
   MembershipCapabilities?: MembershipCapabilitiesResolvers<ContextType>;

@@ -48,6 +48,7 @@ export const AuditEvent: AuditEventResolvers = {
   outcome: (row) => (row.outcome === 'success' ? 'SUCCESS' : 'FAILURE'),
   errorCode: (row) => (row.outcome === 'failure' ? row.detail : null),
   actor: async (row, _args, ctx) => (row.actorId ? ctx.loaders.user.load(row.actorId) : null),
+  onBehalfOf: async (row, _args, ctx) => (row.onBehalfOf ? ctx.loaders.user.load(row.onBehalfOf) : null),
   target: (row) => ({ type: row.targetType, id: row.targetId }),
   org: async (row, _args, ctx) => (row.orgId ? ctx.loaders.org.load(row.orgId) : null),
   changes: (row) => redact({ before: row.before ?? null, after: row.after ?? null }),

@@ -3,6 +3,7 @@ import * as app from './app.js';
 import * as audit from './audit.js';
 import * as base from './base.js';
 import * as device from './device.js';
+import * as impersonation from './impersonation.js';
 import * as invitation from './invitation.js';
 import * as membership from './membership.js';
 import * as org from './org.js';
@@ -13,9 +14,9 @@ import * as user from './user.js';
 export const resolvers: Resolvers = {
   ...base.scalars,
   Query: { ...app.Query, ...user.Query, ...org.Query, ...role.Query, ...audit.Query },
-  Mutation: { ...user.Mutation, ...org.Mutation, ...membership.Mutation, ...invitation.Mutation },
+  Mutation: { ...user.Mutation, ...org.Mutation, ...membership.Mutation, ...invitation.Mutation, ...impersonation.Mutation },
   App: app.App,
-  User: { ...user.User, ...membership.User, ...invitation.User },
+  User: { ...user.User, ...membership.User, ...invitation.User, ...impersonation.User },
   UserConnection: user.UserConnection,
   UserEdge: user.UserEdge,
   MagicLink: user.MagicLink,
@@ -33,4 +34,6 @@ export const resolvers: Resolvers = {
   OrgInvitationConnection: invitation.OrgInvitationConnection,
   OrgInvitationEdge: invitation.OrgInvitationEdge,
   RemoveOrgMemberPayload: membership.RemoveOrgMemberPayload,
+  Impersonation: impersonation.Impersonation,
+  ImpersonationRevocation: impersonation.ImpersonationRevocation,
 };
