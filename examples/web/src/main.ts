@@ -1,9 +1,11 @@
 import './style.css';
 import { adminView, loadAdmin, type AdminData } from './admin';
-import { describeErrors, execute, isSessionRefused, type Result } from './api';
-import { act, formatDate, noticeView, onRefresh } from './app';
+import { describeErrors, execute, isSessionRefused, takeImpersonationEnded, type Result } from './api';
+import { act, formatDate, noticeView, onRefresh, ui } from './app';
 import { adminAuditView, loadAdminAudit } from './audit';
 import { h, on } from './dom';
+import { impersonateAction, impersonationBanner } from './impersonation';
+import { endImpersonation } from './impersonation-token';
 import { addPasskey, authToken, deletePasskey, IdentityError, listPasskeys, signOut, type Passkey } from './identity';
 import { consumeMagicLink, devSignInUrl, signInView } from './signin';
 import type { AuditLogQuery, MyInvitationsQuery } from './gql/graphql';
@@ -27,6 +29,8 @@ async function refresh(): Promise<void> {
   document.documentElement.dataset['busy'] = 'true';
   try {
     const viewer = await execute(viewerQuery);
+    const ended = takeImpersonationEnded();
+    if (ended) ui.notice = { ok: false, text: 'Impersonation ended', code: ended };
     if (isSessionRefused(viewer)) return draw(refusedView(viewer), null);
     const me = viewer.data?.me ?? null;
     const accepting = isAcceptPage();
@@ -40,7 +44,8 @@ async function refresh(): Promise<void> {
     if (accepting) return draw(acceptPage(me), me);
     const [orgs, invitations] = await Promise.all([loadOrgs(me), loadMyInvitations()]);
     const admin = me.appRole === 'ADMIN' ? await Promise.all([loadAdmin(), loadAdminAudit()]) : null;
-    const passkeys = await ownPasskeys();
+    // While impersonating, the identity service's tokens are the admin's: show passgraph's view of the user's devices.
+    const passkeys = me.impersonator ? null : await ownPasskeys();
     draw(consoleView(me, viewer.errors.length > 0 ? describeErrors(viewer.errors) : null, orgs, invitations, admin, passkeys), me);
   } finally {
     delete document.documentElement.dataset['busy'];
@@ -93,6 +98,7 @@ function signOutForm(returnTo: string = currentPath()): HTMLFormElement {
     h('button', { type: 'submit', class: 'secondary', 'data-testid': 'sign-out' }, 'Sign out'),
   );
   return on(form, 'submit', (event) => {
+    endImpersonation();
     if (!authToken()) return;
     event.preventDefault();
     void signOut().then(() => form.submit());
@@ -144,12 +150,13 @@ function consoleView(
   return h(
     'div',
     { class: 'layout' },
+    impersonationBanner(me),
     noticeView(),
     partial ? h('p', { class: 'notice error', 'data-testid': 'partial-error' }, `Some fields could not be loaded: ${partial}`) : null,
     myInvitationsView(invitations),
     profileView(me, passkeys),
     orgsView(me, orgs),
-    ...(admin ? [...adminView(me, admin[0], () => []), adminAuditView(admin[1])] : []),
+    ...(admin ? [...adminView(me, admin[0], (user) => impersonateAction(me, user)), adminAuditView(admin[1])] : []),
   );
 }
 

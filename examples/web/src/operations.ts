@@ -13,6 +13,10 @@ export const viewerQuery = graphql(`
       email
       displayName
       appRole
+      impersonator {
+        id
+        email
+      }
       devices {
         id
         friendlyName
@@ -424,6 +428,27 @@ export const declineInvitationMutation = graphql(`
       id
       orgName
       status
+    }
+  }
+`);
+
+export const impersonateUserMutation = graphql(`
+  mutation ImpersonateUser($userId: ID!, $reason: String!) {
+    impersonateUser(input: { userId: $userId, reason: $reason }) {
+      token
+      expiresAt
+      user {
+        id
+        email
+      }
+    }
+  }
+`);
+
+export const revokeImpersonationMutation = graphql(`
+  mutation RevokeImpersonation($token: String!) {
+    revokeImpersonation(input: { token: $token }) {
+      revokedAt
     }
   }
 `);
