@@ -14,7 +14,9 @@ export const MAGIC_LINK_LANGUAGES = ['de', 'en', 'es', 'it', 'pl', 'pt', 'zh'] a
 export function validEmail(value: string | null | undefined, field = 'email'): string | undefined {
   if (value === undefined || value === null) return undefined;
   const trimmed = value.trim().toLowerCase();
-  if (!email.safeParse(trimmed).success) throw badUserInput(field, `${field} must be a valid email address.`);
+  // RFC 5321's limits (254 in all, 64 before the @), which the pattern alone lets through.
+  const tooLong = trimmed.length > 254 || trimmed.indexOf('@') > 64;
+  if (tooLong || !email.safeParse(trimmed).success) throw badUserInput(field, `${field} must be a valid email address.`);
   return trimmed;
 }
 
