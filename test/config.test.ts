@@ -78,6 +78,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('gives impersonation tokens 900 s by default and accepts 60 s to one day', () => {
+    expect(loadConfig({}).impersonation).toEqual({ ttlSeconds: 900 });
+    expect(loadConfig({ IMPERSONATION_TTL_SECONDS: '120' }).impersonation.ttlSeconds).toBe(120);
+    for (const value of ['59', '86401', '1.5', 'soon']) {
+      expect(() => loadConfig({ IMPERSONATION_TTL_SECONDS: value }), value).toThrow(/IMPERSONATION_TTL_SECONDS/);
+    }
+  });
+
   it('lists every problem at once', () => {
     let error: unknown;
     try {

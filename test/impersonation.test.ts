@@ -328,6 +328,19 @@ describe('impersonation', () => {
     });
   });
 
+  it('IMPERSONATION_TTL_SECONDS sets the lifetime', async () => {
+    const short = await startHarness({ adminEmails: ['root@example.com'], env: { IMPERSONATION_TTL_SECONDS: '120' } });
+    try {
+      const admin = await short.user('root@example.com');
+      const target = await short.user('someone@example.com');
+      const res = await short.gql<{ impersonateUser: Started }>(IMPERSONATE, { token: admin.token, variables: { userId: target.id, reason: 'check' } });
+      const claims = decodeJwt(res.body.data!.impersonateUser.token);
+      expect(claims.exp! - claims.iat!).toBe(120);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('keys persist across restarts and rotate: the old key verifies its tokens, new tokens use the new key', async () => {
     const old = await start(root, member.id);
     const oldKid = decodeProtectedHeader(old.token).kid!;

@@ -93,10 +93,53 @@ describe('transferOrgOwnership', () => {
     expect(codes(missing)).toEqual(['NOT_FOUND']);
   });
 
+  it("waits (PENDING_CHANGE) while the receiver's deactivation is still at Passage, and changes nothing", async () => {
+    const receiver = await h.user('receiver@example.com');
+    await h.gql(ADD, { token: owner.token, variables: { orgId, userId: receiver.id, role: 'Member' } });
+    // Passage never answers: the deactivation stays pending (OUTCOME_UNKNOWN) until it is read back.
+    h.emulator.injectFault({ match: { method: 'PATCH', pathPrefix: `/users/${receiver.id}/deactivate` }, hang: true, times: 1 });
+    const deactivating = await h.gql(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { token: appAdmin.token, variables: { id: receiver.id } });
+    expect(codes(deactivating)).toEqual(['OUTCOME_UNKNOWN']);
+    const res = await transfer(owner, receiver.id);
+    expect(codes(res)).toEqual(['CONFLICT']);
+    expect(reason(res)).toBe('PENDING_CHANGE');
+    expect(rolesIn()).toMatchObject({ [owner.id]: ['Owner'], [receiver.id]: ['Member'] });
+    expect(audits().at(-1)).toEqual({ actor_id: owner.id, outcome: 'failure', detail: 'CONFLICT' });
+  });
+
   it('two racing transfers by one owner: exactly one succeeds and the org ends with exactly one owner', async () => {
     const [a, b] = await Promise.all([transfer(owner, admin.id), transfer(owner, member.id)]);
     expect([codes(a), codes(b)].sort()).toEqual([[], ['FORBIDDEN']]);
     const owners = Object.values(rolesIn()).filter((roles) => roles.includes('Owner'));
     expect(owners).toHaveLength(1);
+  });
+});
+
+describe('transferOrgOwnership and MAX_ORGS_PER_USER', () => {
+  let h: Harness;
+  afterAll(() => h?.close());
+
+  it('the receiver may not end up owning more organizations than the limit (ORG_LIMIT, as createOrg)', async () => {
+    // The limit counts orgs owned (the owner role), not memberships: a transfer can exceed it.
+    h = await startHarness({ env: { MAX_ORGS_PER_USER: '1' } });
+    const owner = await h.user('owner@example.com');
+    const receiver = await h.user('receiver@example.com');
+    const orgId = (await h.gql<{ createOrg: { id: string } }>(CREATE, { token: owner.token, variables: { name: 'Given' } })).body.data!.createOrg.id;
+    const ownOrg = (await h.gql<{ createOrg: { id: string } }>(CREATE, { token: receiver.token, variables: { name: 'Own' } })).body.data!.createOrg.id;
+    await h.gql(ADD, { token: owner.token, variables: { orgId, userId: receiver.id, role: 'Member' } });
+    const res = await h.gql(TRANSFER, { token: owner.token, variables: { orgId, userId: receiver.id } });
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ORG_LIMIT', limit: 1 });
+    const roles = () => h.server.database.sqlite.prepare('select user_id, role from org_memberships where org_id = ? order by role').all(orgId);
+    expect(roles()).toEqual([
+      { user_id: receiver.id, role: 'Member' },
+      { user_id: owner.id, role: 'Owner' },
+    ]);
+    // Once the receiver owns one less, the same transfer goes through.
+    expect(codes(await h.gql(`mutation($id: ID!) { deleteOrg(id: $id) { deletedOrgId } }`, { token: receiver.token, variables: { id: ownOrg } }))).toEqual([]);
+    expect(codes(await h.gql(TRANSFER, { token: owner.token, variables: { orgId, userId: receiver.id } }))).toEqual([]);
+    expect(roles()).toEqual([
+      { user_id: owner.id, role: 'Admin' },
+      { user_id: receiver.id, role: 'Owner' },
+    ]);
   });
 });

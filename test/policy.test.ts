@@ -152,6 +152,22 @@ describe('changes to memberships', () => {
   });
 });
 
+describe('impersonation', () => {
+  const acting = { id: 'u', appRole: 'USER' as const, impersonatorId: 'boss' };
+
+  it('refuseImpersonation: IMPERSONATION (FORBIDDEN) only while an admin acts as the user', () => {
+    expect(policy.refuseImpersonation(user('u'))).toBeNull();
+    expect(policy.refuseImpersonation(admin())).toBeNull();
+    expect(policy.refuseImpersonation(acting)).toMatchObject({ code: 'FORBIDDEN', reason: 'IMPERSONATION' });
+  });
+
+  it('the session may see the admin behind it as a directory entry, nobody else more than before', () => {
+    expect(policy.userVisibility(acting, 'boss', false)).toBe('DIRECTORY');
+    expect(policy.userVisibility(acting, 'u', false)).toBe('ALL');
+    expect(policy.userVisibility(acting, 'stranger', false)).toBe('NONE');
+  });
+});
+
 describe('users', () => {
   it('userVisibility: ALL for self and app admins, DIRECTORY for co-members, NONE otherwise', () => {
     expect(policy.userVisibility(user('a'), 'a', false)).toBe('ALL');

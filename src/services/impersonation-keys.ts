@@ -99,7 +99,7 @@ export class ImpersonationKeys implements ImpersonationKeyring {
     const now = Date.now();
     return [...this.#held.values()]
       .filter((h) => this.#verifies(h.row, now))
-      .sort((a, b) => b.row.createdAt.getTime() - a.row.createdAt.getTime())
+      .sort((a, b) => Number(a.row.retiredAt !== null) - Number(b.row.retiredAt !== null) || b.row.createdAt.getTime() - a.row.createdAt.getTime())
       .map((h) => h.row.kid);
   }
 

@@ -450,7 +450,10 @@ export type Mutation = {
    * the caller keeps the next role down. Both changes commit together and are audited
    * (`org.transfer_ownership`). Only a member holding the owner role may call it (`FORBIDDEN`,
    * reason `NOT_OWNER`); the receiver must be a member (`NOT_FOUND`) who is not already an owner
-   * (`CONFLICT`, reason `ALREADY_OWNER`); naming yourself is `BAD_USER_INPUT`.
+   * (`CONFLICT`, reason `ALREADY_OWNER`); naming yourself is `BAD_USER_INPUT`. While the receiver's
+   * deletion or deactivation is still at Passage: `CONFLICT`, reason `PENDING_CHANGE`. A receiver who
+   * would then own more than `MAX_ORGS_PER_USER` organizations: `CONFLICT`, reason `ORG_LIMIT`, with
+   * `extensions.limit`.
    */
   transferOrgOwnership: OrgMembership;
   /** Updates the signed-in user's own profile and returns it. */
