@@ -42,8 +42,9 @@ async function stop(): Promise<void> {
 
 /** The admin's "Impersonate" action on a user's row: asks for the reason, then switches. */
 export function impersonateAction(me: Me, user: UserNode): Child[] {
-  // App admins cannot be impersonated (the server refuses: TARGET_IS_ADMIN), nor oneself.
-  if (user.id === me.id || user.appRole === 'ADMIN' || me.impersonator) return [];
+  // Not offered where the server refuses: app admins (TARGET_IS_ADMIN), deactivated users
+  // (USER_DEACTIVATED), oneself; nor from inside an impersonation.
+  if (user.id === me.id || user.appRole === 'ADMIN' || user.status === 'INACTIVE' || me.impersonator) return [];
   if (state.askingFor !== user.id) {
     return [
       button('Impersonate', { class: 'secondary', 'data-testid': 'impersonate' }, () => {
