@@ -152,6 +152,7 @@ describe('which arguments carry @passageId', () => {
     expect(marked.sort()).toEqual(
       [
         'CreateMagicLinkInput.userId',
+        'ImpersonateUserInput.userId',
         'Mutation.activateUser(id)',
         'Mutation.addOrgMember(userId)',
         'Mutation.changeOrgMemberRole(userId)',
