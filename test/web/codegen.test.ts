@@ -93,7 +93,7 @@ describe.skipIf(skipUnlessReady('web console codegen tests', { browser: false })
       const { codegen, typecheck } = await codegenAndTypecheck(dir, schema);
       expect(codegen.status, codegen.output).toBe(0);
       expect(typecheck?.status).not.toBe(0);
-      expect(typecheck?.output).toContain('src/main.ts');
+      expect(typecheck?.output).toContain('src/orgs.ts');
     });
 
     it('fails codegen when the schema renames a field a query selects', async () => {

@@ -1,5 +1,6 @@
 import type { TypedDocumentString } from './gql/graphql';
 import { authToken, refreshSession } from './identity';
+import { endImpersonation, impersonation } from './impersonation-token';
 
 export type GraphQLErrorInfo = {
   message: string;
@@ -23,6 +24,15 @@ export async function execute<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,
   ...[variables]: TVariables extends Record<string, never> ? [] : [TVariables]
 ): Promise<Result<TResult>> {
+  // While an admin impersonates a user, the impersonation token goes instead. Once refused
+  // (expired, revoked, or the admin lost the role) it is dropped and the admin's own session answers.
+  const acting = impersonation();
+  if (acting) {
+    const result = await post(document, variables, acting.token);
+    if (!isSessionRefused(result)) return result;
+    endImpersonation();
+    impersonationEnded = describeErrors(result.errors);
+  }
   const token = authToken();
   const result = await post(document, variables, token);
   if (!token || !isSessionRefused(result)) return result;
@@ -59,6 +69,15 @@ async function post<TResult, TVariables>(
     return { status: response.status, data: null, errors: [{ message: `Unexpected response (${response.status}).`, extensions: { code: 'BAD_RESPONSE' } }] };
   }
   return { status: response.status, data: body.data ?? null, errors: body.errors ?? [] };
+}
+
+/** Why the last impersonation token was dropped (`CODE (REASON)`), until the console has said so. */
+export let impersonationEnded: string | null = null;
+
+export function takeImpersonationEnded(): string | null {
+  const reason = impersonationEnded;
+  impersonationEnded = null;
+  return reason;
 }
 
 /** `CODE (REASON)` for each error: what the console shows and what tests can read. */

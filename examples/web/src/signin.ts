@@ -1,10 +1,14 @@
 import { h, on } from './dom';
 import { activateCode, activateMagicLink, IdentityError, registerWithPasskey, sendCode, sendMagicLink, signInWithPasskey, userExists } from './identity';
+import { magicLinkSecret, withoutMagicLink } from './route';
 
-/** The console's own path: magic links come back here. */
+/** The console's own path: magic links come back here unless a page asks for itself. */
 const HOME = import.meta.env.BASE_URL;
-// The dev server's stand-in for the Passage element, kept as a shortcut in dev mode.
-const DEV_SIGN_IN_URL = `/dev/sign-in?redirect=${encodeURIComponent(HOME)}`;
+
+/** The dev server's stand-in for the Passage element, kept as a shortcut in dev mode; it returns to `path`. */
+export function devSignInUrl(path: string = HOME): string {
+  return `/dev/sign-in?redirect=${encodeURIComponent(path)}`;
+}
 
 type Status = { ok: boolean; text: string; code?: string };
 
@@ -20,15 +24,14 @@ function failure(err: unknown): Status {
 }
 
 /**
- * Signs in from a magic link in the page's URL (`?psg_magic_link=`), then removes the secret from
- * the address bar and history. True when the URL had one.
+ * Signs in from a magic link in the page's URL (`psg_magic_link`, in the query string or, on the
+ * invitation accept page, in the fragment), then removes the secret from the address bar and
+ * history. True when the URL had one.
  */
 export async function consumeMagicLink(): Promise<boolean> {
-  const url = new URL(location.href);
-  const secret = url.searchParams.get('psg_magic_link');
+  const secret = magicLinkSecret();
   if (!secret) return false;
-  url.searchParams.delete('psg_magic_link');
-  history.replaceState(null, '', url.pathname + url.search + url.hash);
+  history.replaceState(null, '', withoutMagicLink());
   try {
     await activateMagicLink(secret);
     state.status = null;
@@ -41,9 +44,10 @@ export async function consumeMagicLink(): Promise<boolean> {
 /**
  * The sign-in page: passkey first ("Sign in with a passkey" needs no email: discoverable
  * credentials), an email for a new account or a known one, and a link or a one-time code as
- * fallback. `signedIn` redraws the console once tokens are stored.
+ * fallback. `signedIn` redraws the console once tokens are stored. Emailed links and the dev
+ * shortcut come back to `returnTo` (the invitation accept page passes itself).
  */
-export function signInView(appName: string | null, signedIn: () => Promise<void>): Node {
+export function signInView(appName: string | null, signedIn: () => Promise<void>, returnTo: string = HOME, intro = 'You are not signed in.'): Node {
   const root = h('section', { class: 'card narrow', 'data-testid': 'signed-out' });
   const redraw = () => root.replaceChildren(...content().filter((n): n is Node => n !== null));
   /** Runs one step; a thrown error becomes the status line, success either signs in or redraws. */
@@ -103,7 +107,7 @@ export function signInView(appName: string | null, signedIn: () => Promise<void>
       'click',
       step(async () => {
         const identifier = read();
-        await sendMagicLink(identifier, HOME);
+        await sendMagicLink(identifier, returnTo);
         return { ok: true, text: `A sign-in link was sent to ${identifier}.` };
       }),
     );
@@ -120,7 +124,7 @@ export function signInView(appName: string | null, signedIn: () => Promise<void>
     const codeForm = state.otpId ? otpForm(state.otpId, step) : null;
     return [
       h('h1', {}, appName ?? 'passgraph'),
-      h('p', {}, 'You are not signed in.'),
+      h('p', {}, intro),
       status
         ? h(
             'p',
@@ -143,7 +147,7 @@ export function signInView(appName: string | null, signedIn: () => Promise<void>
         h('div', { class: 'row' }, continueWithPasskey, link, code),
       ),
       codeForm,
-      h('p', { class: 'muted' }, 'Dev mode shortcut: ', h('a', { href: DEV_SIGN_IN_URL, 'data-testid': 'sign-in' }, 'sign in without a passkey')),
+      h('p', { class: 'muted' }, 'Dev mode shortcut: ', h('a', { href: devSignInUrl(returnTo), 'data-testid': 'sign-in' }, 'sign in without a passkey')),
     ];
   };
   redraw();
