@@ -28,14 +28,17 @@ export type DirectorySyncOptions = {
   maxPagesPerRun?: number;
   /** Deletion candidates one sweep confirms with a GET at most. Default 200. */
   maxConfirmationsPerSweep?: number;
+  /**
+   * How long after Passage stamps a change its commit may become visible. A change stamped before
+   * the high-water mark but committed after the run that set it would be skipped, so the window
+   * this long before a new mark is read once more (deduplicated) by the first run that starts this
+   * long after the mark was seen. A commit later than this is still picked up by the next sweep,
+   * which re-applies every listed user. Default 1000.
+   */
+  overlapMs?: number;
   observer?: SyncObserver;
 };
 
-// Changes are re-read from a little before the high-water mark: Passage may commit a change with
-// a timestamp slightly older than one we already saw.
-const OVERLAP_MS = 1000;
-// How far Passage's clock may be behind ours when the first high-water mark is set.
-const CLOCK_MARGIN_MS = 5000;
 // Backoff while Passage fails: the interval doubles up to this.
 const MAX_BACKOFF_MS = 5 * 60_000;
 
@@ -54,9 +57,13 @@ export class DirectorySync {
   #failures = 0;
   #lastSweepAt = 0;
   #lastError: string | null = null;
+  // The high-water mark whose overlap was last re-read, and when (our clock) the current mark was
+  // first seen. In memory only: after a restart the overlap is read once more, which is safe.
+  #settledMark: string | null = null;
+  #markSeen: { mark: string | null; at: number } = { mark: null, at: 0 };
 
   constructor(opts: DirectorySyncOptions) {
-    this.#o = { pageSize: 500, maxPagesPerRun: 200, maxConfirmationsPerSweep: 200, observer: {}, ...opts };
+    this.#o = { pageSize: 500, maxPagesPerRun: 200, maxConfirmationsPerSweep: 200, overlapMs: 1000, observer: {}, ...opts };
   }
 
   /** True once the first full sync finished (persisted, so also right after a restart). */
@@ -160,10 +167,12 @@ export class DirectorySync {
       const { directory, database, passage, pageSize } = this.#o;
       let state = directory.syncState();
       if (state.fullSyncCreatedBefore === null) {
-        // Users created or changed from here on are the incremental sync's: it starts at this mark,
-        // a little early in case Passage's clock is behind ours.
+        // Users created or changed from here on are the incremental sync's: it starts at the newest
+        // change Passage holds now, by Passage's own clock (ours may be ahead or behind).
         const createdBefore = Math.floor(Date.now() / 1000) + 1;
-        const highWaterMark = new Date(Date.now() - CLOCK_MARGIN_MS).toISOString();
+        const newest = await passage.listUsers({ limit: 1, orderBy: 'updated_at:DESC' });
+        const highWaterMark = newest.users[0]?.updatedAt ?? null;
+        this.#markSeen = { mark: highWaterMark, at: performance.now() };
         await database.transaction((tx) => directory.saveSyncStateInTx(tx, { fullSyncPage: 1, fullSyncCreatedBefore: createdBefore, highWaterMark }));
         state = directory.syncState();
       }
@@ -172,7 +181,7 @@ export class DirectorySync {
         report.pages += 1;
         const last = result.users.length < pageSize;
         await database.transaction((tx) => {
-          for (const user of result.users) directory.applyInTx(tx, user, 'list');
+          directory.applyListPageInTx(tx, result.users);
           directory.saveSyncStateInTx(tx, last ? { fullSyncPage: page + 1, fullSyncDoneAt: new Date() } : { fullSyncPage: page + 1 });
         });
         report.applied += result.users.length;
@@ -184,13 +193,21 @@ export class DirectorySync {
   /**
    * Users changed since the high-water mark, oldest change first. Each page moves the mark to
    * the newest change it holds, except that users sharing the page's last timestamp are read again
-   * by the next page, so none is skipped at a page boundary.
+   * by the next page, so none is skipped at a page boundary. Runs read strictly after the mark, except
+   * that the `overlapMs` before a new mark are read again once, by the first run that starts
+   * `overlapMs` after the mark was seen (a change committed late shows up there): a quiet Passage
+   * costs one empty page per run.
    */
   #incremental(): Promise<SyncReport> {
     return this.#observe('incremental', async (report) => {
-      const { directory, database, passage, pageSize, maxPagesPerRun } = this.#o;
+      const { directory, database, passage, pageSize, maxPagesPerRun, overlapMs } = this.#o;
       const mark = directory.syncState().highWaterMark ?? new Date(0).toISOString();
-      let since = new Date(Math.max(0, Date.parse(mark) - OVERLAP_MS)).toISOString();
+      const startedAt = performance.now();
+      if (this.#markSeen.mark !== mark) this.#markSeen = { mark, at: startedAt };
+      // Once every late commit stamped before the mark is visible, the overlap is read once; before
+      // that, reading it would be too early, and after it, needless.
+      const settles = this.#settledMark !== mark && startedAt - this.#markSeen.at >= overlapMs;
+      let since = settles ? new Date(Math.max(0, Date.parse(mark) - overlapMs)).toISOString() : mark;
       let newest = mark;
       while (report.pages < maxPagesPerRun) {
         const result = await passage.listUsers({ page: 1, limit: pageSize, orderBy: 'updated_at:ASC', updatedAt: `gt:${since}` });
@@ -214,14 +231,14 @@ export class DirectorySync {
         since = lastStamp;
       }
       await database.transaction((tx) => directory.saveSyncStateInTx(tx, { highWaterMark: newest }));
+      if (settles) this.#settledMark = mark;
+      if (newest !== mark) this.#markSeen = { mark: newest, at: performance.now() };
     });
   }
 
   async #applyPage(page: PassageUserListItem[], report: SyncReport): Promise<void> {
     if (page.length === 0) return;
-    await this.#o.database.transaction((tx) => {
-      for (const user of page) this.#o.directory.applyInTx(tx, user, 'list');
-    });
+    await this.#o.database.transaction((tx) => this.#o.directory.applyListPageInTx(tx, page));
     report.applied += page.length;
   }
 
@@ -240,7 +257,7 @@ export class DirectorySync {
         const result = await passage.listUsers({ page, limit: pageSize, createdBefore, orderBy: 'created_at:ASC' });
         report.pages += 1;
         await database.transaction((tx) => {
-          for (const user of result.users) directory.applyInTx(tx, user, 'list');
+          directory.applyListPageInTx(tx, result.users);
           directory.markSweptInTx(
             tx,
             result.users.map((u) => u.id),
