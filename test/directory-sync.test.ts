@@ -96,6 +96,33 @@ describe('directory sync', () => {
     });
   });
 
+  describe('deletions between sweeps', () => {
+    it('finds several users deleted in Passage in one run, from its count, and costs one count when nothing was deleted', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 30; i++) ids.push((await h.emulator.seedUser({ email: `gone-${i}@example.com`, status: 'active' })).id);
+      const { database, directory } = fresh('deletions');
+      const sync = new DirectorySync({ directory, database, passage: client, log: createLogger('silent'), syncIntervalMs: 1000, sweepIntervalMs: 60_000 });
+      await sync.syncNow();
+      const before = directory.count();
+      for (const id of [ids[2]!, ids[17]!, ids[29]!]) {
+        const res = await fetch(`${h.emulator.apiUrl}/apps/${h.emulator.appId}/users/${id}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${h.emulator.apiKey}` },
+        });
+        expect(res.status).toBe(200);
+      }
+      const run = await sync.syncNow();
+      expect(run).toMatchObject({ kind: 'incremental', deleted: 3 });
+      for (const id of [ids[2]!, ids[17]!, ids[29]!]) expect(directory.get(id)!.deletedAt).not.toBeNull();
+      expect(directory.count()).toBe(before - 3);
+      h.emulator.clearCalls();
+      expect((await sync.syncNow()).deleted).toBe(0);
+      const calls = h.emulator.calls.filter((c) => !c.path.includes('jwks'));
+      // The changes page and one count of Passage's users.
+      expect(calls.map((c) => `${c.method} ${c.query['limit']}`)).toEqual(['GET 500', 'GET 1']);
+    });
+  });
+
   describe('the high-water mark', () => {
     const startSync = (database: Database, directory: DirectoryService, overlapMs: number) =>
       new DirectorySync({ directory, database, passage: client, log: createLogger('silent'), syncIntervalMs: 1000, sweepIntervalMs: 60_000, overlapMs });

@@ -39,6 +39,9 @@ export type DirectorySyncOptions = {
   observer?: SyncObserver;
 };
 
+// Deleted users one incremental run looks for at most (each search costs about log2(seconds
+// between the oldest user's creation and now) list calls of one user); the sweep finds the rest.
+const MAX_DELETION_SEARCHES = 10;
 // Backoff while Passage fails: the interval doubles up to this.
 const MAX_BACKOFF_MS = 5 * 60_000;
 
@@ -233,7 +236,54 @@ export class DirectorySync {
       await database.transaction((tx) => directory.saveSyncStateInTx(tx, { highWaterMark: newest }));
       if (settles) this.#settledMark = mark;
       if (newest !== mark) this.#markSeen = { mark: newest, at: performance.now() };
+      report.deleted += await this.#findDeletions();
     });
+  }
+
+  /**
+   * Users deleted in Passage, found within one sync interval. The list never shows a deleted user,
+   * but its count does: when the directory holds more live users than Passage counts, someone was
+   * deleted. Bisecting on the creation second (one count of each
+   * side per step) finds a second holding more directory entries than Passage users, and a GET of
+   * each entry created in it confirms (a 404 records the deletion). A user created after the run
+   * read the changes only hides a deletion until the next run; whatever the bounds leave, the
+   * sweep finds.
+   */
+  async #findDeletions(): Promise<number> {
+    const { directory, passage, maxConfirmationsPerSweep } = this.#o;
+    // Everyone created so far: the run has just read every creation up to about now.
+    const end = Math.floor(Date.now() / 1000) + 1;
+    const surplus = async (second: number) =>
+      directory.countCreatedBefore(new Date(second * 1000)) - (await passage.listUsers({ limit: 1, createdBefore: second })).totalUsers;
+    let deleted = 0;
+    let confirmations = 0;
+    for (let search = 0; search < MAX_DELETION_SEARCHES && confirmations < maxConfirmationsPerSweep; search++) {
+      if ((await surplus(end)) <= 0) break;
+      const oldest = directory.oldestCreatedAt();
+      if (!oldest) break;
+      // No live entry was created before `low`, so the surplus there is not positive; at `high` it is.
+      let low = Math.min(Math.floor(oldest.getTime() / 1000), end - 1);
+      let high = end;
+      while (high - low > 1) {
+        const mid = Math.floor((low + high) / 2);
+        if ((await surplus(mid)) > 0) high = mid;
+        else low = mid;
+      }
+      const candidates = directory.createdBetween(new Date(low * 1000), new Date(high * 1000), maxConfirmationsPerSweep - confirmations);
+      let found = 0;
+      for (const id of candidates) {
+        confirmations += 1;
+        try {
+          await directory.apply(await passage.getUser(id), 'get');
+        } catch (err) {
+          if (!isPassageNotFound(err)) throw err;
+          if (await directory.recordDeletion(id)) found += 1;
+        }
+      }
+      deleted += found;
+      if (found === 0) break;
+    }
+    return deleted;
   }
 
   async #applyPage(page: PassageUserListItem[], report: SyncReport): Promise<void> {

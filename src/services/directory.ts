@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.js';
 import { directorySync, directoryUsers, users, type DirectorySyncRow, type DirectoryUserRow } from '../db/schema/index.js';
 import { badUserInput } from '../errors.js';
@@ -261,6 +261,42 @@ export class DirectoryService {
       .values({ id: 1, ...patch })
       .onConflictDoUpdate({ target: directorySync.id, set: patch })
       .run();
+  }
+
+  /** Live entries Passage created before `before`: compared with Passage's own count to notice deletions. */
+  countCreatedBefore(before: Date): number {
+    return (
+      this.#database.db
+        .select({ n: count() })
+        .from(directoryUsers)
+        .where(and(lt(directoryUsers.createdAt, before), isNull(directoryUsers.deletedAt)))
+        .get()?.n ?? 0
+    );
+  }
+
+  /** When the oldest live entry was created in Passage, or null when there is none. */
+  oldestCreatedAt(): Date | null {
+    return (
+      this.#database.db
+        .select({ createdAt: directoryUsers.createdAt })
+        .from(directoryUsers)
+        .where(isNull(directoryUsers.deletedAt))
+        .orderBy(asc(directoryUsers.createdAt))
+        .limit(1)
+        .get()?.createdAt ?? null
+    );
+  }
+
+  /** Ids of live entries created in [from, to), oldest first, at most `limit`. */
+  createdBetween(from: Date, to: Date, limit: number): string[] {
+    return this.#database.db
+      .select({ id: directoryUsers.id })
+      .from(directoryUsers)
+      .where(and(gte(directoryUsers.createdAt, from), lt(directoryUsers.createdAt, to), isNull(directoryUsers.deletedAt)))
+      .orderBy(asc(directoryUsers.createdAt))
+      .limit(limit)
+      .all()
+      .map((r) => r.id);
   }
 
   /** Marks users the sweep saw in Passage's list. */
