@@ -123,6 +123,32 @@ describe('directory sync', () => {
     });
   });
 
+  describe('while Passage fails', () => {
+    it('backs off (the interval doubles) instead of calling every interval, and resets after a success', async () => {
+      const { database, directory } = fresh('backoff');
+      let calls = 0;
+      let failing = true;
+      const passage = {
+        listUsers: async (params: Parameters<PassageClient['listUsers']>[0]) => {
+          calls += 1;
+          if (failing) throw new Error('Passage is down');
+          return client.listUsers(params);
+        },
+      } as unknown as PassageClient;
+      const sync = new DirectorySync({ directory, database, passage, log: createLogger('silent'), syncIntervalMs: 40, sweepIntervalMs: 60_000 });
+      sync.start();
+      await sleep(1200);
+      await sync.stop();
+      // Every 40 ms would be about 30 runs; doubling from 80 ms (with jitter) leaves at most 6.
+      expect(calls).toBeGreaterThanOrEqual(2);
+      expect(calls).toBeLessThanOrEqual(7);
+      expect(sync.status()).toMatchObject({ ready: false, consecutiveFailures: calls, lastError: 'Passage is down' });
+      failing = false;
+      await sync.syncNow();
+      expect(sync.status()).toMatchObject({ ready: true, consecutiveFailures: 0, lastError: null });
+    });
+  });
+
   describe('the high-water mark', () => {
     const startSync = (database: Database, directory: DirectoryService, overlapMs: number) =>
       new DirectorySync({ directory, database, passage: client, log: createLogger('silent'), syncIntervalMs: 1000, sweepIntervalMs: 60_000, overlapMs });
