@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { orgMemberships, orgs, users } from '../src/db/schema/index.js';
@@ -63,9 +64,13 @@ try {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const fullStarted = performance.now();
   const [upBefore, ownBefore] = [await upstream.stats(), process.cpuUsage()];
+  // How long the sync holds the event loop at once: what a request arriving meanwhile waits at most.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const profiler = values.profile ? await startProfiler() : null;
   const full = await sync.syncNow();
   const profile = await profiler?.stop();
+  loopDelay.disable();
   const fullMs = performance.now() - fullStarted;
   const [upAfter, ownAfter] = [await upstream.stats(), process.cpuUsage(ownBefore)];
   clearInterval(sampler);
@@ -75,6 +80,9 @@ try {
   );
   console.log(
     `  CPU during the full sync: passgraph side ${Math.round((ownAfter.user + ownAfter.system) / 1000)} ms, emulator ${Math.round((upAfter.cpuUser + upAfter.cpuSystem - upBefore.cpuUser - upBefore.cpuSystem) / 1000)} ms; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`,
+  );
+  console.log(
+    `  event loop held at most ${(loopDelay.max / 1e6).toFixed(0)} ms at once (p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms) during the full sync`,
   );
   if (profile) printProfile(profile);
   // The run after the full sync re-reads the overlap before the mark once (users seeded in the

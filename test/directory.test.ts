@@ -191,6 +191,19 @@ describe('user directory', () => {
     });
   });
 
+  it('gives a never-seen user promoted by id (setAppRole) their Passage status, never a default', async () => {
+    const stranger = await h.emulator.seedUser({ email: 'inactive-promoted@example.com', status: 'inactive' });
+    const promoted = await h.gql<{ setAppRole: { status: string } }>(`mutation($u: ID!) { setAppRole(userId: $u, role: ADMIN) { status } }`, {
+      token: admin.token,
+      variables: { u: stranger.id },
+    });
+    expect(promoted.body.errors).toBeUndefined();
+    expect(promoted.body.data!.setAppRole.status).toBe('INACTIVE');
+    const res = await h.gql('{ me { id } }', { token: await h.emulator.mintToken(stranger.id) });
+    expect(res.status).toBe(401);
+    expect(res.body.errors![0]!.extensions).toMatchObject({ reason: 'USER_DEACTIVATED' });
+  });
+
   describe('reads', () => {
     it('answers org.members(first: 100) and users(first: 50) without calling Passage, also right after a restart', async () => {
       const org = await h.gql<{ createOrg: { id: string } }>(`mutation { createOrg(input: { name: "Read Org" }) { id } }`, { token: admin.token });
