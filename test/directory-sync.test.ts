@@ -123,6 +123,33 @@ describe('directory sync', () => {
     });
   });
 
+  describe('a surplus that is not a deletion', () => {
+    it('is searched once, then not again every run while it stays the same', async () => {
+      const { database, directory } = fresh('surplus');
+      const calls: string[] = [];
+      // A Passage whose count leaves one user out (say, one its list does not show): no GET finds a deletion.
+      const passage = {
+        listUsers: async (params: Parameters<PassageClient['listUsers']>[0]) => {
+          const page = await client.listUsers(params);
+          calls.push(params?.createdBefore !== undefined && params.limit === 1 ? 'count' : 'list');
+          return params?.createdBefore !== undefined && params.limit === 1 ? { ...page, totalUsers: page.totalUsers - 1 } : page;
+        },
+        getUser: async (id: string) => {
+          calls.push('get');
+          return client.getUser(id);
+        },
+      } as unknown as PassageClient;
+      const sync = new DirectorySync({ directory, database, passage, log: createLogger('silent'), syncIntervalMs: 1000, sweepIntervalMs: 60_000 });
+      await sync.syncNow();
+      calls.length = 0;
+      expect((await sync.syncNow()).deleted).toBe(0);
+      expect(calls.filter((c) => c === 'get').length).toBeGreaterThan(0);
+      calls.length = 0;
+      expect((await sync.syncNow()).deleted).toBe(0);
+      expect(calls).toEqual(['list', 'count']);
+    });
+  });
+
   describe('while Passage fails', () => {
     it('backs off (the interval doubles) instead of calling every interval, and resets after a success', async () => {
       const { database, directory } = fresh('backoff');

@@ -64,6 +64,8 @@ export class DirectorySync {
   // first seen. In memory only: after a restart the overlap is read once more, which is safe.
   #settledMark: string | null = null;
   #markSeen: { mark: string | null; at: number } = { mark: null, at: 0 };
+  // A surplus of directory entries over Passage's count that a deletion search did not explain.
+  #unexplainedSurplus: number | null = null;
 
   constructor(opts: DirectorySyncOptions) {
     this.#o = { pageSize: 500, maxPagesPerRun: 200, maxConfirmationsPerSweep: 200, overlapMs: 1000, observer: {}, ...opts };
@@ -243,11 +245,11 @@ export class DirectorySync {
   /**
    * Users deleted in Passage, found within one sync interval. The list never shows a deleted user,
    * but its count does: when the directory holds more live users than Passage counts, someone was
-   * deleted. Bisecting on the creation second (one count of each
-   * side per step) finds a second holding more directory entries than Passage users, and a GET of
-   * each entry created in it confirms (a 404 records the deletion). A user created after the run
-   * read the changes only hides a deletion until the next run; whatever the bounds leave, the
-   * sweep finds.
+   * deleted. Bisecting on the creation second (one count of each side per step) finds a second
+   * holding more directory entries than Passage users, and a GET of each entry created in it
+   * confirms (a 404 records the deletion). A user created after the run read the changes only
+   * hides a deletion until the next run; whatever the bounds leave, the sweep finds. A surplus the
+   * GETs could not explain is not searched again until it changes.
    */
   async #findDeletions(): Promise<number> {
     const { directory, passage, maxConfirmationsPerSweep } = this.#o;
@@ -258,7 +260,8 @@ export class DirectorySync {
     let deleted = 0;
     let confirmations = 0;
     for (let search = 0; search < MAX_DELETION_SEARCHES && confirmations < maxConfirmationsPerSweep; search++) {
-      if ((await surplus(end)) <= 0) break;
+      const total = await surplus(end);
+      if (total <= 0 || total === this.#unexplainedSurplus) break;
       const oldest = directory.oldestCreatedAt();
       if (!oldest) break;
       // No live entry was created before `low`, so the surplus there is not positive; at `high` it is.
@@ -281,7 +284,10 @@ export class DirectorySync {
         }
       }
       deleted += found;
-      if (found === 0) break;
+      if (found === 0) {
+        this.#unexplainedSurplus = total;
+        break;
+      }
     }
     return deleted;
   }
