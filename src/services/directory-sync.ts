@@ -173,12 +173,28 @@ export class DirectorySync {
       let state = directory.syncState();
       if (state.fullSyncCreatedBefore === null) {
         // Users created or changed from here on are the incremental sync's: it starts at the newest
-        // change Passage holds now, by Passage's own clock (ours may be ahead or behind).
+        // change Passage holds now, by Passage's own clock (ours may be ahead or behind). The
+        // first page of that order is everyone when Passage has fewer users than a page: then it
+        // is the whole full sync, and a small Passage costs one call, as before.
         const createdBefore = Math.floor(Date.now() / 1000) + 1;
-        const newest = await passage.listUsers({ limit: 1, orderBy: 'updated_at:DESC' });
+        const newest = await passage.listUsers({ limit: pageSize, createdBefore, orderBy: 'updated_at:DESC' });
+        report.pages += 1;
         const highWaterMark = newest.users[0]?.updatedAt ?? null;
+        const everyone = newest.users.length < pageSize;
         this.#markSeen = { mark: highWaterMark, at: performance.now() };
-        await database.transaction((tx) => directory.saveSyncStateInTx(tx, { fullSyncPage: 1, fullSyncCreatedBefore: createdBefore, highWaterMark }));
+        await database.transaction((tx) => {
+          if (everyone) directory.applyListPageInTx(tx, newest.users);
+          directory.saveSyncStateInTx(tx, {
+            fullSyncPage: 1,
+            fullSyncCreatedBefore: createdBefore,
+            highWaterMark,
+            ...(everyone ? { fullSyncDoneAt: new Date() } : {}),
+          });
+        });
+        if (everyone) {
+          report.applied += newest.users.length;
+          return;
+        }
         state = directory.syncState();
       }
       for (let page = state.fullSyncPage; ; page++) {
