@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { orgMemberships, orgs, users } from '../src/db/schema/index.js';
@@ -13,7 +15,8 @@ import { DEFAULT_ROLES, Roles } from '../src/auth/roles.js';
 import { DirectoryService } from '../src/services/directory.js';
 import { DirectorySync } from '../src/services/directory-sync.js';
 import { MembershipService } from '../src/services/membership.js';
-import { Child } from './lib/ipc.js';
+import { summariseProfile, type CpuProfile } from './lib/cpuprofile.js';
+import { Child, ROOT } from './lib/ipc.js';
 
 /**
  * The user directory at scale (issue 11 item 6), against the emulator in its own process:
@@ -21,10 +24,16 @@ import { Child } from './lib/ipc.js';
  *   2. an incremental sync after --changed users were changed in Passage;
  *   3. the storage work of a page of 100 org members (membership page + directory batch read, what
  *      `org.members(first: 100) { user { email } }` runs) with --users users in the directory and with 100.
- * Usage: npm run bench:directory -- --users 100000 --changed 1000
+ * Usage: npm run bench:directory -- --users 100000 --changed 1000 [--profile]
  */
 const { values } = parseArgs({
-  options: { users: { type: 'string', default: '100000' }, changed: { type: 'string', default: '1000' }, latency: { type: 'string', default: '0' } },
+  options: {
+    users: { type: 'string', default: '100000' },
+    changed: { type: 'string', default: '1000' },
+    latency: { type: 'string', default: '0' },
+    // CPU-profiles this process during the full sync (through the inspector) and prints where the time went.
+    profile: { type: 'boolean', default: false },
+  },
 });
 const userCount = Number(values.users);
 const changedCount = Number(values.changed);
@@ -55,7 +64,13 @@ try {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const fullStarted = performance.now();
   const [upBefore, ownBefore] = [await upstream.stats(), process.cpuUsage()];
+  // How long the sync holds the event loop at once: what a request arriving meanwhile waits at most.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const profiler = values.profile ? await startProfiler() : null;
   const full = await sync.syncNow();
+  const profile = await profiler?.stop();
+  loopDelay.disable();
   const fullMs = performance.now() - fullStarted;
   const [upAfter, ownAfter] = [await upstream.stats(), process.cpuUsage(ownBefore)];
   clearInterval(sampler);
@@ -66,17 +81,27 @@ try {
   console.log(
     `  CPU during the full sync: passgraph side ${Math.round((ownAfter.user + ownAfter.system) / 1000)} ms, emulator ${Math.round((upAfter.cpuUser + upAfter.cpuSystem - upBefore.cpuUser - upBefore.cpuSystem) / 1000)} ms; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`,
   );
-  // Users seeded just before the full sync began fall inside its clock margin: read them now, so
-  // the next run measures only the changes below.
-  await sync.syncNow();
+  console.log(
+    `  event loop held at most ${(loopDelay.max / 1e6).toFixed(0)} ms at once (p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms) during the full sync`,
+  );
+  if (profile) printProfile(profile);
+  // The run after the full sync re-reads the overlap before the mark once (users seeded in the
+  // last second before the sync began); the measured run below then reads only the changes.
+  const settle = await sync.syncNow();
+  console.log(`  settling run after the full sync: ${settle.applied} users re-read, ${settle.pages} pages in ${settle.durationMs} ms`);
 
   // 2. Incremental sync of changed users.
   const changed = ids.slice(0, changedCount);
   await changeUsers(info, changed);
+  const [upIncBefore, ownIncBefore] = [await upstream.stats(), process.cpuUsage()];
   const incStarted = performance.now();
   const inc = await sync.syncNow();
   const incMs = performance.now() - incStarted;
+  const [upIncAfter, ownInc] = [await upstream.stats(), process.cpuUsage(ownIncBefore)];
   console.log(`incremental sync: ${inc.applied} users (${changed.length} changed), ${inc.pages} pages in ${Math.round(incMs)} ms (target: < 2 s)`);
+  console.log(
+    `  CPU during the incremental sync: passgraph side ${Math.round((ownInc.user + ownInc.system) / 1000)} ms, emulator ${Math.round((upIncAfter.cpuUser + upIncAfter.cpuSystem - upIncBefore.cpuUser - upIncBefore.cpuSystem) / 1000)} ms; load average ${os.loadavg()[0]!.toFixed(1)}`,
+  );
 
   // 3. A page of 100 members with the big directory and with a small one.
   const bigPage = memberPageMicros(big, directory, ids.slice(0, 100));
@@ -92,6 +117,30 @@ try {
 } finally {
   await upstream.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+async function startProfiler(): Promise<{ stop(): Promise<CpuProfile> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      return profile as unknown as CpuProfile;
+    },
+  };
+}
+
+/** Where the full sync's CPU went on the passgraph side: by package or file, then the hottest functions. */
+function printProfile(profile: CpuProfile): void {
+  const summary = summariseProfile(profile, ROOT);
+  console.log(`  profile of the full sync: ${Math.round(summary.busyMs)} ms busy of ${Math.round(summary.totalMs)} ms`);
+  for (const g of summary.groups.slice(0, 8))
+    console.log(`    ${g.selfPct.toFixed(1).padStart(5)}%  ${Math.round(g.selfMs).toString().padStart(6)} ms  ${g.group}`);
+  const hottest = [...summary.frames].sort((a, b) => b.selfMs - a.selfMs).slice(0, 8);
+  for (const f of hottest) console.log(`    self ${f.selfPct.toFixed(1).padStart(5)}%  ${f.name} (${f.where})`);
 }
 
 function open(name: string): Database {

@@ -114,6 +114,18 @@ describe('user directory', () => {
       expect(back.body.data!.me.status).toBe('ACTIVE');
     });
 
+    it('refuses a user deleted in Passage after one sync run, without waiting for the sweep', async () => {
+      const user = await h.user('deleted-between-runs@example.com');
+      expect((await h.gql('{ me { id } }', { token: user.token })).status).toBe(200);
+      expect((await passageCall(h, 'DELETE', `/users/${user.id}`)).status).toBe(200);
+      const report = await sync();
+      expect(report).toMatchObject({ kind: 'incremental', deleted: 1 });
+      expect(entry(user.id)!.deletedAt).not.toBeNull();
+      const refused = await h.gql('{ me { id } }', { token: user.token });
+      expect(refused.status).toBe(401);
+      expect(refused.body.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'USER_DELETED' });
+    });
+
     it('refuses a user deleted in Passage once the sweep has run, also while Passage is down', async () => {
       const user = await h.user('swept@example.com');
       expect((await h.gql('{ me { id } }', { token: user.token })).status).toBe(200);
@@ -177,6 +189,19 @@ describe('user directory', () => {
       expect(res.status).toBe(401);
       expect(res.body.errors![0]!.extensions).toMatchObject({ reason: 'USER_DEACTIVATED' });
     });
+  });
+
+  it('gives a never-seen user promoted by id (setAppRole) their Passage status, never a default', async () => {
+    const stranger = await h.emulator.seedUser({ email: 'inactive-promoted@example.com', status: 'inactive' });
+    const promoted = await h.gql<{ setAppRole: { status: string } }>(`mutation($u: ID!) { setAppRole(userId: $u, role: ADMIN) { status } }`, {
+      token: admin.token,
+      variables: { u: stranger.id },
+    });
+    expect(promoted.body.errors).toBeUndefined();
+    expect(promoted.body.data!.setAppRole.status).toBe('INACTIVE');
+    const res = await h.gql('{ me { id } }', { token: await h.emulator.mintToken(stranger.id) });
+    expect(res.status).toBe(401);
+    expect(res.body.errors![0]!.extensions).toMatchObject({ reason: 'USER_DEACTIVATED' });
   });
 
   describe('reads', () => {

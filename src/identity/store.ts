@@ -222,7 +222,11 @@ CREATE TABLE IF NOT EXISTS users (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS users_email ON users (email) WHERE email <> '';
 CREATE UNIQUE INDEX IF NOT EXISTS users_phone ON users (phone) WHERE phone <> '';
-CREATE INDEX IF NOT EXISTS users_created_at ON users (created_at);
+-- The list endpoint's orders, ties included (created_at, then id), so a page is read from an index
+-- instead of sorting every user: the default created_at order and the sync's updated_at order.
+DROP INDEX IF EXISTS users_created_at;
+CREATE INDEX IF NOT EXISTS users_created_at_id ON users (created_at, id);
+CREATE INDEX IF NOT EXISTS users_updated_at_created_at_id ON users (updated_at, created_at, id);
 CREATE TABLE IF NOT EXISTS devices (
   id TEXT PRIMARY KEY,
   user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -540,25 +544,9 @@ export class EmulatorStore {
   }
 
   listUsers(query: ListUsersQuery): { total: number; users: PassageUserListItemWire[] } {
-    const where = ['created_at < ?'];
-    const params: Array<string | number> = [query.createdBefore];
-    for (const filter of query.filters) {
-      const [sql, values] = filterSql(filter);
-      where.push(sql);
-      params.push(...values);
-    }
-    const whereSql = where.join(' AND ');
-    // Ties fall back to creation order, then id, so pages never overlap.
-    const order = query.orderBy.map((o) => `${o.field} ${o.direction}`);
-    for (const field of ['created_at', 'id'] as const) {
-      if (!query.orderBy.some((o) => o.field === field)) order.push(`${field} ASC`);
-    }
-    const { total } = this.stmt(`SELECT COUNT(*) AS total FROM users WHERE ${whereSql}`).get(...params) as { total: number };
-    const rows = this.stmt(`SELECT * FROM users WHERE ${whereSql} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`).all(
-      ...params,
-      query.limit,
-      (query.page - 1) * query.limit,
-    ) as UserRow[];
+    const { countSql, pageSql, params } = listUsersSql(query);
+    const { total } = this.stmt(countSql).get(...params) as { total: number };
+    const rows = this.stmt(pageSql).all(...params, query.limit, (query.page - 1) * query.limit) as UserRow[];
     return { total, users: rows.map((row) => this.toListItemWire(row)) };
   }
 
@@ -713,6 +701,33 @@ function compareSql(column: string, op: FilterOp): string {
 }
 
 /** Column names come from the FilterField union, never from the request. */
+/**
+ * The list endpoint's two statements: the count, and the page (bound to the same parameters, then
+ * limit and offset). Both orders the sync uses (created_at, updated_at) are read from an index
+ * that holds the tie-breakers too, so a page never sorts every user.
+ */
+export function listUsersSql(query: ListUsersQuery): { countSql: string; pageSql: string; params: Array<string | number> } {
+  const where = ['created_at < ?'];
+  const params: Array<string | number> = [query.createdBefore];
+  for (const filter of query.filters) {
+    const [sql, values] = filterSql(filter);
+    where.push(sql);
+    params.push(...values);
+  }
+  const whereSql = where.join(' AND ');
+  // Ties fall back to creation order, then id, so pages never overlap.
+  const order = query.orderBy.map((o) => `${o.field} ${o.direction}`);
+  for (const field of ['created_at', 'id'] as const) {
+    if (!query.orderBy.some((o) => o.field === field)) order.push(`${field} ASC`);
+  }
+  const orderSql = order.join(', ');
+  return {
+    countSql: `SELECT COUNT(*) AS total FROM users WHERE ${whereSql}`,
+    pageSql: `SELECT * FROM users WHERE ${whereSql} ORDER BY ${orderSql} LIMIT ? OFFSET ?`,
+    params,
+  };
+}
+
 function filterSql(filter: UserFilter): [string, Array<string | number>] {
   const { field, op, value } = filter;
   if (field !== 'identifier') return [compareSql(field, op), [value]];

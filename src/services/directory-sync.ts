@@ -28,16 +28,22 @@ export type DirectorySyncOptions = {
   maxPagesPerRun?: number;
   /** Deletion candidates one sweep confirms with a GET at most. Default 200. */
   maxConfirmationsPerSweep?: number;
+  /**
+   * How long after Passage stamps a change its commit may become visible. A change stamped before
+   * the high-water mark but committed after the run that set it would be skipped, so the window
+   * this long before a new mark is read once more (deduplicated) by the first run that starts this
+   * long after the mark was seen. A commit later than this is still picked up by the next sweep,
+   * which re-applies every listed user. Default 1000.
+   */
+  overlapMs?: number;
   observer?: SyncObserver;
   /** Wraps each scheduled run; with several instances, runs it on one only (a lease). Default: always runs. */
   exclusive?: <T>(run: () => Promise<T>) => Promise<T | undefined>;
 };
 
-// Changes are re-read from a little before the high-water mark: Passage may commit a change with
-// a timestamp slightly older than one we already saw.
-const OVERLAP_MS = 1000;
-// How far Passage's clock may be behind ours when the first high-water mark is set.
-const CLOCK_MARGIN_MS = 5000;
+// Deleted users one incremental run looks for at most (each search costs about log2(seconds
+// between the oldest user's creation and now) list calls of one user); the sweep finds the rest.
+const MAX_DELETION_SEARCHES = 10;
 // Backoff while Passage fails: the interval doubles up to this.
 const MAX_BACKOFF_MS = 5 * 60_000;
 
@@ -56,9 +62,15 @@ export class DirectorySync {
   #failures = 0;
   #lastSweepAt = 0;
   #lastError: string | null = null;
+  // The high-water mark whose overlap was last re-read, and when (our clock) the current mark was
+  // first seen. In memory only: after a restart the overlap is read once more, which is safe.
+  #settledMark: string | null = null;
+  #markSeen: { mark: string | null; at: number } = { mark: null, at: 0 };
+  // A surplus of directory entries over Passage's count that a deletion search did not explain.
+  #unexplainedSurplus: number | null = null;
 
   constructor(opts: DirectorySyncOptions) {
-    this.#o = { pageSize: 500, maxPagesPerRun: 200, maxConfirmationsPerSweep: 200, observer: {}, ...opts };
+    this.#o = { pageSize: 500, maxPagesPerRun: 200, maxConfirmationsPerSweep: 200, overlapMs: 1000, observer: {}, ...opts };
   }
 
   /** True once the first full sync finished (persisted, so also right after a restart). */
@@ -163,11 +175,29 @@ export class DirectorySync {
       const { directory, database, passage, pageSize } = this.#o;
       let state = directory.syncState();
       if (state.fullSyncCreatedBefore === null) {
-        // Users created or changed from here on are the incremental sync's: it starts at this mark,
-        // a little early in case Passage's clock is behind ours.
+        // Users created or changed from here on are the incremental sync's: it starts at the newest
+        // change Passage holds now, by Passage's own clock (ours may be ahead or behind). The
+        // first page of that order is everyone when Passage has fewer users than a page: then it
+        // is the whole full sync, and a small Passage costs one call, as before.
         const createdBefore = Math.floor(Date.now() / 1000) + 1;
-        const highWaterMark = new Date(Date.now() - CLOCK_MARGIN_MS).toISOString();
-        await database.transaction((tx) => directory.saveSyncStateInTx(tx, { fullSyncPage: 1, fullSyncCreatedBefore: createdBefore, highWaterMark }));
+        const newest = await passage.listUsers({ limit: pageSize, createdBefore, orderBy: 'updated_at:DESC' });
+        report.pages += 1;
+        const highWaterMark = newest.users[0]?.updatedAt ?? null;
+        const everyone = newest.users.length < pageSize;
+        this.#markSeen = { mark: highWaterMark, at: performance.now() };
+        await database.transaction((tx) => {
+          if (everyone) directory.applyListPageInTx(tx, newest.users);
+          directory.saveSyncStateInTx(tx, {
+            fullSyncPage: 1,
+            fullSyncCreatedBefore: createdBefore,
+            highWaterMark,
+            ...(everyone ? { fullSyncDoneAt: new Date() } : {}),
+          });
+        });
+        if (everyone) {
+          report.applied += newest.users.length;
+          return;
+        }
         state = directory.syncState();
       }
       for (let page = state.fullSyncPage; ; page++) {
@@ -175,7 +205,7 @@ export class DirectorySync {
         report.pages += 1;
         const last = result.users.length < pageSize;
         await database.transaction((tx) => {
-          for (const user of result.users) directory.applyInTx(tx, user, 'list');
+          directory.applyListPageInTx(tx, result.users);
           directory.saveSyncStateInTx(tx, last ? { fullSyncPage: page + 1, fullSyncDoneAt: new Date() } : { fullSyncPage: page + 1 });
         });
         report.applied += result.users.length;
@@ -187,13 +217,21 @@ export class DirectorySync {
   /**
    * Users changed since the high-water mark, oldest change first. Each page moves the mark to
    * the newest change it holds, except that users sharing the page's last timestamp are read again
-   * by the next page, so none is skipped at a page boundary.
+   * by the next page, so none is skipped at a page boundary. Runs read strictly after the mark, except
+   * that the `overlapMs` before a new mark are read again once, by the first run that starts
+   * `overlapMs` after the mark was seen (a change committed late shows up there): a quiet Passage
+   * costs one empty page per run.
    */
   #incremental(): Promise<SyncReport> {
     return this.#observe('incremental', async (report) => {
-      const { directory, database, passage, pageSize, maxPagesPerRun } = this.#o;
+      const { directory, database, passage, pageSize, maxPagesPerRun, overlapMs } = this.#o;
       const mark = directory.syncState().highWaterMark ?? new Date(0).toISOString();
-      let since = new Date(Math.max(0, Date.parse(mark) - OVERLAP_MS)).toISOString();
+      const startedAt = performance.now();
+      if (this.#markSeen.mark !== mark) this.#markSeen = { mark, at: startedAt };
+      // Once every late commit stamped before the mark is visible, the overlap is read once; before
+      // that, reading it would be too early, and after it, needless.
+      const settles = this.#settledMark !== mark && startedAt - this.#markSeen.at >= overlapMs;
+      let since = settles ? new Date(Math.max(0, Date.parse(mark) - overlapMs)).toISOString() : mark;
       let newest = mark;
       while (report.pages < maxPagesPerRun) {
         const result = await passage.listUsers({ page: 1, limit: pageSize, orderBy: 'updated_at:ASC', updatedAt: `gt:${since}` });
@@ -217,14 +255,65 @@ export class DirectorySync {
         since = lastStamp;
       }
       await database.transaction((tx) => directory.saveSyncStateInTx(tx, { highWaterMark: newest }));
+      if (settles) this.#settledMark = mark;
+      if (newest !== mark) this.#markSeen = { mark: newest, at: performance.now() };
+      report.deleted += await this.#findDeletions();
     });
+  }
+
+  /**
+   * Users deleted in Passage, found within one sync interval. The list never shows a deleted user,
+   * but its count does: when the directory holds more live users than Passage counts, someone was
+   * deleted. Bisecting on the creation second (one count of each side per step) finds a second
+   * holding more directory entries than Passage users, and a GET of each entry created in it
+   * confirms (a 404 records the deletion). A user created after the run read the changes only
+   * hides a deletion until the next run; whatever the bounds leave, the sweep finds. A surplus the
+   * GETs could not explain is not searched again until it changes.
+   */
+  async #findDeletions(): Promise<number> {
+    const { directory, passage, maxConfirmationsPerSweep } = this.#o;
+    // Everyone created so far: the run has just read every creation up to about now.
+    const end = Math.floor(Date.now() / 1000) + 1;
+    const surplus = async (second: number) =>
+      directory.countCreatedBefore(new Date(second * 1000)) - (await passage.listUsers({ limit: 1, createdBefore: second })).totalUsers;
+    let deleted = 0;
+    let confirmations = 0;
+    for (let search = 0; search < MAX_DELETION_SEARCHES && confirmations < maxConfirmationsPerSweep; search++) {
+      const total = await surplus(end);
+      if (total <= 0 || total === this.#unexplainedSurplus) break;
+      const oldest = directory.oldestCreatedAt();
+      if (!oldest) break;
+      // No live entry was created before `low`, so the surplus there is not positive; at `high` it is.
+      let low = Math.min(Math.floor(oldest.getTime() / 1000), end - 1);
+      let high = end;
+      while (high - low > 1) {
+        const mid = Math.floor((low + high) / 2);
+        if ((await surplus(mid)) > 0) high = mid;
+        else low = mid;
+      }
+      const candidates = directory.createdBetween(new Date(low * 1000), new Date(high * 1000), maxConfirmationsPerSweep - confirmations);
+      let found = 0;
+      for (const id of candidates) {
+        confirmations += 1;
+        try {
+          await directory.apply(await passage.getUser(id), 'get');
+        } catch (err) {
+          if (!isPassageNotFound(err)) throw err;
+          if (await directory.recordDeletion(id)) found += 1;
+        }
+      }
+      deleted += found;
+      if (found === 0) {
+        this.#unexplainedSurplus = total;
+        break;
+      }
+    }
+    return deleted;
   }
 
   async #applyPage(page: PassageUserListItem[], report: SyncReport): Promise<void> {
     if (page.length === 0) return;
-    await this.#o.database.transaction((tx) => {
-      for (const user of page) this.#o.directory.applyInTx(tx, user, 'list');
-    });
+    await this.#o.database.transaction((tx) => this.#o.directory.applyListPageInTx(tx, page));
     report.applied += page.length;
   }
 
@@ -243,7 +332,7 @@ export class DirectorySync {
         const result = await passage.listUsers({ page, limit: pageSize, createdBefore, orderBy: 'created_at:ASC' });
         report.pages += 1;
         await database.transaction((tx) => {
-          for (const user of result.users) directory.applyInTx(tx, user, 'list');
+          directory.applyListPageInTx(tx, result.users);
           directory.markSweptInTx(
             tx,
             result.users.map((u) => u.id),

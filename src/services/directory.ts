@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.js';
 import { directorySync, directoryUsers, users, type DirectorySyncRow, type DirectoryUserRow } from '../db/schema/index.js';
 import { badUserInput } from '../errors.js';
@@ -167,6 +167,47 @@ export class DirectoryService {
     return row;
   }
 
+  /**
+   * One page of Passage's user list, applied in the caller's transaction with two statements
+   * whatever the page's size (the sync's cost per user is what it must be: one row written). The
+   * rules are `applyInTx`'s for a list page: a tombstone stays, and an entry with a newer
+   * `updated_at` than the page's copy is left alone, so re-reading an overlap changes nothing.
+   */
+  applyListPageInTx(tx: Db, page: readonly PassageUserListItem[]): void {
+    if (page.length === 0) return;
+    // One JSON array bound as one parameter: SQLite unpacks it with json_each, so the statement
+    // text, and the work of building it, does not grow with the page.
+    const rows = JSON.stringify(
+      page.map((u) => [
+        u.id,
+        u.email,
+        u.phone,
+        u.status,
+        u.emailVerified,
+        u.phoneVerified,
+        new Date(u.createdAt).getTime(),
+        new Date(u.updatedAt).getTime(),
+        u.lastLoginAt ? Date.parse(u.lastLoginAt) || 0 : 0,
+        clampInt(u.loginCount),
+        u.userMetadata ?? null,
+      ]),
+    );
+    tx.run(sql`
+      insert into directory_users (id, email, phone, status, email_verified, phone_verified, created_at, updated_at, last_login_at, login_count, metadata, synced_at)
+      select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10, ${Date.now()}
+      from json_each(${rows}) where true
+      on conflict (id) do update set
+        email = excluded.email, phone = excluded.phone, status = excluded.status,
+        email_verified = excluded.email_verified, phone_verified = excluded.phone_verified,
+        created_at = excluded.created_at, updated_at = excluded.updated_at, last_login_at = excluded.last_login_at,
+        login_count = excluded.login_count, metadata = excluded.metadata, synced_at = excluded.synced_at
+      where directory_users.deleted_at is null and directory_users.updated_at <= excluded.updated_at`);
+    // The local row's copy of the status follows the directory, as in applyInTx.
+    tx.run(sql`
+      update users set status = d.status from directory_users as d
+      where d.id = users.id and users.status <> d.status and users.id in (select value ->> 0 from json_each(${rows}))`);
+  }
+
   /** `applyInTx` in a transaction of its own. */
   apply(user: PassageUser | PassageUserListItem, source: Source): Promise<DirectoryEntry> {
     return this.#database.transaction((tx) => this.applyInTx(tx, user, source));
@@ -220,6 +261,42 @@ export class DirectoryService {
       .values({ id: 1, ...patch })
       .onConflictDoUpdate({ target: directorySync.id, set: patch })
       .run();
+  }
+
+  /** Live entries Passage created before `before`: compared with Passage's own count to notice deletions. */
+  countCreatedBefore(before: Date): number {
+    return (
+      this.#database.db
+        .select({ n: count() })
+        .from(directoryUsers)
+        .where(and(lt(directoryUsers.createdAt, before), isNull(directoryUsers.deletedAt)))
+        .get()?.n ?? 0
+    );
+  }
+
+  /** When the oldest live entry was created in Passage, or null when there is none. */
+  oldestCreatedAt(): Date | null {
+    return (
+      this.#database.db
+        .select({ createdAt: directoryUsers.createdAt })
+        .from(directoryUsers)
+        .where(isNull(directoryUsers.deletedAt))
+        .orderBy(asc(directoryUsers.createdAt))
+        .limit(1)
+        .get()?.createdAt ?? null
+    );
+  }
+
+  /** Ids of live entries created in [from, to), oldest first, at most `limit`. */
+  createdBetween(from: Date, to: Date, limit: number): string[] {
+    return this.#database.db
+      .select({ id: directoryUsers.id })
+      .from(directoryUsers)
+      .where(and(gte(directoryUsers.createdAt, from), lt(directoryUsers.createdAt, to), isNull(directoryUsers.deletedAt)))
+      .orderBy(asc(directoryUsers.createdAt))
+      .limit(limit)
+      .all()
+      .map((r) => r.id);
   }
 
   /** Marks users the sweep saw in Passage's list. */
