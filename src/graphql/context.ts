@@ -83,32 +83,61 @@ export type RequestInfo = {
  * (HTTP 401) instead of silently degrading to anonymous, so clients notice expired sessions.
  */
 export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
-  const log = deps.log.child({ requestId: req.requestId });
-  const flags = { staleData: false, mutationOutcomes: [] as MutationOutcomes, responseBudget: { jsonBytes: 0, exceeded: false } };
-  // Started before the token is checked: a first-sight look-up of the viewer spends from it too.
-  const upstream = new UpstreamBudget({
-    maxCalls: deps.config.passageRequest.maxCalls,
-    deadlineMs: deps.config.passageRequest.budgetMs,
-    onRefused: deps.onUpstreamRefused,
-  });
-  const loaders = createLoaders({ ...services, budget: upstream, onStale: () => (flags.staleData = true) });
-  const viewer = await resolveViewer(deps, services, req, log, loaders);
-  return {
-    flags,
-    idempotencyKey: req.headers.idempotencyKey,
-    upstream,
-    requestId: req.requestId,
-    log,
-    viewer,
-    loaders,
-    authz: createAuthz(services, viewer, loaders),
-    services,
-    passage: deps.passage,
-    config: deps.config,
-  };
+  const context = new RequestContext(deps, services, req);
+  context.viewer = await resolveViewer(deps, services, req, context);
+  return context;
 }
 
-async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo, log: Logger, loaders: Loaders): Promise<Viewer | null> {
+/**
+ * One request's state. The logger child, the DataLoaders and the authorization loaders are built
+ * on first use: a small query needs few of them, and building them all cost more than running it.
+ * Apollo copies the context with `Object.assign` onto an object of the same prototype, so the lazy
+ * parts are prototype getters over plain properties (class-private fields would not survive it).
+ */
+class RequestContext implements GraphQLContext {
+  readonly requestId: string;
+  viewer: Viewer | null = null;
+  readonly flags = { staleData: false, mutationOutcomes: [] as MutationOutcomes, responseBudget: { jsonBytes: 0, exceeded: false } };
+  readonly idempotencyKey: string | undefined;
+  readonly upstream: UpstreamBudget;
+  readonly services: Services;
+  readonly passage: PassageClient;
+  readonly config: Config;
+  _deps: AppDeps;
+  _log: Logger | undefined;
+  _loaders: Loaders | undefined;
+  _authz: Authz | undefined;
+
+  constructor(deps: AppDeps, services: Services, req: RequestInfo) {
+    this._deps = deps;
+    this.requestId = req.requestId;
+    this.idempotencyKey = req.headers.idempotencyKey;
+    this.services = services;
+    this.passage = deps.passage;
+    this.config = deps.config;
+    // Started before the token is checked: a first-sight look-up of the viewer spends from it too.
+    this.upstream = new UpstreamBudget({
+      maxCalls: deps.config.passageRequest.maxCalls,
+      deadlineMs: deps.config.passageRequest.budgetMs,
+      onRefused: deps.onUpstreamRefused,
+    });
+  }
+
+  get log(): Logger {
+    return (this._log ??= this._deps.log.child({ requestId: this.requestId }));
+  }
+
+  get loaders(): Loaders {
+    const flags = this.flags;
+    return (this._loaders ??= createLoaders({ ...this.services, budget: this.upstream, onStale: () => (flags.staleData = true) }));
+  }
+
+  get authz(): Authz {
+    return (this._authz ??= createAuthz(this.services, this.viewer, this.loaders));
+  }
+}
+
+async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo, context: GraphQLContext): Promise<Viewer | null> {
   let userId: string;
   try {
     const verified = await verifyAny(deps.tokens, tokenCandidates(req.headers));
@@ -116,13 +145,13 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
     ({ userId } = verified);
   } catch (err) {
     if (err instanceof JwksUnavailableError) {
-      log.error({ err: err.cause }, 'JWKS unavailable; cannot verify token');
+      context.log.error({ err: err.cause }, 'JWKS unavailable; cannot verify token');
       throw new GraphQLError('Sign-in keys are temporarily unavailable; retry shortly.', {
         extensions: { code: 'UPSTREAM_UNAVAILABLE', http: { status: 503 } },
       });
     }
     const reason = err instanceof InvalidTokenError ? err.reason : 'MALFORMED';
-    log.info({ reason }, 'token refused');
+    context.log.info({ reason }, 'token refused');
     throw new GraphQLError('The auth token is invalid or expired; sign in again.', {
       extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID', http: { status: 401 } },
     });
@@ -135,14 +164,14 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
   }
   // Access follows the directory: a user deactivated or deleted in Passage is refused within
   // one sync interval, and a deleted user stays refused whatever Passage's state.
-  const entry = services.directory.get(userId) ?? (await firstSight(services, loaders, userId, log));
+  const entry = services.directory.get(userId) ?? (await firstSight(services, context.loaders, userId, context.log));
   if (entry?.deletedAt) throw refused('USER_DELETED', 'This account no longer exists.');
-  if (entry) loaders.directoryUser.clear(entry.id).prime(entry.id, entry);
+  if (entry) context.loaders.directoryUser.clear(entry.id).prime(entry.id, entry);
   const row = await services.users.ensure(userId, entry?.status ?? 'active');
   // Without an entry (Passage unreachable on first sight) the local row's status is what we know.
   if ((entry ?? row).status === 'inactive') throw refused('USER_DEACTIVATED', 'This account is deactivated.');
   // The row was just read: later fields of this request need not read it again.
-  loaders.user.prime(row.id, row);
+  context.loaders.user.prime(row.id, row);
   return { id: row.id, appRole: services.users.appRoleOf(row) };
 }
 

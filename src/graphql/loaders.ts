@@ -9,16 +9,7 @@ import type { UserService } from '../services/user.js';
 import type { DirectoryEntry, DirectoryService } from '../services/directory.js';
 import { notFound } from '../errors.js';
 
-export type Loaders = ReturnType<typeof createLoaders>;
-
-// Well under SQLite's bound-parameter limit, and a sane fan-out for Passage.
-const MAX_BATCH = 200;
-
-/**
- * One set per request: deduplicates lookups within the request and never shares data between
- * viewers. Passage has no batch-get endpoint, so a Passage batch is parallel single gets.
- */
-export function createLoaders(deps: {
+export type LoaderDeps = {
   users: UserService;
   orgs: OrgService;
   memberships: MembershipService;
@@ -28,58 +19,106 @@ export function createLoaders(deps: {
   budget: UpstreamBudget;
   /** Called when a value had to be served from an expired cache entry. */
   onStale: () => void;
-}) {
-  const fresh = <T>(read: Read<T>): T => {
-    if (read.stale) deps.onStale();
-    return read.value;
-  };
-  return {
-    org: new DataLoader<string, OrgRow | null>(
+};
+
+// Well under SQLite's bound-parameter limit, and a sane fan-out for Passage.
+const MAX_BATCH = 200;
+
+/**
+ * One set per request: deduplicates lookups within the request and never shares data between
+ * viewers. Passage has no batch-get endpoint, so a Passage batch is parallel single gets. Each
+ * loader is built on first use: most requests need one or two of them.
+ */
+export class Loaders {
+  readonly #deps: LoaderDeps;
+  #org: DataLoader<string, OrgRow | null> | undefined;
+  #membershipsOfUser: DataLoader<string, MembershipRow[]> | undefined;
+  #user: DataLoader<string, UserRow | null> | undefined;
+  #directoryUser: DataLoader<string, DirectoryEntry> | undefined;
+  #passageDevices: DataLoader<string, PassageDevice[]> | undefined;
+  #app: DataLoader<string, PassageApp> | undefined;
+
+  constructor(deps: LoaderDeps) {
+    this.#deps = deps;
+  }
+
+  get org(): DataLoader<string, OrgRow | null> {
+    const { orgs } = this.#deps;
+    return (this.#org ??= new DataLoader(
       async (ids) => {
-        const byId = new Map((await deps.orgs.findByIds(ids)).map((o) => [o.id, o]));
+        const byId = new Map((await orgs.findByIds(ids)).map((o) => [o.id, o]));
         return ids.map((id) => byId.get(id) ?? null);
       },
       { maxBatchSize: MAX_BATCH },
-    ),
-    // Each user's first page of memberships (at most MAX_MEMBERSHIPS_PAGE rows), oldest first.
-    membershipsOfUser: new DataLoader<string, MembershipRow[]>(
+    ));
+  }
+
+  /** Each user's first page of memberships (at most MAX_MEMBERSHIPS_PAGE rows), oldest first. */
+  get membershipsOfUser(): DataLoader<string, MembershipRow[]> {
+    const { memberships } = this.#deps;
+    return (this.#membershipsOfUser ??= new DataLoader(
       async (userIds) => {
-        const rows = await deps.memberships.forUsers(userIds);
+        const rows = await memberships.forUsers(userIds);
         return userIds.map((id) => rows.filter((r) => r.userId === id));
       },
       { maxBatchSize: MAX_BATCH },
-    ),
-    user: new DataLoader<string, UserRow | null>(
+    ));
+  }
+
+  get user(): DataLoader<string, UserRow | null> {
+    const { users } = this.#deps;
+    return (this.#user ??= new DataLoader(
       async (ids) => {
-        const rows = await deps.users.findByIds(ids);
+        const rows = await users.findByIds(ids);
         const byId = new Map(rows.map((r) => [r.id, r]));
         return ids.map((id) => byId.get(id) ?? null);
       },
       { maxBatchSize: MAX_BATCH },
-    ),
-    /**
-     * A live user's Passage fields, from the directory in one query per batch; a user the
-     * directory has never seen is fetched from Passage once (first sight). Deleted users are
-     * `NOT_FOUND`.
-     */
-    directoryUser: new DataLoader<string, DirectoryEntry>(
+    ));
+  }
+
+  /**
+   * A live user's Passage fields, from the directory in one query per batch; a user the
+   * directory has never seen is fetched from Passage once (first sight). Deleted users are
+   * `NOT_FOUND`.
+   */
+  get directoryUser(): DataLoader<string, DirectoryEntry> {
+    const { directory, users, budget } = this.#deps;
+    return (this.#directoryUser ??= new DataLoader(
       async (ids) => {
-        const byId = new Map(deps.directory.getMany(ids).map((e) => [e.id, e]));
+        const byId = new Map(directory.getMany(ids).map((e) => [e.id, e]));
         return settle(
           ids.map(async (id) => {
-            const entry = byId.get(id) ?? (await deps.users.firstSight(id, deps.budget));
+            const entry = byId.get(id) ?? (await users.firstSight(id, budget));
             if (entry.deletedAt) throw notFound('The user');
             return entry;
           }),
         );
       },
       { maxBatchSize: MAX_BATCH },
-    ),
-    passageDevices: new DataLoader<string, PassageDevice[]>((ids) => settle(ids.map(async (id) => fresh(await deps.reader.listDevices(id, deps.budget)))), {
+    ));
+  }
+
+  get passageDevices(): DataLoader<string, PassageDevice[]> {
+    const { reader, budget } = this.#deps;
+    return (this.#passageDevices ??= new DataLoader((ids) => settle(ids.map(async (id) => this.#fresh(await reader.listDevices(id, budget)))), {
       maxBatchSize: MAX_BATCH,
-    }),
-    app: new DataLoader<string, PassageApp>((ids) => settle(ids.map(async () => fresh(await deps.reader.getApp(deps.budget))))),
-  };
+    }));
+  }
+
+  get app(): DataLoader<string, PassageApp> {
+    const { reader, budget } = this.#deps;
+    return (this.#app ??= new DataLoader((ids) => settle(ids.map(async () => this.#fresh(await reader.getApp(budget))))));
+  }
+
+  #fresh<T>(read: Read<T>): T {
+    if (read.stale) this.#deps.onStale();
+    return read.value;
+  }
+}
+
+export function createLoaders(deps: LoaderDeps): Loaders {
+  return new Loaders(deps);
 }
 
 /** DataLoader wants an Error in the slot of each failed key rather than a rejected batch. */
