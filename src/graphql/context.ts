@@ -124,16 +124,19 @@ class RequestContext implements GraphQLContext {
   }
 
   get log(): Logger {
-    return (this._log ??= this._deps.log.child({ requestId: this.requestId }));
+    this._log ??= this._deps.log.child({ requestId: this.requestId });
+    return this._log;
   }
 
   get loaders(): Loaders {
     const flags = this.flags;
-    return (this._loaders ??= createLoaders({ ...this.services, budget: this.upstream, onStale: () => (flags.staleData = true) }));
+    this._loaders ??= createLoaders({ ...this.services, budget: this.upstream, onStale: () => (flags.staleData = true) });
+    return this._loaders;
   }
 
   get authz(): Authz {
-    return (this._authz ??= createAuthz(this.services, this.viewer, this.loaders));
+    this._authz ??= createAuthz(this.services, this.viewer, this.loaders);
+    return this._authz;
   }
 }
 

@@ -44,37 +44,40 @@ export class Loaders {
 
   get org(): DataLoader<string, OrgRow | null> {
     const { orgs } = this.#deps;
-    return (this.#org ??= new DataLoader(
+    this.#org ??= new DataLoader(
       async (ids) => {
         const byId = new Map((await orgs.findByIds(ids)).map((o) => [o.id, o]));
         return ids.map((id) => byId.get(id) ?? null);
       },
       { maxBatchSize: MAX_BATCH },
-    ));
+    );
+    return this.#org;
   }
 
   /** Each user's first page of memberships (at most MAX_MEMBERSHIPS_PAGE rows), oldest first. */
   get membershipsOfUser(): DataLoader<string, MembershipRow[]> {
     const { memberships } = this.#deps;
-    return (this.#membershipsOfUser ??= new DataLoader(
+    this.#membershipsOfUser ??= new DataLoader(
       async (userIds) => {
         const rows = await memberships.forUsers(userIds);
         return userIds.map((id) => rows.filter((r) => r.userId === id));
       },
       { maxBatchSize: MAX_BATCH },
-    ));
+    );
+    return this.#membershipsOfUser;
   }
 
   get user(): DataLoader<string, UserRow | null> {
     const { users } = this.#deps;
-    return (this.#user ??= new DataLoader(
+    this.#user ??= new DataLoader(
       async (ids) => {
         const rows = await users.findByIds(ids);
         const byId = new Map(rows.map((r) => [r.id, r]));
         return ids.map((id) => byId.get(id) ?? null);
       },
       { maxBatchSize: MAX_BATCH },
-    ));
+    );
+    return this.#user;
   }
 
   /**
@@ -84,7 +87,7 @@ export class Loaders {
    */
   get directoryUser(): DataLoader<string, DirectoryEntry> {
     const { directory, users, budget } = this.#deps;
-    return (this.#directoryUser ??= new DataLoader(
+    this.#directoryUser ??= new DataLoader(
       async (ids) => {
         const byId = new Map(directory.getMany(ids).map((e) => [e.id, e]));
         return settle(
@@ -96,19 +99,22 @@ export class Loaders {
         );
       },
       { maxBatchSize: MAX_BATCH },
-    ));
+    );
+    return this.#directoryUser;
   }
 
   get passageDevices(): DataLoader<string, PassageDevice[]> {
     const { reader, budget } = this.#deps;
-    return (this.#passageDevices ??= new DataLoader((ids) => settle(ids.map(async (id) => this.#fresh(await reader.listDevices(id, budget)))), {
+    this.#passageDevices ??= new DataLoader((ids) => settle(ids.map(async (id) => this.#fresh(await reader.listDevices(id, budget)))), {
       maxBatchSize: MAX_BATCH,
-    }));
+    });
+    return this.#passageDevices;
   }
 
   get app(): DataLoader<string, PassageApp> {
     const { reader, budget } = this.#deps;
-    return (this.#app ??= new DataLoader((ids) => settle(ids.map(async () => this.#fresh(await reader.getApp(budget))))));
+    this.#app ??= new DataLoader((ids) => settle(ids.map(async () => this.#fresh(await reader.getApp(budget)))));
+    return this.#app;
   }
 
   #fresh<T>(read: Read<T>): T {
