@@ -68,7 +68,10 @@ function all<R>(hooks: readonly Hook<R>[], rc: R): Promise<void> {
   for (const hook of hooks) {
     try {
       const result = hook(rc);
-      if (result) (pending ??= []).push(result);
+      if (result) {
+        pending ??= [];
+        pending.push(result);
+      }
     } catch (error) {
       // Like a rejected hook under Promise.all: the others still run, the first failure wins.
       failed ??= { error };
