@@ -67,8 +67,12 @@ export type GraphQLContext = {
 
 export type Authz = {
   membership(orgId: string): Promise<Membership | null>;
+  /** The viewer's membership when this request already loaded it; undefined when not yet known. */
+  knownMembership?(orgId: string): Membership | null | undefined;
   /** True when the viewer and this user are members of a common org (batched per request). */
   sharesOrg(userId: string): Promise<boolean>;
+  /** `sharesOrg` when this request already loaded it; undefined when not yet known. */
+  knownSharesOrg?(userId: string): boolean | undefined;
   /** Forget what this request loaded about an org, after a change to its memberships. */
   invalidateOrg(orgId: string): void;
 };
@@ -198,13 +202,22 @@ async function firstSight(services: Services, loaders: Loaders, userId: string, 
 }
 
 function createAuthz(services: Services, viewer: Viewer | null, loaders: Loaders): Authz {
+  // Answers already loaded in this request, so a guard that checks the same org or user again
+  // (once per row of a page) decides without a promise.
+  const knownMemberships = new Map<string, Membership | null>();
+  const knownSharing = new Map<string, boolean>();
+  // Bumped by invalidateOrg: a batch that was read before a change must not fill in known answers.
+  let generation = 0;
   // Anonymous viewers never reach a membership check (guards stop at UNAUTHENTICATED first).
   const memberships = new DataLoader<string, Membership | null>(
     async (orgIds) => {
+      const readIn = generation;
       const rows = viewer ? await services.memberships.forUserInOrgs(viewer.id, orgIds) : [];
       return orgIds.map((id) => {
         const row = rows.find((r) => r.orgId === id);
-        return row ? services.memberships.describe(row) : null;
+        const membership = row ? services.memberships.describe(row) : null;
+        if (readIn === generation) knownMemberships.set(id, membership);
+        return membership;
       });
     },
     { maxBatchSize: 200 },
@@ -212,18 +225,28 @@ function createAuthz(services: Services, viewer: Viewer | null, loaders: Loaders
   // One query per batch, so a page of 100 members costs one look-up, not 100.
   const sharing = new DataLoader<string, boolean>(
     async (userIds) => {
+      const readIn = generation;
       const shared = viewer ? await services.memberships.sharingAnOrgWith(viewer.id, userIds) : new Set<string>();
-      return userIds.map((id) => shared.has(id));
+      return userIds.map((id) => {
+        const shares = shared.has(id);
+        if (readIn === generation) knownSharing.set(id, shares);
+        return shares;
+      });
     },
     { maxBatchSize: 200 },
   );
   return {
     membership: (orgId) => memberships.load(orgId),
+    knownMembership: (orgId) => knownMemberships.get(orgId),
     sharesOrg: (userId) => sharing.load(userId),
+    knownSharesOrg: (userId) => knownSharing.get(userId),
     invalidateOrg: (orgId) => {
+      generation++;
       memberships.clear(orgId);
+      knownMemberships.delete(orgId);
       // Who shares an org with the viewer may change with any membership of this org.
       sharing.clearAll();
+      knownSharing.clear();
       loaders.org.clear(orgId);
       loaders.membershipsOfUser.clearAll();
     },
