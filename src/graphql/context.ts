@@ -173,7 +173,7 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
   // one sync interval, and a deleted user stays refused whatever Passage's state.
   const entry = services.directory.get(userId) ?? (await firstSight(services, context.loaders, userId, context.log));
   if (entry?.deletedAt) throw refused('USER_DELETED', 'This account no longer exists.');
-  if (entry) context.loaders.directoryUser.clear(entry.id).prime(entry.id, entry);
+  if (entry) context.loaders.primeEntry(entry);
   const row = await services.users.ensure(userId, entry?.status ?? 'active');
   // Without an entry (Passage unreachable on first sight) the local row's status is what we know.
   if ((entry ?? row).status === 'inactive') throw refused('USER_DEACTIVATED', 'This account is deactivated.');
@@ -194,7 +194,7 @@ async function firstSight(services: Services, loaders: Loaders, userId: string, 
     // Through the request's loader, so the look-up spends from the request's Passage budget.
     return await loaders.directoryUser.load(userId);
   } catch (err) {
-    loaders.directoryUser.clear(userId);
+    loaders.forgetEntry(userId);
     if (err instanceof AppError && err.code === 'NOT_FOUND') return services.directory.get(userId);
     log.warn({ err, userId }, 'Passage unavailable on first sight of a user; trusting the token');
     return null;

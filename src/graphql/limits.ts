@@ -75,24 +75,36 @@ function costLimit(maxCost: number, model: CostModel): RequestHooks {
   };
   return {
     didResolveOperation({ request, operation, document, schema }) {
-      try {
-        assertJsonBounds(request.variables ?? {}, { maxDepth: VARIABLES_MAX_DEPTH, maxBytes: Number.POSITIVE_INFINITY });
-      } catch (err) {
-        throw refusal((err as Error).message, { code: 'BAD_USER_INPUT', field: 'variables' });
+      const variables = request.variables ?? {};
+      // A request without variables has nothing to bound and, for a known operation, a known price.
+      const noVariables = Object.keys(variables).length === 0;
+      if (!noVariables) {
+        try {
+          assertJsonBounds(variables, { maxDepth: VARIABLES_MAX_DEPTH, maxBytes: Number.POSITIVE_INFINITY });
+        } catch (err) {
+          throw refusal((err as Error).message, { code: 'BAD_USER_INPUT', field: 'variables' });
+        }
       }
       if (!operation) return;
+      if (noVariables && !operation.variableDefinitions?.length) {
+        const known = fixed.get(operation);
+        if (known !== undefined) return check(known);
+      }
       const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
       // Variables that do not coerce fail the request at execution, before any resolver, with
       // every problem listed; nothing to price here.
       if (coerced.errors) return;
-      const cost = priceOf(operation, () => operationCost(schema, document, operation, coerced.coerced, model));
-      if (cost > maxCost) {
-        throw refusal(`The operation costs ${cost}, over the limit of ${maxCost}; ask for fewer or smaller pages.`, {
-          code: 'QUERY_TOO_COMPLEX',
-          cost,
-          limit: maxCost,
-        });
-      }
+      check(priceOf(operation, () => operationCost(schema, document, operation, coerced.coerced, model)));
     },
   };
+
+  function check(cost: number): void {
+    if (cost > maxCost) {
+      throw refusal(`The operation costs ${cost}, over the limit of ${maxCost}; ask for fewer or smaller pages.`, {
+        code: 'QUERY_TOO_COMPLEX',
+        cost,
+        limit: maxCost,
+      });
+    }
+  }
 }

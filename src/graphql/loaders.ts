@@ -37,6 +37,8 @@ export class Loaders {
   #directoryUser: DataLoader<string, DirectoryEntry> | undefined;
   #passageDevices: DataLoader<string, PassageDevice[]> | undefined;
   #app: DataLoader<string, PassageApp> | undefined;
+  // Live directory entries this request already holds, for fields that can then answer without a promise.
+  readonly #entries = new Map<string, DirectoryEntry>();
 
   constructor(deps: LoaderDeps) {
     this.#deps = deps;
@@ -94,6 +96,7 @@ export class Loaders {
           ids.map(async (id) => {
             const entry = byId.get(id) ?? (await users.firstSight(id, budget));
             if (entry.deletedAt) throw notFound('The user');
+            this.#entries.set(id, entry);
             return entry;
           }),
         );
@@ -101,6 +104,23 @@ export class Loaders {
       { maxBatchSize: MAX_BATCH },
     );
     return this.#directoryUser;
+  }
+
+  /** A live user's entry known from elsewhere (the viewer's check, a page, a write's answer). */
+  primeEntry(entry: DirectoryEntry): void {
+    this.directoryUser.clear(entry.id).prime(entry.id, entry);
+    if (entry.deletedAt) this.#entries.delete(entry.id);
+    else this.#entries.set(entry.id, entry);
+  }
+
+  forgetEntry(id: string): void {
+    this.#directoryUser?.clear(id);
+    this.#entries.delete(id);
+  }
+
+  /** The live entry when this request already loaded it; undefined otherwise (then use `directoryUser`). */
+  knownEntry(id: string): DirectoryEntry | undefined {
+    return this.#entries.get(id);
   }
 
   get passageDevices(): DataLoader<string, PassageDevice[]> {
