@@ -73,6 +73,8 @@ export type Authz = {
   sharesOrg(userId: string): Promise<boolean>;
   /** `sharesOrg` when this request already loaded it; undefined when not yet known. */
   knownSharesOrg?(userId: string): boolean | undefined;
+  /** Loads `sharesOrg` for a page of users in one statement, before their guards ask. */
+  preloadSharing?(userIds: readonly string[]): Promise<void>;
   /** Forget what this request loaded about an org, after a change to its memberships. */
   invalidateOrg(orgId: string): void;
 };
@@ -178,7 +180,7 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
   // Without an entry (Passage unreachable on first sight) the local row's status is what we know.
   if ((entry ?? row).status === 'inactive') throw refused('USER_DEACTIVATED', 'This account is deactivated.');
   // The row was just read: later fields of this request need not read it again.
-  context.loaders.user.prime(row.id, row);
+  context.loaders.primeUser(row);
   return { id: row.id, appRole: services.users.appRoleOf(row) };
 }
 
@@ -240,6 +242,17 @@ function createAuthz(services: Services, viewer: Viewer | null, loaders: Loaders
     knownMembership: (orgId) => knownMemberships.get(orgId),
     sharesOrg: (userId) => sharing.load(userId),
     knownSharesOrg: (userId) => knownSharing.get(userId),
+    preloadSharing: async (userIds) => {
+      const missing = userIds.filter((id) => !knownSharing.has(id));
+      if (!viewer || missing.length === 0) return;
+      const readIn = generation;
+      const shared = await services.memberships.sharingAnOrgWith(viewer.id, missing);
+      if (readIn !== generation) return;
+      for (const id of missing) {
+        knownSharing.set(id, shared.has(id));
+        sharing.prime(id, shared.has(id));
+      }
+    },
     invalidateOrg: (orgId) => {
       generation++;
       memberships.clear(orgId);

@@ -39,6 +39,8 @@ export class Loaders {
   #app: DataLoader<string, PassageApp> | undefined;
   // Live directory entries this request already holds, for fields that can then answer without a promise.
   readonly #entries = new Map<string, DirectoryEntry>();
+  // Local user rows this request already holds, likewise.
+  readonly #users = new Map<string, UserRow>();
 
   constructor(deps: LoaderDeps) {
     this.#deps = deps;
@@ -75,6 +77,7 @@ export class Loaders {
       async (ids) => {
         const rows = await users.findByIds(ids);
         const byId = new Map(rows.map((r) => [r.id, r]));
+        for (const row of rows) this.#users.set(row.id, row);
         return ids.map((id) => byId.get(id) ?? null);
       },
       { maxBatchSize: MAX_BATCH },
@@ -104,6 +107,35 @@ export class Loaders {
       { maxBatchSize: MAX_BATCH },
     );
     return this.#directoryUser;
+  }
+
+  /** A local user row known from elsewhere (the viewer's check, a write's answer). */
+  primeUser(row: UserRow): void {
+    this.user.clear(row.id).prime(row.id, row);
+    this.#users.set(row.id, row);
+  }
+
+  forgetUser(id: string): void {
+    this.#user?.clear(id);
+    this.#users.delete(id);
+  }
+
+  /** The local row when this request already loaded it; undefined otherwise (then use `user`). */
+  knownUser(id: string): UserRow | undefined {
+    return this.#users.get(id);
+  }
+
+  /**
+   * Reads the local rows and live directory entries of a page's users in one statement each, so
+   * the page's `User` fields resolve without a promise per row. Only local reads: a user the
+   * directory has not seen is left to `directoryUser` (first sight) when a field asks for them.
+   */
+  async preloadUsers(ids: readonly string[]): Promise<void> {
+    const { users, directory } = this.#deps;
+    const rowsMissing = ids.filter((id) => !this.#users.has(id));
+    if (rowsMissing.length > 0) for (const row of await users.findByIds(rowsMissing)) this.primeUser(row);
+    const entriesMissing = ids.filter((id) => !this.#entries.has(id));
+    if (entriesMissing.length > 0) for (const entry of directory.getMany(entriesMissing)) if (!entry.deletedAt) this.primeEntry(entry);
   }
 
   /** A live user's entry known from elsewhere (the viewer's check, a page, a write's answer). */

@@ -29,7 +29,7 @@ function remember(ctx: GraphQLContext, passageUser: PassageUser): void {
 
 /** The local row when we have one; otherwise what a user we never stored looks like. */
 async function rowFor(ctx: GraphQLContext, id: string) {
-  return (await ctx.loaders.user.load(id)) ?? ctx.services.users.transient(id);
+  return ctx.loaders.knownUser(id) ?? (await ctx.loaders.user.load(id)) ?? ctx.services.users.transient(id);
 }
 
 const prime = (ctx: GraphQLContext, entry: DirectoryEntry) => ctx.loaders.primeEntry(entry);
@@ -43,6 +43,7 @@ export const Query: QueryResolvers = {
   users: async (_parent, { first, after, query, status, orderBy }, ctx) => {
     const page = ctx.services.users.list({ first: first ?? 20, after, query, status: status ? LOCAL_STATUS[status] : null, orderBy });
     for (const { entry } of page.entries) prime(ctx, entry);
+    await ctx.loaders.preloadUsers(page.entries.map(({ entry }) => entry.id));
     const edges = await Promise.all(page.entries.map(async ({ entry, cursor }) => ({ node: await rowFor(ctx, entry.id), cursor })));
     return { edges, totalCount: page.totalCount, hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage };
   },
@@ -64,48 +65,48 @@ export const Mutation: MutationResolvers = {
       }
     }
     const row = await ctx.services.users.updateProfile(ctx.viewer!.id, { displayName });
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   setActiveOrg: async (_parent, { input }, ctx) => {
     const row = await ctx.services.users.setActiveOrg(ctx.viewer!.id, input.orgId ?? null);
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   setAppRole: async (_parent, { userId, role }, ctx) => {
     // Passage must know the user before we keep anything about them.
     await entryOf(ctx, userId);
     const row = await ctx.services.users.setAppRole(ctx.viewer!, userId, role);
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   createUser: async (_parent, { input }, ctx) => {
     const { row, passageUser } = await ctx.services.users.create(ctx.viewer!, input, { budget: ctx.upstream });
     remember(ctx, passageUser);
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   updateUser: async (_parent, { id, input }, ctx) => {
     const { row, passageUser } = await ctx.services.users.update(ctx.viewer!, id, input, { budget: ctx.upstream });
     remember(ctx, passageUser);
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   activateUser: async (_parent, { id }, ctx) => {
     const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'active', { budget: ctx.upstream });
     remember(ctx, passageUser);
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   deactivateUser: async (_parent, { id }, ctx) => {
     const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'inactive', { budget: ctx.upstream });
     remember(ctx, passageUser);
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   deleteUser: async (_parent, { id }, ctx) => {
     await ctx.services.users.delete(ctx.viewer!, id, { budget: ctx.upstream });
-    ctx.loaders.user.clear(id);
+    ctx.loaders.forgetUser(id);
     ctx.loaders.forgetEntry(id);
     ctx.loaders.membershipsOfUser.clear(id);
     return { deletedUserId: id };
