@@ -166,6 +166,7 @@ export function createGuards(roles: Roles): Record<string, GuardFactory> {
     const orgPath = (args['orgPath'] as string | undefined) ?? 'orgId';
     const orgOf = orgRole || permission ? locator(orgSource, orgPath, site, 'selfOr') : undefined;
     const tests = [orgRole ? policy.atLeastRole(roles, orgRole) : null, permission ? policy.withPermissions([permission]) : null].filter((t) => t !== null);
+    const orgTest = tests.length > 0 ? policy.eitherOf(tests) : undefined;
     const mode = (args['deny'] ?? 'ERROR') as DenyMode;
 
     const others = [
@@ -184,7 +185,7 @@ export function createGuards(roles: Roles): Record<string, GuardFactory> {
         if (appRole && policy.requireAppRole(viewer, appRole) === null) return;
         const inOrg = (denial: Denial): void | Promise<void> => {
           if (!orgOf) raise(denial, mode, 'The requested object');
-          const decision = orgDecision(input.ctx, orgOf(input), policy.eitherOf(tests));
+          const decision = orgDecision(input.ctx, orgOf(input), orgTest!);
           const settle = (orgDenial: Decision) => {
             if (orgDenial) raise(orgDenial, mode, 'The requested object');
           };
