@@ -598,22 +598,29 @@ function machine() {
  * CPU profiles of passgraph under each scenario (`node --import tsx bench/profile.ts <scenario>`).
  */
 const CLOSING_NOTES: Record<string, string> = {
+  anon:
+    'What passgraph adds to Apollo on `{ __typename }` is its HTTP layer (request id, body reading with its size bounds, CORS, the access-log record), ' +
+    'the context (an UpstreamBudget; the logger child and the DataLoaders are built on first use) and one request plugin. Under `npm run bench` the server runs ' +
+    "under tsx, which wraps every closure our code creates in a name-keeping helper (`__name`, an Object.defineProperty per closure), a cost Apollo's " +
+    'precompiled code in node_modules does not pay; `npm start` runs the esbuild bundle without it.',
   me:
-    'passgraph spends about twice the CPU of bare Apollo on each `me` (the "server CPU us/req" column): its own work per request is verifying the viewer ' +
-    "(token-cache hash, local row read, deactivation check), building the context (a pino child logger and the request's DataLoaders), the access directive on `me`, " +
-    'two Passage-backed fields through the cache, and the armor, metrics, idempotency and audit plugins Apollo calls per request. One-key reads are prepared once and the ' +
-    'viewer row primes the user loader already. Closing the rest needs fewer per-request objects (lazy loaders and logger) and fewer per-request plugin hooks; a plugin-free ' +
-    'Apollo is the ceiling, so 0.8x leaves about 50 us per request for all of that.',
+    'On top of `{ __typename }`: verifying the viewer (token-cache hash and look-up, the pending-intent check, the directory entry and the local row, two ' +
+    'prepared reads mapped by drizzle), the access directive on `me` and on the User type, and the four fields. The fields answer synchronously from what the ' +
+    "viewer's check already read. What remains is mostly fixed per-request work shared with (b) (Apollo's pipeline, node:http) plus the viewer's two reads; " +
+    'see `node --import tsx bench/profile.ts me`.',
   'me-memberships':
-    'On top of `me`: the memberships read, the org read, the authorization check on each OrgMembership and the permission summaries. Batching is already one statement per ' +
-    'kind; what remains is GraphQL execution and guard overhead per membership.',
-  'members-cold':
-    'A cold page of 100 members is 100 upstream GETs (Passage has no batch get). passgraph sends them in parallel over a keep-alive pool, and two costs remain: ' +
-    'the emulator answers from one process (100 parallel GETs of distinct users take it about 40 ms with no passgraph involved, measured directly), and passgraph ' +
-    'spends about 1 ms of CPU per upstream call (the "server CPU us/req" column of the sequential row: request set-up, zod validation of the full user object with ' +
-    'its devices, breaker and metrics bookkeeping, cache and DataLoader promises, and the garbage they leave). The design that meets the target with margin is a local ' +
-    'directory of Passage users kept fresh from the list endpoint (`updated_at=gt:`), so a page of members needs no upstream call at all.',
-  'members-warm': 'A warm page must be served from the Passage cache; upstream calls mean entries expired or were not shared across requests.',
+    'On top of `me`: the memberships read (one prepared statement), one org read per batch through a DataLoader (a promise per OrgMembership.org), the type ' +
+    'guard on each OrgMembership (synchronous once the answer is known) and the permission summaries.',
+  'members-warm':
+    'A page of 100 members resolves about 500 fields and 200 guard checks. After the page is read up front (users, directory entries and the shares-an-org ' +
+    'check, one prepared statement each) every row resolves synchronously; the profile (`bench/profile.ts members-warm`) then splits between SQLite ' +
+    "executing and drizzle mapping the four 100-row reads, graphql-js's execution of the 500 fields, the guard checks, and serialising the 12 KB answer. " +
+    'Closing the rest needs fewer columns per read and raw statements instead of drizzle row mapping, and a cheaper guard path for whole pages.',
+  users:
+    'A page of 50 users: the directory search (a query built per call for its filters and keyset) and its count, the local rows (prepared), the admin ' +
+    'guard and the `status` field guard on each row. Closing the rest: a prepared statement for the default order without filters, and counting only when ' +
+    'the page is full.',
+  'members-cold': 'With the user directory, a members page makes no Passage call even with the Passage cache off; its latency is the page itself.',
   rss: 'Compare the heap before and after in latest.json (soak.samples): a heap that keeps growing is a leak; a flat heap with growing RSS is allocator fragmentation.',
   startup:
     '`npm start` runs the esbuild bundle on plain node; what remains is loading the libraries (graphql, @apollo/server, @graphql-tools, graphql-scalars, zod, ' +
