@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, eq, gt, inArray, like, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, like, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Roles } from '../auth/roles.js';
 import type { Database, Db } from '../db/client.js';
 import { idList, inIdList } from '../db/id-list.js';

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.js';
 import { idList, inIdList } from '../db/id-list.js';
 import { orgMemberships, users, type UserRow } from '../db/schema/index.js';
