@@ -42,6 +42,7 @@ import type { SharedRedis } from './redis.js';
 import { RedisRateLimiter } from './redis-rate-limit.js';
 import { startInvalidationBus, type InvalidationBus } from './redis-invalidation.js';
 import { leaderLease, type LeaderLease } from './redis-lock.js';
+import { requestPlugin } from './graphql/request-plugin.js';
 
 export type App = {
   /** The node:http listener: /graphql, /healthz, /readyz. */
@@ -181,7 +182,7 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
   const rateLimiter = redis ? new RedisRateLimiter(redis, { ...deps.config.rateLimits }) : new MemoryRateLimiter({ limits: { ...deps.config.rateLimits } });
   const schema = createSchema({ roles, rateLimiter });
   const production = deps.config.nodeEnv === 'production';
-  const limits = queryLimits(deps.config.queryLimits, { production });
+  const limits = await queryLimits(deps.config.queryLimits, { production });
   // passgraph's own impersonation tokens are told apart by their issuer; Passage's go on as before.
   const tokens = withImpersonation(deps.tokens, impersonation.keys);
   const verifier = tokenCache
@@ -219,35 +220,33 @@ export async function createApp(deps: AppDeps, options: AppOptions = {}): Promis
       ApolloServerPluginSchemaReportingDisabled(),
       // No cache hints are used; without this Apollo wraps every resolver to collect them.
       ApolloServerPluginCacheControlDisabled(),
-      ...limits.plugins,
-      metrics.apolloPlugin(),
-      operationRecord(),
-      auditDenials(deps.database),
-      // Before idempotency: an answer replaced for its size is stored replaced.
-      responseSize(),
-      idempotency(idempotencyKeys),
-      {
-        async requestDidStart() {
-          return {
-            async didEncounterErrors({ errors, contextValue }) {
-              for (const error of errors) {
-                if (error.extensions?.['code'] === 'SERVICE_UNAVAILABLE') metrics.databaseBusy();
-                const original = unwrapResolverError(error);
-                if (!isPublic(error)) {
-                  // The client sees a masked error; the log keeps the real one with the request id.
-                  contextValue?.log?.error({ err: original, path: error.path }, 'unexpected error');
-                }
+      // Every per-request feature in one plugin: one listener, hooks only where a feature needs them.
+      requestPlugin([
+        ...limits.hooks,
+        metrics.requestHooks(),
+        operationRecord,
+        auditDenials(deps.database),
+        // Before idempotency: an answer replaced for its size is stored replaced.
+        responseSize,
+        idempotency(idempotencyKeys),
+        {
+          didEncounterErrors({ errors, contextValue }) {
+            for (const error of errors) {
+              if (error.extensions?.['code'] === 'SERVICE_UNAVAILABLE') metrics.databaseBusy();
+              if (!isPublic(error)) {
+                // The client sees a masked error; the log keeps the real one with the request id.
+                contextValue?.log?.error({ err: unwrapResolverError(error), path: error.path }, 'unexpected error');
               }
-            },
-            // Clients can tell that Passage-backed fields came from an expired cache entry.
-            async willSendResponse({ response, contextValue }) {
-              if (contextValue?.flags?.staleData && response.body.kind === 'single') {
-                response.body.singleResult.extensions = { ...response.body.singleResult.extensions, staleData: true };
-              }
-            },
-          };
+            }
+          },
+          // Clients can tell that Passage-backed fields came from an expired cache entry.
+          willSendResponse({ response, contextValue }) {
+            if (contextValue?.flags?.staleData && response.body.kind === 'single') {
+              response.body.singleResult.extensions = { ...response.body.singleResult.extensions, staleData: true };
+            }
+          },
         },
-      },
+      ]),
     ],
   });
   await apollo.start();

@@ -1,7 +1,7 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState } from './passage/breaker.js';
 import type { PassageCallInfo } from './passage/client.js';
+import type { RequestHooks } from './graphql/request-plugin.js';
 
 /** What a cache reports so its hit ratio shows on /metrics. `cache` must be a constant name. */
 export interface CacheMetrics {
@@ -270,20 +270,17 @@ export class Metrics {
   }
 
   /** Notes each request's operation name and whether it had errors, for `observeRequest`. */
-  apolloPlugin(): ApolloServerPlugin<BaseContext> {
+  requestHooks(): RequestHooks {
     const label = (name: string | null | undefined) => this.#operationLabel(name);
+    const observationOf = (contextValue: object | undefined) => (contextValue as Record<symbol, Observation | undefined> | undefined)?.[OBSERVATION];
     return {
-      async requestDidStart({ contextValue }) {
-        const observation = (contextValue as Record<symbol, Observation | undefined>)[OBSERVATION];
-        if (!observation) return;
-        return {
-          async didResolveOperation({ operationName }) {
-            observation.operation = label(operationName);
-          },
-          async didEncounterErrors() {
-            observation.errors = true;
-          },
-        };
+      didResolveOperation({ contextValue, operationName }) {
+        const observation = observationOf(contextValue);
+        if (observation) observation.operation = label(operationName);
+      },
+      didEncounterErrors({ contextValue }) {
+        const observation = observationOf(contextValue);
+        if (observation) observation.errors = true;
       },
     };
   }

@@ -6,7 +6,7 @@ export const Q = {
   typename: '{ __typename }',
   me: '{ me { id email displayName appRole } }',
   meMemberships: '{ me { id email displayName appRole memberships { role permissions org { name } } } }',
-  members: 'query Members($id: ID!) { org(id: $id) { members(first: 100) { edges { node { user { email } } } } } }',
+  members: 'query Members($id: ID!) { org(id: $id) { members(first: 100) { edges { node { role user { email displayName } } } } } }',
   users: '{ users(first: 50) { totalCount edges { node { id email status } } } }',
   createOrg: 'mutation CreateOrg($name: String!) { createOrg(input: { name: $name }) { id } }',
   addMember: 'mutation Add($orgId: ID!, $userId: ID!) { addOrgMember(orgId: $orgId, userId: $userId, role: "Member") { role } }',
@@ -78,7 +78,12 @@ export async function createOrg(url: string, users: Users): Promise<string> {
 export function scenarios(users: Users, orgId: string): Array<{ id: string; scenario: string; request: GraphQLRequest; expect: string }> {
   return [
     { id: 'anon', scenario: 'anonymous `{ __typename }`', request: { query: Q.typename }, expect: '"__typename":"Query"' },
-    { id: 'me', scenario: 'authenticated `me` (warm)', request: { query: Q.me, token: users.memberToken }, expect: '"email":"member@bench.example.com"' },
+    {
+      id: 'me',
+      scenario: 'authenticated `me { id email displayName appRole }`',
+      request: { query: Q.me, token: users.memberToken },
+      expect: '"email":"member@bench.example.com"',
+    },
     {
       id: 'me-memberships',
       scenario: '`me` with `memberships { role permissions org { name } }`',
@@ -87,7 +92,7 @@ export function scenarios(users: Users, orgId: string): Array<{ id: string; scen
     },
     {
       id: 'members-warm',
-      scenario: '`org.members(first: 100)` warm',
+      scenario: '`org.members(first: 100) { role user { email displayName } }`',
       request: { query: Q.members, variables: { id: orgId }, token: users.memberToken },
       expect: users.lastMemberEmail,
     },

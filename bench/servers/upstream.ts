@@ -15,6 +15,8 @@ type SeedArgs = { email: string };
 type SeedManyArgs = { prefix: string; count: number };
 
 const isJwks = (path: string) => path.endsWith('/.well-known/jwks.json');
+// The user directory's sync pages through the list endpoint on its own timer: not a request's call.
+const isList = (call: { method: string; path: string }) => call.method === 'GET' && call.path.endsWith('/users');
 
 serveIpc(
   {
@@ -37,11 +39,18 @@ serveIpc(
       return ids;
     },
     mint: (userId) => emulator.mintToken(userId as string),
-    /** Management calls (and JWKS fetches) received since the last clearCalls. */
+    /**
+     * Since the last clearCalls: management calls a request could have caused (every call but the
+     * list endpoint's), the directory sync's list calls, and JWKS fetches.
+     */
     calls: () => {
       let jwks = 0;
-      for (const call of emulator.calls) if (isJwks(call.path)) jwks++;
-      return { management: emulator.calls.length - jwks, jwks };
+      let sync = 0;
+      for (const call of emulator.calls) {
+        if (isJwks(call.path)) jwks++;
+        else if (isList(call)) sync++;
+      }
+      return { management: emulator.calls.length - jwks - sync, sync, jwks };
     },
     clearCalls: () => {
       emulator.clearCalls();

@@ -75,8 +75,14 @@ export type GraphQLContext = {
 
 export type Authz = {
   membership(orgId: string): Promise<Membership | null>;
+  /** The viewer's membership when this request already loaded it; undefined when not yet known. */
+  knownMembership?(orgId: string): Membership | null | undefined;
   /** True when the viewer and this user are members of a common org (batched per request). */
   sharesOrg(userId: string): Promise<boolean>;
+  /** `sharesOrg` when this request already loaded it; undefined when not yet known. */
+  knownSharesOrg?(userId: string): boolean | undefined;
+  /** Loads `sharesOrg` for a page of users in one statement, before their guards ask. */
+  preloadSharing?(userIds: readonly string[]): Promise<void>;
   /** Forget what this request loaded about an org, after a change to its memberships. */
   invalidateOrg(orgId: string): void;
 };
@@ -91,32 +97,64 @@ export type RequestInfo = {
  * (HTTP 401) instead of silently degrading to anonymous, so clients notice expired sessions.
  */
 export async function createContext(deps: AppDeps, services: Services, req: RequestInfo): Promise<GraphQLContext> {
-  const log = deps.log.child({ requestId: req.requestId });
-  const flags = { staleData: false, mutationOutcomes: [] as MutationOutcomes, responseBudget: { jsonBytes: 0, exceeded: false } };
-  // Started before the token is checked: a first-sight look-up of the viewer spends from it too.
-  const upstream = new UpstreamBudget({
-    maxCalls: deps.config.passageRequest.maxCalls,
-    deadlineMs: deps.config.passageRequest.budgetMs,
-    onRefused: deps.onUpstreamRefused,
-  });
-  const loaders = createLoaders({ ...services, budget: upstream, onStale: () => (flags.staleData = true) });
-  const viewer = await resolveViewer(deps, services, req, log, loaders);
-  return {
-    flags,
-    idempotencyKey: req.headers.idempotencyKey,
-    upstream,
-    requestId: req.requestId,
-    log,
-    viewer,
-    loaders,
-    authz: createAuthz(services, viewer, loaders),
-    services,
-    passage: deps.passage,
-    config: deps.config,
-  };
+  const context = new RequestContext(deps, services, req);
+  context.viewer = await resolveViewer(deps, services, req, context);
+  return context;
 }
 
-async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo, log: Logger, loaders: Loaders): Promise<Viewer | null> {
+/**
+ * One request's state. The logger child, the DataLoaders and the authorization loaders are built
+ * on first use: a small query needs few of them, and building them all cost more than running it.
+ * Apollo copies the context with `Object.assign` onto an object of the same prototype, so the lazy
+ * parts are prototype getters over plain properties (class-private fields would not survive it).
+ */
+class RequestContext implements GraphQLContext {
+  readonly requestId: string;
+  viewer: Viewer | null = null;
+  readonly flags = { staleData: false, mutationOutcomes: [] as MutationOutcomes, responseBudget: { jsonBytes: 0, exceeded: false } };
+  readonly idempotencyKey: string | undefined;
+  readonly upstream: UpstreamBudget;
+  readonly services: Services;
+  readonly passage: PassageClient;
+  readonly config: Config;
+  _deps: AppDeps;
+  _log: Logger | undefined;
+  _loaders: Loaders | undefined;
+  _authz: Authz | undefined;
+
+  constructor(deps: AppDeps, services: Services, req: RequestInfo) {
+    this._deps = deps;
+    this.requestId = req.requestId;
+    this.idempotencyKey = req.headers.idempotencyKey;
+    this.services = services;
+    this.passage = deps.passage;
+    this.config = deps.config;
+    // Started before the token is checked: a first-sight look-up of the viewer spends from it too.
+    this.upstream = new UpstreamBudget({
+      maxCalls: deps.config.passageRequest.maxCalls,
+      deadlineMs: deps.config.passageRequest.budgetMs,
+      onRefused: deps.onUpstreamRefused,
+    });
+  }
+
+  get log(): Logger {
+    this._log ??= this._deps.log.child({ requestId: this.requestId });
+    return this._log;
+  }
+
+  get loaders(): Loaders {
+    const flags = this.flags;
+    this._loaders ??= createLoaders({ ...this.services, budget: this.upstream, onStale: () => (flags.staleData = true) });
+    return this._loaders;
+  }
+
+  get authz(): Authz {
+    this._authz ??= createAuthz(this.services, this.viewer, this.loaders);
+    return this._authz;
+  }
+}
+
+async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo, context: GraphQLContext): Promise<Viewer | null> {
   let userId: string;
   let impersonation: ImpersonationClaim | undefined;
   try {
@@ -125,13 +163,13 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
     ({ userId, impersonation } = verified);
   } catch (err) {
     if (err instanceof JwksUnavailableError) {
-      log.error({ err: err.cause }, 'JWKS unavailable; cannot verify token');
+      context.log.error({ err: err.cause }, 'JWKS unavailable; cannot verify token');
       throw new GraphQLError('Sign-in keys are temporarily unavailable; retry shortly.', {
         extensions: { code: 'UPSTREAM_UNAVAILABLE', http: { status: 503 } },
       });
     }
     const reason = err instanceof InvalidTokenError ? err.reason : 'MALFORMED';
-    log.info({ reason }, 'token refused');
+    context.log.info({ reason }, 'token refused');
     throw new GraphQLError('The auth token is invalid or expired; sign in again.', {
       extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID', http: { status: 401 } },
     });
@@ -141,7 +179,7 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
     if (!req.headers.authorization) throw refused('IMPERSONATION_BEARER_ONLY', 'An impersonation token is accepted only in the Authorization header.');
     const refusal = await services.impersonation.refusal(impersonation);
     if (refusal) {
-      log.info({ reason: refusal, jti: impersonation.jti }, 'impersonation token refused');
+      context.log.info({ reason: refusal, jti: impersonation.jti }, 'impersonation token refused');
       throw refused(refusal, 'This impersonation has ended; sign in again.');
     }
   }
@@ -153,14 +191,14 @@ async function resolveViewer(deps: AppDeps, services: Services, req: RequestInfo
   }
   // Access follows the directory: a user deactivated or deleted in Passage is refused within
   // one sync interval, and a deleted user stays refused whatever Passage's state.
-  const entry = services.directory.get(userId) ?? (await firstSight(services, loaders, userId, log));
+  const entry = services.directory.get(userId) ?? (await firstSight(services, context.loaders, userId, context.log));
   if (entry?.deletedAt) throw refused('USER_DELETED', 'This account no longer exists.');
-  if (entry) loaders.directoryUser.clear(entry.id).prime(entry.id, entry);
+  if (entry) context.loaders.primeEntry(entry);
   const row = await services.users.ensure(userId, entry?.status ?? 'active');
   // Without an entry (Passage unreachable on first sight) the local row's status is what we know.
   if ((entry ?? row).status === 'inactive') throw refused('USER_DEACTIVATED', 'This account is deactivated.');
   // The row was just read: later fields of this request need not read it again.
-  loaders.user.prime(row.id, row);
+  context.loaders.primeUser(row);
   const appRole = services.users.appRoleOf(row);
   if (!impersonation) return { id: row.id, appRole };
   // Promoted since the token was issued: an app admin is never impersonated.
@@ -180,7 +218,7 @@ async function firstSight(services: Services, loaders: Loaders, userId: string, 
     // Through the request's loader, so the look-up spends from the request's Passage budget.
     return await loaders.directoryUser.load(userId);
   } catch (err) {
-    loaders.directoryUser.clear(userId);
+    loaders.forgetEntry(userId);
     if (err instanceof AppError && err.code === 'NOT_FOUND') return services.directory.get(userId);
     log.warn({ err, userId }, 'Passage unavailable on first sight of a user; trusting the token');
     return null;
@@ -188,13 +226,22 @@ async function firstSight(services: Services, loaders: Loaders, userId: string, 
 }
 
 function createAuthz(services: Services, viewer: Viewer | null, loaders: Loaders): Authz {
+  // Answers already loaded in this request, so a guard that checks the same org or user again
+  // (once per row of a page) decides without a promise.
+  const knownMemberships = new Map<string, Membership | null>();
+  const knownSharing = new Map<string, boolean>();
+  // Bumped by invalidateOrg: a batch that was read before a change must not fill in known answers.
+  let generation = 0;
   // Anonymous viewers never reach a membership check (guards stop at UNAUTHENTICATED first).
   const memberships = new DataLoader<string, Membership | null>(
     async (orgIds) => {
+      const readIn = generation;
       const rows = viewer ? await services.memberships.forUserInOrgs(viewer.id, orgIds) : [];
       return orgIds.map((id) => {
         const row = rows.find((r) => r.orgId === id);
-        return row ? services.memberships.describe(row) : null;
+        const membership = row ? services.memberships.describe(row) : null;
+        if (readIn === generation) knownMemberships.set(id, membership);
+        return membership;
       });
     },
     { maxBatchSize: 200 },
@@ -202,18 +249,39 @@ function createAuthz(services: Services, viewer: Viewer | null, loaders: Loaders
   // One query per batch, so a page of 100 members costs one look-up, not 100.
   const sharing = new DataLoader<string, boolean>(
     async (userIds) => {
+      const readIn = generation;
       const shared = viewer ? await services.memberships.sharingAnOrgWith(viewer.id, userIds) : new Set<string>();
-      return userIds.map((id) => shared.has(id));
+      return userIds.map((id) => {
+        const shares = shared.has(id);
+        if (readIn === generation) knownSharing.set(id, shares);
+        return shares;
+      });
     },
     { maxBatchSize: 200 },
   );
   return {
     membership: (orgId) => memberships.load(orgId),
+    knownMembership: (orgId) => knownMemberships.get(orgId),
     sharesOrg: (userId) => sharing.load(userId),
+    knownSharesOrg: (userId) => knownSharing.get(userId),
+    preloadSharing: async (userIds) => {
+      const missing = userIds.filter((id) => !knownSharing.has(id));
+      if (!viewer || missing.length === 0) return;
+      const readIn = generation;
+      const shared = await services.memberships.sharingAnOrgWith(viewer.id, missing);
+      if (readIn !== generation) return;
+      for (const id of missing) {
+        knownSharing.set(id, shared.has(id));
+        sharing.prime(id, shared.has(id));
+      }
+    },
     invalidateOrg: (orgId) => {
+      generation++;
       memberships.clear(orgId);
+      knownMemberships.delete(orgId);
       // Who shares an org with the viewer may change with any membership of this org.
       sharing.clearAll();
+      knownSharing.clear();
       loaders.org.clear(orgId);
       loaders.membershipsOfUser.clearAll();
     },

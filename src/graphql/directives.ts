@@ -99,23 +99,49 @@ export function applyAuthDirectives(schema: GraphQLSchema, factories: Record<str
       const lines = own.map((g) => g.describe);
       for (const [name, guards] of returned) lines.push(...guards.map((g) => `Each ${name} returned is checked: ${g.describe.replace(/^Access: /, '')}`));
       const resolve = field.resolve ?? defaultFieldResolver;
+      // Stays synchronous while every check and the resolver are: graphql-js completes a plain
+      // value without the promise machinery, which matters on a page of guarded objects.
+      const resolveChecked = (source: unknown, args: Record<string, unknown>, ctx: GraphQLContext, info: GraphQLResolveInfo): unknown => {
+        let value: unknown;
+        try {
+          value = resolve(source, args, ctx, info);
+        } catch (err) {
+          return failed(own, { ctx, source, args, info }, err);
+        }
+        if (isPromiseLike(value)) {
+          return Promise.resolve(value).then(
+            (resolved) => (returned.size > 0 ? checkReturned(resolved, returned, { ctx, args, info }) : resolved),
+            (err: unknown) => failed(own, { ctx, source, args, info }, err),
+          );
+        }
+        return returned.size > 0 ? checkReturned(value, returned, { ctx, args, info }) : value;
+      };
       return {
         ...field,
         description: [field.description, ...new Set(lines)].filter(Boolean).join('\n\n'),
-        resolve: async (source, args, ctx: GraphQLContext, info) => {
-          for (const guard of own) await guard.check({ ctx, source, args, info });
-          let value: unknown;
-          try {
-            value = await resolve(source, args, ctx, info);
-          } catch (err) {
-            for (const guard of own) await guard.failed?.({ ctx, source, args, info }, err);
-            throw err;
-          }
-          return returned.size > 0 ? checkReturned(value, returned, { ctx, args, info }) : value;
+        resolve: (source, args, ctx: GraphQLContext, info) => {
+          const checked = runChecks(own, { ctx, source, args, info });
+          return checked ? checked.then(() => resolveChecked(source, args, ctx, info)) : resolveChecked(source, args, ctx, info);
         },
       };
     },
   });
+}
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+
+/** Runs the guards in order, each after the previous one passed; a promise only once one returns one. */
+function runChecks(guards: readonly Guard[], input: GuardInput, from = 0): void | Promise<void> {
+  for (let i = from; i < guards.length; i++) {
+    const pending = guards[i]!.check(input);
+    if (pending) return Promise.resolve(pending).then(() => runChecks(guards, input, i + 1));
+  }
+}
+
+/** The resolver failed after every check passed: each guard is told (a rate limit refunds), then the error stands. */
+async function failed(guards: readonly Guard[], input: GuardInput, err: unknown): Promise<never> {
+  for (const guard of guards) await guard.failed?.(input, err);
+  throw err;
 }
 
 /** Guards of every object type the field can return, keyed by type name. */
@@ -133,35 +159,49 @@ function returnedTypeGuards(schema: GraphQLSchema, field: GraphQLFieldConfig<unk
 /**
  * Returns the value with denied list items removed; throws for a denied single object. List
  * items are checked together (they may be promises, as `ids.map(loader.load)` gives), so their
- * membership look-ups share one DataLoader batch.
+ * membership look-ups share one DataLoader batch. Synchronous when the value and every check are.
  */
-async function checkReturned(value: unknown, guards: Map<string, Guard[]>, rest: Omit<GuardInput, 'source'>): Promise<unknown> {
-  const resolved = await value;
-  if (resolved === null || resolved === undefined) return resolved;
-  if (Array.isArray(resolved)) {
-    const DENIED = Symbol('denied');
-    const checked = await Promise.all(
-      resolved.map(async (item: unknown) => {
-        try {
-          return await checkReturned(item, guards, rest);
-        } catch (err) {
-          if (err instanceof GraphQLError) return DENIED;
-          throw err;
-        }
-      }),
-    );
-    return checked.filter((item) => item !== DENIED);
-  }
-  const typeName = await resolveTypeName(resolved, rest);
+function checkReturned(value: unknown, guards: Map<string, Guard[]>, rest: Omit<GuardInput, 'source'>): unknown {
+  if (isPromiseLike(value)) return Promise.resolve(value).then((resolved) => checkReturned(resolved, guards, rest));
+  if (value === null || value === undefined) return value;
+  if (Array.isArray(value)) return checkList(value, guards, rest);
+  const named = getNamedType(rest.info.returnType);
+  if (!isAbstractType(named)) return checkObject(value, named.name, guards, rest);
+  return resolveTypeName(value, rest).then((typeName) => checkObject(value, typeName, guards, rest));
+}
+
+function checkObject(value: unknown, typeName: string | undefined, guards: Map<string, Guard[]>, rest: Omit<GuardInput, 'source'>): unknown {
   if (typeName === undefined) {
     // Fail closed: an object whose type cannot be told might be a guarded one.
     throw forbidden('TYPE_UNRESOLVED', 'The type of this object could not be determined.');
   }
-  for (const guard of guards.get(typeName) ?? []) await guard.check({ ...rest, source: resolved });
-  return resolved;
+  const checked = runChecks(guards.get(typeName) ?? [], { ...rest, source: value });
+  return checked ? checked.then(() => value) : value;
 }
 
-/** The concrete type name, found the way graphql-js finds it: resolveType, __typename, isTypeOf. */
+const DENIED = Symbol('denied');
+
+function checkList(list: readonly unknown[], guards: Map<string, Guard[]>, rest: Omit<GuardInput, 'source'>): unknown {
+  const denied = (err: unknown) => {
+    if (err instanceof GraphQLError) return DENIED;
+    throw err;
+  };
+  let anyPending = false;
+  const checked = list.map((item) => {
+    try {
+      const result = checkReturned(item, guards, rest);
+      if (!isPromiseLike(result)) return result;
+      anyPending = true;
+      return Promise.resolve(result).then((r) => r, denied);
+    } catch (err) {
+      return denied(err);
+    }
+  });
+  const kept = (items: unknown[]) => items.filter((item) => item !== DENIED);
+  return anyPending ? Promise.all(checked).then(kept) : kept(checked);
+}
+
+/** The concrete type name of a value of an abstract type, found the way graphql-js finds it: resolveType, __typename, isTypeOf. */
 async function resolveTypeName(value: unknown, { info, ctx }: Omit<GuardInput, 'source'>): Promise<string | undefined> {
   const named = getNamedType(info.returnType);
   if (!isAbstractType(named)) return named.name;

@@ -75,12 +75,28 @@ function raise(denial: Denial, mode: DenyMode, what: string): never {
   throw forbidden(denial.reason, denial.message, { ...denial.details });
 }
 
-/** The policy's decision on the viewer's standing in an org; app admins pass without a look-up. */
-async function orgDecision(ctx: GraphQLContext, orgId: unknown, test: OrgTest): Promise<Decision> {
+/**
+ * The policy's decision on the viewer's standing in an org; app admins pass without a look-up.
+ * Synchronous once the request knows the viewer's membership there (every row of a page after
+ * the first), so a page of guarded objects does not cost a promise per row.
+ */
+function orgDecision(ctx: GraphQLContext, orgId: unknown, test: OrgTest): Decision | Promise<Decision> {
   const viewer = requireViewer(ctx);
   if (policy.passesEveryOrgRule(viewer)) return null;
   if (typeof orgId !== 'string' || orgId === '') return policy.orgUnresolved();
-  return policy.inOrg(viewer, orgId, await ctx.authz.membership(orgId), test);
+  const known = ctx.authz.knownMembership?.(orgId);
+  if (known !== undefined) return policy.inOrg(viewer, orgId, known, test);
+  return ctx.authz.membership(orgId).then((membership) => policy.inOrg(viewer, orgId, membership, test));
+}
+
+/** Raises the denial, now or once the decision is known. */
+function enforceOrg(decision: Decision | Promise<Decision>, mode: DenyMode): void | Promise<void> {
+  if (decision instanceof Promise) {
+    return decision.then((deny) => {
+      if (deny) raise(deny, mode, 'The organization');
+    });
+  }
+  if (decision) raise(decision, mode, 'The organization');
 }
 
 export function createGuards(roles: Roles): Record<string, GuardFactory> {
@@ -117,10 +133,7 @@ export function createGuards(roles: Roles): Record<string, GuardFactory> {
     const test = policy.atLeastRole(roles, role);
     return {
       describe: `Access: the ${role} role or higher in ${describeOrg(source, path)}; app admins always.${mode === 'NOT_FOUND' ? ' Others get NOT_FOUND.' : ''}`,
-      check: async (input) => {
-        const deny = await orgDecision(input.ctx, orgOf(input), test);
-        if (deny) raise(deny, mode, 'The organization');
-      },
+      check: (input) => enforceOrg(orgDecision(input.ctx, orgOf(input), test), mode),
     };
   };
 
@@ -136,10 +149,7 @@ export function createGuards(roles: Roles): Record<string, GuardFactory> {
     const rule = [all.length ? `permission ${all.join(' and ')}` : '', any.length ? `one of ${any.join(', ')}` : ''].filter(Boolean).join(' and ');
     return {
       describe: `Access: ${rule} in ${describeOrg(source, path)}; app admins always.${mode === 'NOT_FOUND' ? ' Others get NOT_FOUND.' : ''}`,
-      check: async (input) => {
-        const deny = await orgDecision(input.ctx, orgOf(input), test);
-        if (deny) raise(deny, mode, 'The organization');
-      },
+      check: (input) => enforceOrg(orgDecision(input.ctx, orgOf(input), test), mode),
     };
   };
 
@@ -156,6 +166,7 @@ export function createGuards(roles: Roles): Record<string, GuardFactory> {
     const orgPath = (args['orgPath'] as string | undefined) ?? 'orgId';
     const orgOf = orgRole || permission ? locator(orgSource, orgPath, site, 'selfOr') : undefined;
     const tests = [orgRole ? policy.atLeastRole(roles, orgRole) : null, permission ? policy.withPermissions([permission]) : null].filter((t) => t !== null);
+    const orgTest = tests.length > 0 ? policy.eitherOf(tests) : undefined;
     const mode = (args['deny'] ?? 'ERROR') as DenyMode;
 
     const others = [
@@ -166,23 +177,31 @@ export function createGuards(roles: Roles): Record<string, GuardFactory> {
     ].filter(Boolean);
     return {
       describe: `Access: the user themself (\`${userPath}\`), or ${others.join(', or ')}${orgOf ? '; app admins always' : ''}.`,
-      check: async (input) => {
+      // Synchronous whenever the answer is already known in this request (see orgDecision).
+      check: (input) => {
         const viewer = requireViewer(input.ctx);
         const userId = userOf(input);
         if (userId === viewer.id) return;
         if (appRole && policy.requireAppRole(viewer, appRole) === null) return;
-        let denial: Denial = policy.notSelf();
+        const inOrg = (denial: Denial): void | Promise<void> => {
+          if (!orgOf) raise(denial, mode, 'The requested object');
+          const decision = orgDecision(input.ctx, orgOf(input), orgTest!);
+          const settle = (orgDenial: Decision) => {
+            if (orgDenial) raise(orgDenial, mode, 'The requested object');
+          };
+          return decision instanceof Promise ? decision.then(settle) : settle(decision);
+        };
         if (sharesOrg && typeof userId === 'string' && userId !== '') {
-          const shares = viewer.impersonatorId === userId || (await input.ctx.authz.sharesOrg(userId));
-          if (policy.userVisibility(viewer, userId, shares) !== 'NONE') return;
-          denial = policy.noSharedOrg();
+          const afterSharing = (shares: boolean): void | Promise<void> => {
+            if (policy.userVisibility(viewer, userId, shares) !== 'NONE') return;
+            return inOrg(policy.noSharedOrg());
+          };
+          // The impersonating admin sees themself through the session (me.impersonator).
+          if (viewer.impersonatorId === userId) return afterSharing(true);
+          const known = input.ctx.authz.knownSharesOrg?.(userId);
+          return known !== undefined ? afterSharing(known) : input.ctx.authz.sharesOrg(userId).then(afterSharing);
         }
-        if (orgOf) {
-          const orgDenial = await orgDecision(input.ctx, orgOf(input), policy.eitherOf(tests));
-          if (!orgDenial) return;
-          denial = orgDenial;
-        }
-        raise(denial, mode, 'The requested object');
+        return inOrg(policy.notSelf());
       },
     };
   };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
+import { HeaderMap, type GraphQLResponse } from '@apollo/server';
 import {
   defaultFieldResolver,
   GraphQLError,
@@ -13,6 +13,7 @@ import {
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { IdempotencyService } from '../services/idempotency.js';
 import type { GraphQLContext } from './context.js';
+import type { RequestHooks } from './request-plugin.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -41,48 +42,48 @@ function refusal(status: number, code: string, message: string): GraphQLResponse
  * failed with a retryable error. Once any root field succeeded, or failed for good, the answer
  * as sent (partial, with its errors) is what every retry gets.
  */
-export function idempotency(service: IdempotencyService): ApolloServerPlugin<GraphQLContext> {
+export function idempotency(service: IdempotencyService): RequestHooks {
+  // The key a request reserved, until its answer is stored or the key released.
+  const reserved = new WeakMap<GraphQLContext, { actorId: string; key: string }>();
   return {
-    async requestDidStart() {
-      let reserved: { actorId: string; key: string } | null = null;
-      return {
-        async responseForOperation({ operation, document, request, contextValue }) {
-          const key = contextValue.idempotencyKey;
-          if (!key || operation.operation !== 'mutation' || !contextValue.viewer) return null;
-          if (!KEY.test(key)) return refusal(400, 'BAD_USER_INPUT', 'Idempotency-Key must be 1 to 255 printable characters.');
-          // What the document does, fragments included, never how it is written.
-          if (rootFieldNames(document, operation).some((f) => NOT_REPLAYABLE.has(f))) return null;
-          const hash = createHash('sha256')
-            .update(JSON.stringify([request.query ?? '', request.operationName ?? null, request.variables ?? {}]))
-            .digest('base64url');
-          const actorId = contextValue.viewer.id;
-          const reservation = await service.reserve(actorId, key, hash);
-          switch (reservation.kind) {
-            case 'new':
-              reserved = { actorId, key };
-              return null;
-            case 'replay':
-              return {
-                http: { status: undefined, headers: new HeaderMap([['idempotent-replayed', 'true']]) },
-                body: { kind: 'single', singleResult: reservation.response as Record<string, unknown> },
-              };
-            case 'reused':
-              return refusal(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.');
-            case 'in_progress':
-              return refusal(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running.');
-          }
-        },
-        async willSendResponse({ response, contextValue }) {
-          if (!reserved) return;
-          const { actorId, key } = reserved;
-          reserved = null;
-          const outcomes = contextValue.flags.mutationOutcomes;
-          const nothingRan = outcomes.every((o) => o.code !== null && RETRYABLE.has(o.code));
-          if (nothingRan || response.body.kind !== 'single') return service.release(actorId, key);
-          const { data, errors } = response.body.singleResult;
-          await service.complete(actorId, key, { data, ...(errors ? { errors } : {}) });
-        },
-      };
+    responseForOperation({ operation, document, request, contextValue }) {
+      const key = contextValue.idempotencyKey;
+      // Queries and requests without a key cost nothing here.
+      if (!key || operation.operation !== 'mutation' || !contextValue.viewer) return null;
+      if (!KEY.test(key)) return refusal(400, 'BAD_USER_INPUT', 'Idempotency-Key must be 1 to 255 printable characters.');
+      // What the document does, fragments included, never how it is written.
+      if (rootFieldNames(document, operation).some((f) => NOT_REPLAYABLE.has(f))) return null;
+      const hash = createHash('sha256')
+        .update(JSON.stringify([request.query ?? '', request.operationName ?? null, request.variables ?? {}]))
+        .digest('base64url');
+      const actorId = contextValue.viewer.id;
+      return service.reserve(actorId, key, hash).then((reservation): GraphQLResponse | null => {
+        switch (reservation.kind) {
+          case 'new':
+            reserved.set(contextValue, { actorId, key });
+            return null;
+          case 'replay':
+            return {
+              http: { status: undefined, headers: new HeaderMap([['idempotent-replayed', 'true']]) },
+              body: { kind: 'single', singleResult: reservation.response as Record<string, unknown> },
+            };
+          case 'reused':
+            return refusal(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.');
+          case 'in_progress':
+            return refusal(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running.');
+        }
+      });
+    },
+    willSendResponse({ response, contextValue }) {
+      const held = reserved.get(contextValue);
+      if (!held) return;
+      reserved.delete(contextValue);
+      const { actorId, key } = held;
+      const outcomes = contextValue.flags.mutationOutcomes;
+      const nothingRan = outcomes.every((o) => o.code !== null && RETRYABLE.has(o.code));
+      if (nothingRan || response.body.kind !== 'single') return service.release(actorId, key);
+      const { data, errors } = response.body.singleResult;
+      return service.complete(actorId, key, { data, ...(errors ? { errors } : {}) });
     },
   };
 }

@@ -1,7 +1,7 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { defaultFieldResolver, getNamedType, GraphQLError, type GraphQLSchema } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLContext } from './context.js';
+import type { RequestHooks } from './request-plugin.js';
 
 /** Per request: bytes of JSON values resolved so far, and whether the bound was crossed. */
 export type ResponseBudget = { jsonBytes: number; exceeded: boolean };
@@ -55,24 +55,16 @@ export function countJsonBytes(schema: GraphQLSchema): GraphQLSchema {
 }
 
 /**
- * Replaces an over-budget answer with the single error. It must run before the idempotency
- * plugin stores the answer: Apollo starts every `willSendResponse` in plugin order, and this one
- * replaces the body before its first `await`.
+ * Replaces an over-budget answer with the single error. It must come before idempotency in the
+ * request plugin, so an answer replaced for its size is stored replaced.
  */
-export function responseSize(): ApolloServerPlugin<GraphQLContext> {
-  return {
-    async requestDidStart() {
-      return {
-        willSendResponse({ response, contextValue }) {
-          if (!contextValue.flags.responseBudget.exceeded || response.body.kind !== 'single') return Promise.resolve();
-          const outcomes = contextValue.flags.mutationOutcomes;
-          const error = responseTooLarge(contextValue.config.maxResponseBytes, outcomes.length > 0 ? outcomes.some((o) => o.code === null) : undefined);
-          const { http: _http, ...extensions } = error.extensions;
-          response.body.singleResult = { errors: [{ message: error.message, extensions }] };
-          response.http.status = 400;
-          return Promise.resolve();
-        },
-      };
-    },
-  };
-}
+export const responseSize: RequestHooks = {
+  willSendResponse({ response, contextValue }) {
+    if (!contextValue.flags.responseBudget.exceeded || response.body.kind !== 'single') return;
+    const outcomes = contextValue.flags.mutationOutcomes;
+    const error = responseTooLarge(contextValue.config.maxResponseBytes, outcomes.length > 0 ? outcomes.some((o) => o.code === null) : undefined);
+    const { http: _http, ...extensions } = error.extensions;
+    response.body.singleResult = { errors: [{ message: error.message, extensions }] };
+    response.http.status = 400;
+  },
+};

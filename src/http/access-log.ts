@@ -38,6 +38,8 @@ const SERVER_ERROR_CODES: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR'
 export function logAccess(log: Logger, entry: AccessEntry): void {
   const { record } = entry;
   const serverError = entry.status >= 500 || record.errorCodes.some((code) => SERVER_ERROR_CODES.has(code));
+  // The line is built only when it will be written.
+  if (!log.isLevelEnabled(serverError ? 'error' : 'info')) return;
   const line = {
     requestId: entry.requestId,
     ...(entry.traceId !== undefined ? { traceId: entry.traceId } : {}),

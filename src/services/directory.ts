@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.js';
+import { idList, inIdList } from '../db/id-list.js';
 import { directorySync, directoryUsers, users, type DirectorySyncRow, type DirectoryUserRow } from '../db/schema/index.js';
 import { badUserInput } from '../errors.js';
 import type { PassageUser, PassageUserListItem, PassageUserStatus } from '../passage/types.js';
@@ -50,6 +51,7 @@ export const DIRECTORY_ACTOR = 'passage-directory';
 export class DirectoryService {
   readonly #database: Database;
   readonly #byId;
+  readonly #byIds;
   readonly #state;
 
   constructor(opts: { database: Database }) {
@@ -61,6 +63,7 @@ export class DirectoryService {
       .from(directoryUsers)
       .where(eq(directoryUsers.id, sql.placeholder('id')))
       .prepare();
+    this.#byIds = db.select().from(directoryUsers).where(inIdList(directoryUsers.id)).prepare();
     this.#state = db.select().from(directorySync).where(eq(directorySync.id, 1)).prepare();
   }
 
@@ -75,11 +78,7 @@ export class DirectoryService {
   getMany(ids: readonly string[]): DirectoryEntry[] {
     if (ids.length === 0) return [];
     if (ids.length === 1) return [this.#byId.get({ id: ids[0]! })].filter((r) => r !== undefined);
-    return this.#database.db
-      .select()
-      .from(directoryUsers)
-      .where(inArray(directoryUsers.id, [...ids]))
-      .all();
+    return this.#byIds.all({ ids: idList(ids) });
   }
 
   /** A live user by email (any case) or E.164 phone. */

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 import type { Roles, RoleSummary } from '../auth/roles.js';
 import type { Database, Db } from '../db/client.js';
+import { idList, inIdList } from '../db/id-list.js';
 import { directoryUsers, orgMemberships, orgs, users, type MembershipRow } from '../db/schema/index.js';
 import * as policy from '../auth/policy.js';
 import { enforce } from '../auth/policy.js';
@@ -38,6 +39,10 @@ export class MembershipService {
   // query costs more than running it.
   readonly #ofUser;
   readonly #inOrg;
+  readonly #inOrgs;
+  readonly #sharing;
+  readonly #firstPage;
+  readonly #memberCount;
 
   /** `maxOwnedOrgs`: how many organizations one user may own at once (default 100), as for createOrg. */
   constructor(opts: { database: Database; roles: Roles; maxOwnedOrgs?: number }) {
@@ -56,6 +61,34 @@ export class MembershipService {
       .select()
       .from(orgMemberships)
       .where(and(eq(orgMemberships.orgId, sql.placeholder('orgId')), eq(orgMemberships.userId, sql.placeholder('userId'))))
+      .prepare();
+    // And for the batches a page of members or users makes (up to 200 keys).
+    this.#inOrgs = db
+      .select()
+      .from(orgMemberships)
+      .where(and(eq(orgMemberships.userId, sql.placeholder('userId')), inIdList(orgMemberships.orgId)))
+      .prepare();
+    const viewerOrgs = db
+      .select({ orgId: orgMemberships.orgId })
+      .from(orgMemberships)
+      .where(eq(orgMemberships.userId, sql.placeholder('viewerId')));
+    this.#sharing = db
+      .selectDistinct({ userId: orgMemberships.userId })
+      .from(orgMemberships)
+      .where(and(inIdList(orgMemberships.userId), inArray(orgMemberships.orgId, viewerOrgs)))
+      .prepare();
+    // The first page of an org's members without filters: what a members list asks for most.
+    this.#firstPage = db
+      .select()
+      .from(orgMemberships)
+      .where(eq(orgMemberships.orgId, sql.placeholder('orgId')))
+      .orderBy(asc(orgMemberships.createdAt), asc(orgMemberships.userId))
+      .limit(sql.placeholder('limit'))
+      .prepare();
+    this.#memberCount = db
+      .select({ n: count() })
+      .from(orgMemberships)
+      .where(eq(orgMemberships.orgId, sql.placeholder('orgId')))
       .prepare();
   }
 
@@ -76,23 +109,13 @@ export class MembershipService {
   async forUserInOrgs(userId: string, orgIds: readonly string[]): Promise<MembershipRow[]> {
     if (orgIds.length === 0) return [];
     if (orgIds.length === 1) return [this.#inOrg.get({ orgId: orgIds[0]!, userId })].filter((r) => r !== undefined);
-    return this.#database.db
-      .select()
-      .from(orgMemberships)
-      .where(and(eq(orgMemberships.userId, userId), inArray(orgMemberships.orgId, [...orgIds])))
-      .all();
+    return this.#inOrgs.all({ userId, ids: idList(orgIds) });
   }
 
   /** Which of `userIds` share at least one org with `viewerId` (the User access rule's batch). */
   async sharingAnOrgWith(viewerId: string, userIds: readonly string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
-    const { db } = this.#database;
-    const viewerOrgs = db.select({ orgId: orgMemberships.orgId }).from(orgMemberships).where(eq(orgMemberships.userId, viewerId));
-    const rows = db
-      .selectDistinct({ userId: orgMemberships.userId })
-      .from(orgMemberships)
-      .where(and(inArray(orgMemberships.userId, [...userIds]), inArray(orgMemberships.orgId, viewerOrgs)))
-      .all();
+    const rows = this.#sharing.all({ viewerId, ids: idList(userIds) });
     return new Set(rows.map((r) => r.userId));
   }
 
@@ -125,6 +148,11 @@ export class MembershipService {
 
   /** A page of an org's members in join order; `after` is the cursor of the last row seen. */
   async listMembers(orgId: string, opts: { first: number; after?: string | null; role?: string | null; query?: string | null }): Promise<MemberPage> {
+    if (!opts.role && !opts.query?.trim() && !opts.after) {
+      const rows = this.#firstPage.all({ orgId, limit: opts.first + 1 });
+      const totalCount = rows.length <= opts.first ? rows.length : this.#memberCount.get({ orgId })!.n;
+      return { rows: rows.slice(0, opts.first), totalCount, hasNextPage: rows.length > opts.first, hasPreviousPage: false };
+    }
     const { db } = this.#database;
     const filters: SQL[] = [eq(orgMemberships.orgId, orgId)];
     if (opts.role) filters.push(eq(orgMemberships.role, opts.role));

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, eq, gt, inArray, like, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, like, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Roles } from '../auth/roles.js';
 import type { Database, Db } from '../db/client.js';
+import { idList, inIdList } from '../db/id-list.js';
 import { orgMemberships, orgs, users, type OrgRow } from '../db/schema/index.js';
 import { badUserInput, conflict, notFound } from '../errors.js';
 import { orgLimit, ownedBy } from './membership.js';
@@ -22,6 +23,7 @@ export class OrgService {
   readonly #roles: Roles;
   readonly #maxOwnedOrgs: number;
   readonly #byId;
+  readonly #byIds;
 
   /** `maxOwnedOrgs`: how many organizations one user may own at once (default 100). */
   constructor(opts: { database: Database; roles: Roles; maxOwnedOrgs?: number }) {
@@ -33,6 +35,7 @@ export class OrgService {
       .from(orgs)
       .where(eq(orgs.id, sql.placeholder('id')))
       .prepare();
+    this.#byIds = opts.database.db.select().from(orgs).where(inIdList(orgs.id)).prepare();
   }
 
   async findById(id: string): Promise<OrgRow | null> {
@@ -42,11 +45,7 @@ export class OrgService {
   async findByIds(ids: readonly string[]): Promise<OrgRow[]> {
     if (ids.length === 0) return [];
     if (ids.length === 1) return [this.#byId.get({ id: ids[0]! })].filter((r) => r !== undefined);
-    return this.#database.db
-      .select()
-      .from(orgs)
-      .where(inArray(orgs.id, [...ids]))
-      .all();
+    return this.#byIds.all({ ids: idList(ids) });
   }
 
   /** A malformed slug names no org: the caller's mistake, said as such. */

@@ -1,5 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Db } from '../db/client.js';
+import { idList, inIdList } from '../db/id-list.js';
 import { orgMemberships, users, type UserRow } from '../db/schema/index.js';
 import { badUserInput, conflict, fromPassageError, notFound, upstreamUnavailable } from '../errors.js';
 import type { CallOptions, PassageClient } from '../passage/client.js';
@@ -63,6 +64,7 @@ export class UserService {
   readonly #intents: IntentService;
   readonly #directory: DirectoryService;
   readonly #byId;
+  readonly #byIds;
 
   constructor(opts: UserServiceOptions) {
     this.#database = opts.database;
@@ -79,6 +81,7 @@ export class UserService {
       .from(users)
       .where(eq(users.id, sql.placeholder('id')))
       .prepare();
+    this.#byIds = db.select().from(users).where(inIdList(users.id)).prepare();
   }
 
   async findById(id: string): Promise<UserRow | null> {
@@ -90,11 +93,7 @@ export class UserService {
     if (ids.length === 0) return [];
     // Most batches hold one id (the viewer): the prepared statement skips building a query.
     if (ids.length === 1) return [this.#byId.get({ id: ids[0]! })].filter((r) => r !== undefined);
-    return this.#database.db
-      .select()
-      .from(users)
-      .where(inArray(users.id, [...ids]))
-      .all();
+    return this.#byIds.all({ ids: idList(ids) });
   }
 
   /**

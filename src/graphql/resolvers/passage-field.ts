@@ -15,5 +15,11 @@ export async function entryOf(ctx: GraphQLContext, userId: string): Promise<Dire
   }
 }
 
+/** A field of the user's entry: synchronous when the request already holds the entry, as `me` and a page of users do. */
+export function fromEntry<T>(ctx: GraphQLContext, userId: string, pick: (entry: DirectoryEntry) => T): T | Promise<T> {
+  const known = ctx.loaders.knownEntry(userId);
+  return known ? pick(known) : entryOf(ctx, userId).then(pick);
+}
+
 /** Passage sends "" for a missing identifier; clients expect null. */
 export const nonEmpty = (value: string | null | undefined): string | null => (value ? value : null);

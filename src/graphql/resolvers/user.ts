@@ -13,7 +13,7 @@ import type { PassageUser } from '../../passage/types.js';
 import type { GraphQLContext } from '../context.js';
 import { badUserInput, fromPassageError } from '../errors.js';
 import { PassageError } from '../../passage/errors.js';
-import { entryOf, nonEmpty } from './passage-field.js';
+import { entryOf, fromEntry, nonEmpty } from './passage-field.js';
 
 const STATUS: Record<string, UserStatus> = { active: 'ACTIVE', inactive: 'INACTIVE', pending: 'PENDING' };
 const LOCAL_STATUS: Record<UserStatus, LocalStatus> = { ACTIVE: 'active', INACTIVE: 'inactive', PENDING: 'pending' };
@@ -29,10 +29,10 @@ function remember(ctx: GraphQLContext, passageUser: PassageUser): void {
 
 /** The local row when we have one; otherwise what a user we never stored looks like. */
 async function rowFor(ctx: GraphQLContext, id: string) {
-  return (await ctx.loaders.user.load(id)) ?? ctx.services.users.transient(id);
+  return ctx.loaders.knownUser(id) ?? (await ctx.loaders.user.load(id)) ?? ctx.services.users.transient(id);
 }
 
-const prime = (ctx: GraphQLContext, entry: DirectoryEntry) => ctx.loaders.directoryUser.clear(entry.id).prime(entry.id, entry);
+const prime = (ctx: GraphQLContext, entry: DirectoryEntry) => ctx.loaders.primeEntry(entry);
 
 export const Query: QueryResolvers = {
   me: async (_parent, _args, ctx) => (ctx.viewer ? ctx.loaders.user.load(ctx.viewer.id) : null),
@@ -43,6 +43,7 @@ export const Query: QueryResolvers = {
   users: async (_parent, { first, after, query, status, orderBy }, ctx) => {
     const page = ctx.services.users.list({ first: first ?? 20, after, query, status: status ? LOCAL_STATUS[status] : null, orderBy });
     for (const { entry } of page.entries) prime(ctx, entry);
+    await ctx.loaders.preloadUsers(page.entries.map(({ entry }) => entry.id));
     const edges = await Promise.all(page.entries.map(async ({ entry, cursor }) => ({ node: await rowFor(ctx, entry.id), cursor })));
     return { edges, totalCount: page.totalCount, hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage };
   },
@@ -64,49 +65,49 @@ export const Mutation: MutationResolvers = {
       }
     }
     const row = await ctx.services.users.updateProfile(ctx.viewer!.id, { displayName });
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   setActiveOrg: async (_parent, { input }, ctx) => {
     const row = await ctx.services.users.setActiveOrg(ctx.viewer!.id, input.orgId ?? null);
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   setAppRole: async (_parent, { userId, role }, ctx) => {
     // Passage must know the user before we keep anything about them.
     await entryOf(ctx, userId);
     const row = await ctx.services.users.setAppRole(ctx.viewer!, userId, role);
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   createUser: async (_parent, { input }, ctx) => {
     const { row, passageUser } = await ctx.services.users.create(ctx.viewer!, input, { budget: ctx.upstream });
     remember(ctx, passageUser);
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   updateUser: async (_parent, { id, input }, ctx) => {
     const { row, passageUser } = await ctx.services.users.update(ctx.viewer!, id, input, { budget: ctx.upstream });
     remember(ctx, passageUser);
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   activateUser: async (_parent, { id }, ctx) => {
     const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'active', { budget: ctx.upstream });
     remember(ctx, passageUser);
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   deactivateUser: async (_parent, { id }, ctx) => {
     const { row, passageUser } = await ctx.services.users.setStatus(ctx.viewer!, id, 'inactive', { budget: ctx.upstream });
     remember(ctx, passageUser);
-    ctx.loaders.user.clear(row.id).prime(row.id, row);
+    ctx.loaders.primeUser(row);
     return row;
   },
   deleteUser: async (_parent, { id }, ctx) => {
     await ctx.services.users.delete(ctx.viewer!, id, { budget: ctx.upstream });
-    ctx.loaders.user.clear(id);
-    ctx.loaders.directoryUser.clear(id);
+    ctx.loaders.forgetUser(id);
+    ctx.loaders.forgetEntry(id);
     ctx.loaders.membershipsOfUser.clear(id);
     return { deletedUserId: id };
   },
@@ -135,18 +136,15 @@ export const User: UserResolvers = {
   id: (user) => user.id,
   displayName: (user) => user.displayName,
   appRole: (user, _args, ctx) => ctx.services.users.appRoleOf(user),
-  email: async (user, _args, ctx) => nonEmpty((await entryOf(ctx, user.id)).email),
-  phone: async (user, _args, ctx) => nonEmpty((await entryOf(ctx, user.id)).phone),
-  status: async (user, _args, ctx) => STATUS[(await entryOf(ctx, user.id)).status] ?? null,
-  emailVerified: async (user, _args, ctx) => (await entryOf(ctx, user.id)).emailVerified,
-  phoneVerified: async (user, _args, ctx) => (await entryOf(ctx, user.id)).phoneVerified,
-  createdAt: async (user, _args, ctx) => (await entryOf(ctx, user.id)).createdAt,
-  lastLoginAt: async (user, _args, ctx) => {
-    const { lastLoginAt } = await entryOf(ctx, user.id);
-    return lastLoginAt > 0 ? new Date(lastLoginAt) : null;
-  },
-  loginCount: async (user, _args, ctx) => (await entryOf(ctx, user.id)).loginCount,
-  metadata: async (user, _args, ctx) => (await entryOf(ctx, user.id)).metadata,
+  email: (user, _args, ctx) => fromEntry(ctx, user.id, (e) => nonEmpty(e.email)),
+  phone: (user, _args, ctx) => fromEntry(ctx, user.id, (e) => nonEmpty(e.phone)),
+  status: (user, _args, ctx) => fromEntry(ctx, user.id, (e) => STATUS[e.status] ?? null),
+  emailVerified: (user, _args, ctx) => fromEntry(ctx, user.id, (e) => e.emailVerified),
+  phoneVerified: (user, _args, ctx) => fromEntry(ctx, user.id, (e) => e.phoneVerified),
+  createdAt: (user, _args, ctx) => fromEntry(ctx, user.id, (e) => e.createdAt),
+  lastLoginAt: (user, _args, ctx) => fromEntry(ctx, user.id, (e) => (e.lastLoginAt > 0 ? new Date(e.lastLoginAt) : null)),
+  loginCount: (user, _args, ctx) => fromEntry(ctx, user.id, (e) => e.loginCount),
+  metadata: (user, _args, ctx) => fromEntry(ctx, user.id, (e) => e.metadata),
   // Devices are not in the directory: Passage, through the cross-request cache.
   devices: async (user, _args, ctx) => {
     try {
