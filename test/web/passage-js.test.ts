@@ -153,8 +153,8 @@ describe.skipIf(skipUnlessReady('passage-js browser tests', { browser: true }))(
     await new Promise((resolve) => (app ? app.close(resolve) : resolve(undefined)));
   });
 
-  it('reads the app and looks identifiers up; the app origin matches the page', async () => {
-    const { page } = await openPage();
+  it('reads the app, looks identifiers up and registers a user created pending; the app origin matches the page', async () => {
+    const { page, cdp } = await openPage();
     const info = await ok<{ id: string; authOrigin: string; sessionTimeoutLength: number; userMetadataSchema: unknown[] }>(page, 'app.info');
     expect(info.id).toBe(appId);
     expect(info.authOrigin).toBe(appOrigin);
@@ -163,6 +163,16 @@ describe.skipIf(skipUnlessReady('passage-js browser tests', { browser: true }))(
     const created = await ok<{ id: string; status: string }>(page, 'app.createUser', 'pending@example.com', { plan: 'free' });
     expect(created.status).toBe('pending');
     expect(await ok<{ id: string }>(page, 'app.userExists', 'pending@example.com')).toMatchObject({ id: created.id });
+    // The elements' registration with metadata: a pending user first, then the passkey.
+    await addAuthenticator(cdp);
+    const registered = await ok<AuthResult>(page, 'passkey.register', 'pending@example.com');
+    expect(await ok<CurrentUser & { userMetadata: unknown }>(page, 'currentUser.userInfo')).toMatchObject({
+      id: created.id,
+      status: 'active',
+      userMetadata: { plan: 'free' },
+    });
+    expect((await meOf(registered.authToken))?.id).toBe(created.id);
+
     const bad = await run(page, 'app.userExists', 'not an identifier');
     expect(bad).toMatchObject({ ok: false, status: 400 });
     expect((await takeCalls(page)).at(-1)).toMatchObject({ method: 'GET', path: '/users', status: 400, code: 'invalid_request' });
