@@ -38,4 +38,22 @@ answer=$(curl -s "$url" -H 'content-type: application/json' -d '{"query":"{ __ty
 echo "readyz: $ready"
 echo "graphql: $answer"
 [[ "$ready" == *'"status":"ready"'* && "$answer" == '{"data":{"__typename":"Query"}}' ]] || { cat "$dir/out.log" >&2; exit 1; }
-echo "production install: npm ci --omit=dev runs dist/main.js"
+
+# The identity service alone, in production mode, from the same install (no tsx, no esbuild).
+kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+(cd "$dir" && NODE_ENV=production IDENTITY_HOST=127.0.0.1 IDENTITY_PORT=0 IDENTITY_DB="$dir/data/identity.sqlite" \
+  PASSAGE_APP_ID=prodcheck PASSAGE_API_KEY=prod-install-check-key-0123456789abcdef IDENTITY_AUTH_ORIGIN=https://app.example.com \
+  exec node dist/identity/main.js >"$dir/identity.log" 2>&1) &
+pid=$!
+jwks=""
+for _ in $(seq 1 100); do
+  jwks=$(grep -o '"jwksUrl":"http://[^"]*"' "$dir/identity.log" 2>/dev/null | head -n 1 | sed 's/"jwksUrl":"//; s/"$//')
+  [ -n "$jwks" ] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.2
+done
+[ -n "$jwks" ] || { cat "$dir/identity.log" >&2; echo "the identity service did not start from the production install" >&2; exit 1; }
+keys=$(curl -s "$jwks")
+echo "identity jwks: ${keys:0:60}..."
+[[ "$keys" == *'"kty":"RSA"'* ]] || { cat "$dir/identity.log" >&2; exit 1; }
+echo "production install: npm ci --omit=dev runs dist/main.js and dist/identity/main.js"
