@@ -42,9 +42,9 @@ type CurrentUser = {
   webauthnTypes: string[];
 };
 
-/** The bundled client and its shim (an IIFE). */
 const b64json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
+/** The published client and its shim, bundled for the browser (an IIFE). */
 async function bundlePage(): Promise<string> {
   const result = await build({
     entryPoints: [PAGE_ENTRY],
@@ -106,7 +106,6 @@ describe.skipIf(skipUnlessReady('passage-js browser tests', { browser: true }))(
         (route) => route.abort(),
       );
       const page = await context.newPage();
-      if (process.env['PASSAGE_JS_DEBUG']) page.on('console', (m) => console.log('[page]', m.text()));
       page.setDefaultTimeout(20_000);
       const cdp = await context.newCDPSession(page);
       await cdp.send('WebAuthn.enable');
@@ -138,7 +137,9 @@ describe.skipIf(skipUnlessReady('passage-js browser tests', { browser: true }))(
     }
 
     beforeAll(async () => {
-      const [port, appPort] = [await freePort(), await freePort()];
+      const port = await freePort();
+      let appPort = await freePort();
+      while (appPort === port) appPort = await freePort();
       // WebAuthn's RP ID is `localhost`: the page must be on that host, not 127.0.0.1.
       appOrigin = `http://localhost:${appPort}`;
       app = await serveApp(await bundlePage(), appPort);
