@@ -118,6 +118,12 @@ describe('magic links and one-time codes over SMTP', () => {
     const patched = await api('PATCH', '/currentuser/user-metadata', { user_metadata: { team: 'blue' } }, result.auth_token);
     expect(patched.body.user.user_metadata).toEqual({ team: 'blue' });
     expect((await api('GET', '/currentuser/user-metadata', undefined, result.auth_token)).body.user_metadata).toEqual({ team: 'blue' });
+    // No social login here: there is never a connection to remove (passage-js deleteSocialConnection).
+    expect(await api('DELETE', '/currentuser/social-connections/github', undefined, result.auth_token)).toMatchObject({
+      status: 404,
+      body: { code: 'social_connection_not_found' },
+    });
+    expect((await api('DELETE', '/currentuser/social-connections/github')).body.code).toBe('invalid_access_token');
   });
 });
 

@@ -75,6 +75,36 @@ describe('passkeys through the Authentication API', () => {
     expect(again).toMatchObject({ status: 400, body: { code: 'invalid_request', error: 'user: already exists.' } });
   });
 
+  it('keeps the transports passage-js 4.1.2 sends beside `response`, and needs no client extension results', async () => {
+    const start = await api('POST', '/register/webauthn/start', { identifier: 'passage-js@example.com' });
+    const authenticator = new SoftAuthenticator(ORIGIN);
+    // The body passage-js builds: transports moved out of `response`, no authenticatorAttachment or clientExtensionResults.
+    const { response, id, rawId, type } = authenticator.create(start.body.handshake.challenge.publicKey);
+    const finish = await api('POST', '/register/webauthn/finish', {
+      handshake_id: start.body.handshake.id,
+      user_id: start.body.user.id,
+      handshake_response: {
+        rawId,
+        id,
+        type,
+        response: { attestationObject: response.attestationObject, clientDataJSON: response.clientDataJSON },
+        transports: ['internal'],
+      },
+    });
+    expect(finish.status).toBe(201);
+    const login = await api('POST', '/login/webauthn/start', { identifier: 'passage-js@example.com' });
+    expect(login.body.handshake.challenge.publicKey.allowCredentials).toEqual([{ id: authenticator.id, type: 'public-key', transports: ['internal'] }]);
+    const assertion = authenticator.get(login.body.handshake.challenge.publicKey);
+    const { authenticatorAttachment: _a, clientExtensionResults: _c, ...bare } = assertion;
+    // An authenticator that returns no user handle: passage-js encodes the null as "".
+    const signedIn = await api('POST', '/login/webauthn/finish', {
+      handshake_id: login.body.handshake.id,
+      user_id: start.body.user.id,
+      handshake_response: { ...bare, response: { ...bare.response, userHandle: '' } },
+    });
+    expect(signedIn.status).toBe(200);
+  });
+
   it('answers the reference codes for unknown users, users without passkeys and deactivated users', async () => {
     expect((await api('POST', '/login/webauthn/start', { identifier: 'nobody@example.com' })).body.code).toBe('user_not_found');
     await identity.seedUser({ email: 'nopasskey@example.com' });
@@ -252,6 +282,70 @@ describe('passkeys through the Authentication API', () => {
     });
   });
 
+  describe('bad input on registration answers the reference code and stores nothing', () => {
+    type Finish = { handshake_id: string; user_id: string; handshake_response: ReturnType<SoftAuthenticator['create']> };
+    async function attempt(email: string, mutate: (body: Finish) => unknown, ceremony = {}) {
+      const start = await api('POST', '/register/webauthn/start', { identifier: email });
+      const body: Finish = {
+        handshake_id: start.body.handshake.id,
+        user_id: start.body.user.id,
+        handshake_response: new SoftAuthenticator(ORIGIN).create(start.body.handshake.challenge.publicKey, ceremony),
+      };
+      const reply = await api('POST', '/register/webauthn/finish', mutate(body));
+      expect(identity.findUserByIdentifier(email)).toMatchObject({ status: 'pending', login_count: 0, webauthn_devices: [] });
+      return reply;
+    }
+
+    it('wrong RP ID', async () => {
+      expect((await attempt('reg-rpid@example.com', (b) => b, { rpId: 'evil.example' })).body.code).toBe('webauthn_login_failed');
+    });
+    it('tampered clientDataJSON', async () => {
+      const reply = await attempt('reg-tamper@example.com', (b) => {
+        const data = JSON.parse(Buffer.from(b.handshake_response.response.clientDataJSON, 'base64url').toString());
+        data.origin = 'https://evil.example';
+        b.handshake_response.response.clientDataJSON = Buffer.from(JSON.stringify(data)).toString('base64url');
+        return b;
+      });
+      expect(reply).toMatchObject({ status: 401, body: { code: 'webauthn_login_failed' } });
+    });
+    it('malformed base64', async () => {
+      const reply = await attempt('reg-base64@example.com', (b) => {
+        b.handshake_response.response.attestationObject = '%%% not base64 %%%';
+        return b;
+      });
+      expect(reply).toMatchObject({ status: 401, body: { code: 'webauthn_login_failed' } });
+    });
+    it('unknown handshake id', async () => {
+      expect((await attempt('reg-handshake@example.com', (b) => ({ ...b, handshake_id: 'no-such-handshake' }))).body.code).toBe('webauthn_login_failed');
+    });
+    it('a 1 MB body', async () => {
+      const reply = await api('POST', '/register/webauthn/start', { identifier: 'reg-big@example.com', padding: 'x'.repeat(1024 * 1024) });
+      expect(reply).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+      expect(identity.findUserByIdentifier('reg-big@example.com')).toBeUndefined();
+    });
+    it('a replayed attestation (reused challenge)', async () => {
+      const start = await api('POST', '/register/webauthn/start', { identifier: 'reg-replay@example.com' });
+      const body = {
+        handshake_id: start.body.handshake.id,
+        user_id: start.body.user.id,
+        handshake_response: new SoftAuthenticator(ORIGIN).create(start.body.handshake.challenge.publicKey),
+      };
+      const first = await api('POST', '/register/webauthn/finish', body);
+      expect(first.status).toBe(201);
+      const before = identity.findUserByIdentifier('reg-replay@example.com')!;
+      expect(await api('POST', '/register/webauthn/finish', body)).toMatchObject({ status: 401, body: { code: 'webauthn_login_failed' } });
+      // The same attestation under a fresh add-passkey handshake of that user: its challenge does not match.
+      const token = first.body.auth_result.auth_token;
+      const fresh = await api('POST', '/currentuser/devices/start', {}, token);
+      const replayed = await api('POST', '/currentuser/devices/finish', { ...body, handshake_id: fresh.body.handshake.id }, token);
+      expect(replayed).toMatchObject({ status: 401, body: { code: 'webauthn_login_failed' } });
+      expect(identity.findUserByIdentifier('reg-replay@example.com')).toMatchObject({
+        login_count: before.login_count,
+        webauthn_devices: before.webauthn_devices,
+      });
+    });
+  });
+
   it('an expired challenge is refused', async () => {
     const short = await startEmulator({ dbFile: ':memory:', authOrigin: ORIGIN, challengeTtlSeconds: 0.05 });
     try {
@@ -265,6 +359,21 @@ describe('passkeys through the Authentication API', () => {
       });
       expect(reply.body.code).toBe('webauthn_login_failed');
       expect(short.findUserByIdentifier('late@example.com')!.webauthn_devices).toEqual([]);
+
+      // The same for a sign-in challenge: the assertion is valid, only late.
+      const { authenticator } = await registerPasskey(client, ORIGIN, 'late-login@example.com');
+      const before = short.findUserByIdentifier('late-login@example.com')!;
+      const login = await client('POST', '/login/webauthn/start');
+      await new Promise((r) => setTimeout(r, 100));
+      const late = await client('POST', '/login/webauthn/finish', {
+        handshake_id: login.body.handshake.id,
+        handshake_response: authenticator.get(login.body.handshake.challenge.publicKey),
+      });
+      expect(late).toMatchObject({ status: 401, body: { code: 'webauthn_login_failed' } });
+      expect(short.findUserByIdentifier('late-login@example.com')).toMatchObject({
+        login_count: before.login_count,
+        webauthn_devices: before.webauthn_devices,
+      });
     } finally {
       await short.close();
     }

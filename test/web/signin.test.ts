@@ -1,7 +1,16 @@
-import { createServer } from 'node:net';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, ensureConsoleBuilt, gqlAs, skipUnlessReady, startDevServer, type DevServer } from './support.js';
+import {
+  addAuthenticator,
+  credentialsOf,
+  ensureConsoleBuilt,
+  freePort,
+  gqlAs,
+  launchChromium,
+  skipUnlessReady,
+  startDevServer,
+  type DevServer,
+} from './support.js';
 
 // The console's sign-in page against the embedded identity service, in Chromium with a virtual
 // authenticator (CDP WebAuthn domain): real ceremonies, real origin and RP ID checks.
@@ -24,37 +33,6 @@ async function andRedraw(page: Page, action: () => Promise<unknown>): Promise<vo
 const stored = (page: Page, key: string) => page.evaluate((k) => (globalThis as unknown as StorageGlobals).localStorage.getItem(k), key);
 const store = (page: Page, key: string, value: string) =>
   page.evaluate(([k, v]) => (globalThis as unknown as StorageGlobals).localStorage.setItem(k!, v!), [key, value]);
-
-/** A port that was free a moment ago: the WebAuthn origin must be known before the server starts. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-type VirtualCredential = { credentialId: string; isResidentCredential: boolean; rpId: string; privateKey: string; userHandle: string; signCount: number };
-
-/** A platform passkey authenticator as the task's checks specify: resident keys, user verification. */
-async function addAuthenticator(cdp: CDPSession): Promise<string> {
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return authenticatorId;
-}
-const credentialsOf = async (cdp: CDPSession, authenticatorId: string) =>
-  ((await cdp.send('WebAuthn.getCredentials', { authenticatorId })) as { credentials: VirtualCredential[] }).credentials;
 
 describe.skipIf(skipUnlessReady('console sign-in browser tests', { browser: true }))(
   'console sign-in with the identity service (Chromium, virtual authenticator)',

@@ -111,6 +111,16 @@ const socialConnections: AuthRoute = {
   },
 };
 
+/** No social login here: a user never has a connection, so removing one is not found (not an empty success). */
+const deleteSocialConnection: AuthRoute = {
+  method: 'DELETE',
+  pattern: ['currentuser', 'social-connections', ':connection'],
+  handle: async (req, deps) => {
+    await bearerUser(deps, req.headers);
+    throw new ApiError(404, 'social_connection_not_found', 'social_connection: not found.');
+  },
+};
+
 export const currentUserRoutes: AuthRoute[] = [
   get,
   devices,
@@ -121,4 +131,5 @@ export const currentUserRoutes: AuthRoute[] = [
   getMetadata,
   patchMetadata,
   socialConnections,
+  deleteSocialConnection,
 ];

@@ -40,6 +40,8 @@ const finishBody = z.object({
       }),
       authenticatorAttachment: z.string().max(32).nullish(),
       clientExtensionResults: z.record(z.string(), z.unknown()).optional(),
+      // passage-js 4.1.2 sends the transports here, beside `response` (the reference allows both places).
+      transports: z.array(z.string().max(32)).max(10).optional(),
     })
     .passthrough(),
 });
@@ -108,7 +110,7 @@ async function finishCreation(deps: AuthDeps, body: FinishBody, kind: HandshakeK
       credId: credential.id,
       publicKey: credential.publicKey,
       counter: credential.counter,
-      transports: credential.transports ?? body.handshake_response.response.transports ?? [],
+      transports: credential.transports ?? body.handshake_response.response.transports ?? body.handshake_response.transports ?? [],
       friendlyName: 'Passkey',
       type: credentialBackedUp ? 'passkey' : 'platform',
     });
