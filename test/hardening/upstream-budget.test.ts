@@ -112,7 +112,10 @@ describe('item 9: a per-request budget of Passage calls and a fair share of the 
     // in flight when it was sent, not behind the big request's queue of ~180 more.
     const bystanderCall = h.emulator.calls.findIndex((c, i) => i >= sentAt && c.method === 'GET' && c.path.endsWith(`/users/${bystander.id}/devices`));
     expect(bystanderCall).toBeGreaterThanOrEqual(sentAt);
-    expect(bigCalls.filter((i) => i > sentAt && i < bystanderCall).length).toBeLessThanOrEqual(4);
+    // Unfair, about 77 calls went first; fair, those in flight plus the few the big request
+    // starts while the bystander's own request is still being verified (more on a busy machine:
+    // 5 or 6 were seen at load 14). 16 keeps the two far apart without timing anything.
+    expect(bigCalls.filter((i) => i > sentAt && i < bystanderCall).length).toBeLessThanOrEqual(16);
     expect(bigCalls.at(-1)!).toBeGreaterThan(bystanderCall);
   }, 60_000);
 
