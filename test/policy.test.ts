@@ -180,6 +180,16 @@ describe('users', () => {
 });
 
 describe('capabilities', () => {
+  it('an impersonated owner cannot delete the org (deleteOrg is @noImpersonation), the rest follows the role', () => {
+    const acting = { ...user(), impersonatorId: 'admin-1' };
+    expect(policy.orgCapabilities(roles, acting, 'o', grant('Owner'))).toEqual({
+      canUpdate: true,
+      canDelete: false,
+      canInvite: true,
+      assignableRoles: ['Owner', 'Admin', 'Member'],
+    });
+  });
+
   it('orgCapabilities follow the permissions and the rank', () => {
     expect(policy.orgCapabilities(roles, user(), 'o', grant('Owner'))).toEqual({
       canUpdate: true,

@@ -254,7 +254,8 @@ export function orgCapabilities(roles: Roles, viewer: PolicyViewer, orgId: strin
   const canChange = may(ORG_PERMISSIONS.changeRole);
   return {
     canUpdate: may(ORG_PERMISSIONS.update),
-    canDelete: may(ORG_PERMISSIONS.delete),
+    // deleteOrg is @noImpersonation: an impersonating admin is refused whatever the user's role.
+    canDelete: refuseImpersonation(viewer) === null && may(ORG_PERMISSIONS.delete),
     canInvite,
     assignableRoles: canInvite || canChange ? roles.ordered.filter((r) => r.rank <= rank).map((r) => r.name) : [],
   };

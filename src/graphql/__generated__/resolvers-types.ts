@@ -708,9 +708,9 @@ export type OrgCapabilities = {
   __typename?: 'OrgCapabilities';
   /** The roles the viewer may grant when adding members or changing roles, highest first; empty when they may do neither. */
   assignableRoles: Array<Scalars['String']['output']>;
-  /** True when `deleteOrg` would be allowed. */
+  /** True when `deleteOrg` would be allowed (never while impersonating: it is `@noImpersonation`). */
   delete: Scalars['Boolean']['output'];
-  /** True when the viewer may add members (`addOrgMember`). */
+  /** True when the viewer may add members (`addOrgMember`) and invite them by email (`inviteOrgMember`). */
   invite: Scalars['Boolean']['output'];
   /** True when `updateOrg` would be allowed. */
   update: Scalars['Boolean']['output'];
