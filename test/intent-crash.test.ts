@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testServerEnv } from './helpers/harness.js';
 import { startEmulator, type Emulator } from '../src/identity/index.js';
 import { startDevProcess, waitForLog } from './helpers/dev-process.js';
 import { eventually } from './hardening/support.js';
@@ -49,16 +50,7 @@ describe('SIGKILL at each step of a Passage write', () => {
 
   const env = (pause?: string): NodeJS.ProcessEnv => ({
     PATH: process.env['PATH'] ?? '',
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: join(dir, 'passgraph.sqlite'),
-    PASSAGE_APP_ID: emulator.appId,
-    PASSAGE_API_KEY: emulator.apiKey,
-    PASSAGE_API_URL: emulator.apiUrl,
-    PASSAGE_JWKS_URL: emulator.jwksUrl,
-    PASSAGE_TIMEOUT_MS: '1000',
-    ADMIN_USER_IDS: adminId,
+    ...testServerEnv(dir, emulator, [adminId]),
     LOG_LEVEL: 'info',
     INTENT_RECONCILE_INTERVAL_MS: '200',
     ...(pause ? { INTENT_TEST_PAUSE: pause } : {}),

@@ -46,6 +46,25 @@ export type HarnessOptions = {
 };
 
 /**
+ * The settings every test server shares: loopback, a SQLite file in `dir`, the test's identity
+ * service as Passage, short Passage time-outs and the given app admins.
+ */
+export function testServerEnv(dir: string, emulator: Emulator, adminIds: readonly string[]): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: join(dir, 'passgraph.sqlite'),
+    PASSAGE_APP_ID: emulator.appId,
+    PASSAGE_API_KEY: emulator.apiKey,
+    PASSAGE_API_URL: emulator.apiUrl,
+    PASSAGE_JWKS_URL: emulator.jwksUrl,
+    PASSAGE_TIMEOUT_MS: '1000',
+    ADMIN_USER_IDS: adminIds.join(','),
+  };
+}
+
+/**
  * The real server on loopback against a real emulator: what a client sees over HTTP, with
  * state in temporary SQLite files that each test file owns.
  */
@@ -58,16 +77,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   await opts.beforeStart?.(emulator);
   // loadConfig validates like production does; a bad env in a test fails the same way.
   const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: join(dir, 'passgraph.sqlite'),
-    PASSAGE_APP_ID: emulator.appId,
-    PASSAGE_API_KEY: emulator.apiKey,
-    PASSAGE_API_URL: emulator.apiUrl,
-    PASSAGE_JWKS_URL: emulator.jwksUrl,
-    PASSAGE_TIMEOUT_MS: '1000',
-    ADMIN_USER_IDS: adminIds.join(','),
+    ...testServerEnv(dir, emulator, adminIds),
     // Tests run the directory sync with `syncNow()`; a timer firing mid-test would add Passage calls.
     DIRECTORY_SYNC_INTERVAL_MS: '3600000',
     DIRECTORY_SWEEP_INTERVAL_MS: '3600000',

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { startEmulator, type Emulator } from '../../src/identity/index.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import type { GqlOptions, GqlResult } from './harness.js';
+import { testServerEnv, type GqlOptions, type GqlResult } from './harness.js';
 
 export type Instance = {
   server: RunningServer;
@@ -35,16 +35,7 @@ export async function startInstances(opts: { env?: Record<string, string>; admin
   const adminIds: string[] = [];
   for (const email of opts.adminEmails ?? []) adminIds.push((await emulator.seedUser({ email, status: 'active' })).id);
   const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: join(dir, 'passgraph.sqlite'),
-    PASSAGE_APP_ID: emulator.appId,
-    PASSAGE_API_KEY: emulator.apiKey,
-    PASSAGE_API_URL: emulator.apiUrl,
-    PASSAGE_JWKS_URL: emulator.jwksUrl,
-    PASSAGE_TIMEOUT_MS: '1000',
-    ADMIN_USER_IDS: adminIds.join(','),
+    ...testServerEnv(dir, emulator, adminIds),
     DIRECTORY_SYNC_INTERVAL_MS: '3600000',
     DIRECTORY_SWEEP_INTERVAL_MS: '3600000',
     METRICS_ENABLED: 'false',
