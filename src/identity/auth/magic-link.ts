@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ApiError, badRequest, userNotFound } from '../errors.js';
+import { ApiError, badRequest } from '../errors.js';
 import { authResult, parseBody, parseIdentifier, requireSignInUser, type AuthDeps, type AuthRoute, type Identifier } from './context.js';
-import { assertCanSignIn, assertDeliverable, deliver, linkUrl, safeLinkPath } from './messages.js';
+import { assertCanSignIn, assertDeliverable, deliver, signInRecipient, linkUrl, safeLinkPath } from './messages.js';
 import type { LinkPurpose } from './store.js';
 
 /** Magic links: sent by email (or the dev mailbox), activated once, polled by the sending device. */
@@ -49,11 +49,7 @@ const loginLink: AuthRoute = {
   handle: async (req, deps) => {
     const input = parseBody(sendBody, req.body());
     const identifier = parseIdentifier(input.identifier);
-    await deps.limits.take(req.ip, identifier.value);
-    const user = deps.store.findUserByIdentifier(identifier.value);
-    if (!user) throw userNotFound();
-    assertCanSignIn(user);
-    assertDeliverable(deps, identifier);
+    const user = await signInRecipient(deps, req.ip, identifier);
     return { status: 200, body: await sendLink(deps, { userId: user.id, purpose: 'login', to: identifier, path: input.magic_link_path }) };
   },
 };

@@ -1,4 +1,4 @@
-import { operationNotAllowed, userNotActive } from '../errors.js';
+import { operationNotAllowed, userNotActive, userNotFound } from '../errors.js';
 import type { PassageUserWire } from '../store.js';
 import type { AuthDeps, Identifier } from './context.js';
 import type { Message } from './delivery.js';
@@ -12,6 +12,19 @@ export function assertDeliverable(deps: AuthDeps, identifier: Identifier): void 
 
 export function assertCanSignIn(user: PassageUserWire): void {
   if (user.status === 'inactive') throw userNotActive();
+}
+
+/**
+ * The checks a sign-in message (link or code) passes before anything is stored: the limits
+ * first, so refusals cost the caller too, then who it is for, then whether it can be delivered.
+ */
+export async function signInRecipient(deps: AuthDeps, ip: string, identifier: Identifier): Promise<PassageUserWire> {
+  await deps.limits.take(ip, identifier.value);
+  const user = deps.store.findUserByIdentifier(identifier.value);
+  if (!user) throw userNotFound();
+  assertCanSignIn(user);
+  assertDeliverable(deps, identifier);
+  return user;
 }
 
 /** A relative path on the app's origin; anything else would make the link point elsewhere. */

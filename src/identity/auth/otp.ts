@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { ApiError, badRequest, userNotFound } from '../errors.js';
+import { ApiError, badRequest } from '../errors.js';
 import { authResult, parseBody, parseIdentifier, type AuthRoute } from './context.js';
 import { applyPurpose, registeringUser } from './magic-link.js';
-import { assertCanSignIn, assertDeliverable, deliver } from './messages.js';
+import { assertDeliverable, deliver, signInRecipient } from './messages.js';
 import { hashSecret, secretsEqual } from './store.js';
 
 /** One-time passcodes: six digits, a few attempts, single use. */
@@ -32,11 +32,7 @@ const loginOtp: AuthRoute = {
   handle: async (req, deps) => {
     const input = parseBody(sendBody, req.body());
     const identifier = parseIdentifier(input.identifier);
-    await deps.limits.take(req.ip, identifier.value);
-    const user = deps.store.findUserByIdentifier(identifier.value);
-    if (!user) throw userNotFound();
-    assertCanSignIn(user);
-    assertDeliverable(deps, identifier);
+    const user = await signInRecipient(deps, req.ip, identifier);
     return { status: 200, body: { otp_id: await sendCode(deps, user.id, 'login', identifier) } };
   },
 };
