@@ -21,6 +21,7 @@ describe.skipIf(skipUnlessReady('console impersonation browser tests', { browser
     let browser: Browser;
     let url: string;
     let admin: Gql;
+    let labId: string;
     let page: Page;
     const contexts: BrowserContext[] = [];
     const userRow = (email: string) => page.locator(`[data-testid=user-row][data-email="${email}"]`);
@@ -38,7 +39,9 @@ describe.skipIf(skipUnlessReady('console impersonation browser tests', { browser
       const emulator = dev.server.emulator!;
       const mo = await emulator.seedUser({ email: 'mo@example.com', status: 'active' });
       const moGql = gqlAs(url, await emulator.mintToken(mo.id));
-      expect((await moGql('mutation { createOrg(input: { name: "Mo Lab" }) { id } }')).codes).toEqual([]);
+      const lab = await moGql<{ createOrg: { id: string } }>('mutation { createOrg(input: { name: "Mo Lab" }) { id } }');
+      expect(lab.codes).toEqual([]);
+      labId = lab.data!.createOrg.id;
       admin = gqlAs(url, await emulator.mintToken(emulator.findUserByIdentifier('admin@example.com')!.id));
       browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
@@ -76,9 +79,17 @@ describe.skipIf(skipUnlessReady('console impersonation browser tests', { browser
       expect(await banner.count()).toBe(1);
       for (const h of await Promise.all(headers)) expect(h['authorization']).toBe(`Bearer ${token}`);
 
-      await andRedraw(page, () => org(page, 'Mo Lab').locator('[data-testid=delete-org]').click());
-      await andRedraw(page, () => org(page, 'Mo Lab').locator('[data-testid=confirm-delete-org]').click());
-      expect(await notice(page)).toEqual({ ok: 'false', code: 'FORBIDDEN (IMPERSONATION)' });
+      // Mo owns Mo Lab, but deleteOrg is @noImpersonation: viewerCan.delete is false, so the console
+      // offers no Delete, and the same Bearer token sent straight to the API is refused.
+      expect(await org(page, 'Mo Lab').locator('[data-testid=delete-org]').count()).toBe(0);
+      expect(await org(page, 'Mo Lab').locator('[data-testid=invite-form]').count()).toBe(1);
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: 'mutation($id: ID!) { deleteOrg(id: $id) { deletedOrgId } }', variables: { id: labId } }),
+      });
+      const body = (await res.json()) as { errors?: Array<{ extensions?: { code?: string; reason?: string } }> };
+      expect(body.errors?.map((e) => [e.extensions?.code, e.extensions?.reason])).toEqual([['FORBIDDEN', 'IMPERSONATION']]);
       expect(await org(page, 'Mo Lab').count()).toBe(1);
     });
 
