@@ -12,7 +12,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Child, ROOT } from './lib/ipc.js';
+import { bundleServer, Child, ROOT } from './lib/ipc.js';
 import { runLoad } from './lib/load.js';
 import { createOrg, passgraphEnv, PASSGRAPH_ENV, passgraphOverridesFromEnv, scenarios, seedUsers, startUpstream } from './lib/fixture.js';
 import { summariseProfile, type CpuProfile, type Frame } from './lib/cpuprofile.js';
@@ -44,7 +44,7 @@ try {
   const cold: Record<string, string> = scenarioId === 'members-cold' ? { PASSAGE_CACHE_TTL: '0', PASSAGE_CACHE_MAX_STALE: '0' } : {};
   const pg = await start(
     'passgraph',
-    'servers/passgraph.ts',
+    await bundleServer('servers/passgraph.ts'),
     passgraphEnv(upstream, join(work, 'passgraph.sqlite'), [users.adminId], { ...cold, ...overrides }),
   );
   const orgId = await createOrg(pg.ready.url, users);
