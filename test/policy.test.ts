@@ -258,4 +258,17 @@ describe('capabilities', () => {
     expect(policy.membershipCapabilities(roles, admin(), null, target('b', 'Owner'), () => 1)).toMatchObject({ canRemove: false, canChangeRole: true });
     expect(policy.membershipCapabilities(roles, user('x'), null, target('b', 'Member'), never)).toMatchObject({ canRemove: false, canChangeRole: false });
   });
+
+  it('membershipCapabilities offer an ownership transfer only from an owner to a non-owner other than themself, never while impersonating', () => {
+    const target = (userId: string, role: string) => ({ orgId: 'o', userId, role, additionalRoles: [] });
+    const transfer = (viewer: policy.PolicyViewer, g: ReturnType<typeof grant> | null, t: ReturnType<typeof target>) =>
+      policy.membershipCapabilities(roles, viewer, g, t, () => 2).canTransferOwnership;
+    expect(transfer(user('a'), grant('Owner'), target('b', 'Member'))).toBe(true);
+    expect(transfer(user('a'), grant('Owner'), target('b', 'Admin'))).toBe(true);
+    expect(transfer(user('a'), grant('Owner'), target('b', 'Owner'))).toBe(false);
+    expect(transfer(user('a'), grant('Owner'), target('a', 'Owner'))).toBe(false);
+    expect(transfer(user('a'), grant('Admin'), target('b', 'Member'))).toBe(false);
+    expect(transfer(admin(), null, target('b', 'Member'))).toBe(false);
+    expect(transfer({ ...user('a'), impersonatorId: 'adm' }, grant('Owner'), target('b', 'Member'))).toBe(false);
+  });
 });

@@ -7,13 +7,14 @@ const CREATE = `mutation($name: String!) { createOrg(input: { name: $name }) { i
 const ADD = `mutation($orgId: ID!, $userId: ID!, $role: String!) { addOrgMember(orgId: $orgId, userId: $userId, role: $role) { role } }`;
 const CHANGE = `mutation($orgId: ID!, $userId: ID!, $role: String!) { changeOrgMemberRole(orgId: $orgId, userId: $userId, role: $role) { role } }`;
 const REMOVE = `mutation($orgId: ID!, $userId: ID!) { removeOrgMember(orgId: $orgId, userId: $userId) { removedUserId } }`;
+const TRANSFER = `mutation($orgId: ID!, $userId: ID!) { transferOrgOwnership(input: { orgId: $orgId, userId: $userId }) { role } }`;
 const UPDATE = `mutation($id: ID!) { updateOrg(id: $id, input: { name: "Renamed" }) { id } }`;
 const DELETE = `mutation($id: ID!) { deleteOrg(id: $id) { deletedOrgId } }`;
 const ORG_CAN = `query($id: ID!) { org(id: $id) { viewerCan { update delete invite assignableRoles } } }`;
-const MEMBER_CAN = `query($id: ID!) { org(id: $id) { members(first: 100) { edges { node { user { id } viewerCan { remove changeRole assignableRoles } } } } } }`;
+const MEMBER_CAN = `query($id: ID!) { org(id: $id) { members(first: 100) { edges { node { user { id } viewerCan { remove changeRole transferOwnership assignableRoles } } } } } }`;
 
 type OrgCan = { update: boolean; delete: boolean; invite: boolean; assignableRoles: string[] };
-type MemberCan = { remove: boolean; changeRole: boolean; assignableRoles: string[] };
+type MemberCan = { remove: boolean; changeRole: boolean; transferOwnership: boolean; assignableRoles: string[] };
 
 const ROLES = ['Owner', 'Admin', 'Member'];
 
@@ -143,6 +144,8 @@ describe('role catalogue and capabilities', () => {
         }
         const removed = await h.gql(REMOVE, { token: viewer.token, variables: { orgId, userId: target.id } });
         expect(ok(removed), `${label} remove`).toBe(can.remove);
+        const transferred = await h.gql(TRANSFER, { token: viewer.token, variables: { orgId: await freshOrg(), userId: target.id } });
+        expect(ok(transferred), `${label} transfer`).toBe(can.transferOwnership);
       }
     }
   });
@@ -155,7 +158,7 @@ describe('role catalogue and capabilities', () => {
         variables: { id: orgId },
       })
     ).body.data!.org.members.edges.find((e) => e.node.user.id === owner.id)!.node.viewerCan;
-    expect(before).toEqual({ remove: false, changeRole: true, assignableRoles: ['Owner'] });
+    expect(before).toEqual({ remove: false, changeRole: true, transferOwnership: false, assignableRoles: ['Owner'] });
     await h.gql(CHANGE, { token: owner.token, variables: { orgId, userId: admin.id, role: 'Owner' } });
     const after = (
       await h.gql<{ org: { members: { edges: { node: { user: { id: string }; viewerCan: MemberCan } }[] } } }>(MEMBER_CAN, {
@@ -163,6 +166,6 @@ describe('role catalogue and capabilities', () => {
         variables: { id: orgId },
       })
     ).body.data!.org.members.edges.find((e) => e.node.user.id === owner.id)!.node.viewerCan;
-    expect(after).toEqual({ remove: true, changeRole: true, assignableRoles: ['Owner', 'Admin', 'Member'] });
+    expect(after).toEqual({ remove: true, changeRole: true, transferOwnership: false, assignableRoles: ['Owner', 'Admin', 'Member'] });
   });
 });

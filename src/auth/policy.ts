@@ -264,6 +264,8 @@ export function orgCapabilities(roles: Roles, viewer: PolicyViewer, orgId: strin
 export type MembershipCapabilities = {
   canRemove: boolean;
   canChangeRole: boolean;
+  /** transferOrgOwnership to this member: the rank rules only (a pending change or ORG_LIMIT is known at write time). */
+  canTransferOwnership: boolean;
   /** Primary roles `changeOrgMemberRole` would accept for this member (additional roles kept), highest first. */
   assignableRoles: string[];
 };
@@ -289,6 +291,15 @@ export function membershipCapabilities(
   return {
     canRemove: mayRemovePermission && mayRemove(roles, viewer, rank, target, ownerCount) === null,
     canChangeRole: assignableRoles.length > 0,
+    // transferOrgOwnership is @noImpersonation, and nobody transfers to themself.
+    canTransferOwnership:
+      !self &&
+      refuseImpersonation(viewer) === null &&
+      // The viewer's grant carries the rank of their highest role: the owner role's rank means they hold it.
+      viewerMembership !== null &&
+      viewerMembership.rank === roles.ordered[0]?.rank &&
+      !isOwner(roles, target) &&
+      roles.ordered.length > 1,
     assignableRoles,
   };
 }

@@ -46,7 +46,7 @@ export function orgCapabilities(roles: Roles, viewer: policy.PolicyViewer, orgId
   return { update: c.canUpdate, delete: c.canDelete, invite: c.canInvite, assignableRoles: c.assignableRoles };
 }
 
-export type MembershipCapabilities = { remove: boolean; changeRole: boolean; assignableRoles: string[] };
+export type MembershipCapabilities = { remove: boolean; changeRole: boolean; transferOwnership: boolean; assignableRoles: string[] };
 
 export function membershipCapabilities(
   roles: Roles,
@@ -56,5 +56,5 @@ export function membershipCapabilities(
   ownerCount: () => number,
 ): MembershipCapabilities {
   const c = policy.membershipCapabilities(roles, viewer, viewerMembership, target, ownerCount);
-  return { remove: c.canRemove, changeRole: c.canChangeRole, assignableRoles: c.assignableRoles };
+  return { remove: c.canRemove, changeRole: c.canChangeRole, transferOwnership: c.canTransferOwnership, assignableRoles: c.assignableRoles };
 }

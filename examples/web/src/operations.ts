@@ -44,22 +44,13 @@ export const viewerQuery = graphql(`
   }
 `);
 
-export const rolesQuery = graphql(`
-  query Roles {
-    roles {
-      name
-      rank
-    }
-  }
-`);
-
 // The server limits query depth (QUERY_MAX_DEPTH), and a fragment spread counts as a level, so
 // the audit and invitation fields are written out in each operation rather than shared.
 
 // Everything the console shows about one org. What the viewer may do comes from the server
 // (`viewerCan`, answered by the policy the mutations enforce); the console keeps no rank rules.
 export const orgDetailsQuery = graphql(`
-  query OrgDetails($orgId: ID!, $ownerRole: String!, $first: Int!, $query: String, $withMembers: Boolean!) {
+  query OrgDetails($orgId: ID!, $first: Int!, $query: String, $withMembers: Boolean!) {
     org(id: $orgId) {
       id
       name
@@ -70,19 +61,16 @@ export const orgDetailsQuery = graphql(`
         invite
         assignableRoles
       }
-      viewerMembership {
-        isOwner: isRole(role: $ownerRole)
-      }
       members(first: $first, query: $query) @include(if: $withMembers) {
         totalCount
         edges {
           node {
             role
             additionalRoles
-            isOwner: isRole(role: $ownerRole)
             viewerCan {
               remove
               changeRole
+              transferOwnership
               assignableRoles
             }
             user {

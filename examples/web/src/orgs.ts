@@ -2,7 +2,7 @@ import { describeErrors, execute, type Result } from './api';
 import { act, button, pageNote, refresh } from './app';
 import { auditUi, loadOrgAudit, orgAuditView } from './audit';
 import { h, on } from './dom';
-import type { OrgDetailsQuery, RolesQuery, ViewerQuery } from './gql/graphql';
+import type { OrgDetailsQuery, ViewerQuery } from './gql/graphql';
 import { loadOrgInvitations, orgInvitationsView, type OrgInvitations } from './invitations';
 import {
   changeRoleMutation,
@@ -10,7 +10,6 @@ import {
   deleteOrgMutation,
   orgBySlugQuery,
   orgDetailsQuery,
-  rolesQuery,
   removeMemberMutation,
   setActiveOrgMutation,
   transferOwnershipMutation,
@@ -19,7 +18,7 @@ import {
 
 // The viewer's organizations. Every control is shown from the server's answer: `Org.viewerCan`
 // and `OrgMembership.viewerCan` (the same policy the mutations enforce), role choices from their
-// `assignableRoles`, ownership transfer from `isRole(<owner role>)`. The console keeps no copy
+// `assignableRoles`, ownership transfer from `viewerCan.transferOwnership`. The console keeps no copy
 // of the rank rules; the server refuses anything else anyway.
 
 export type Me = NonNullable<ViewerQuery['me']>;
@@ -38,21 +37,15 @@ export const orgUi: { memberQuery: Map<string, string>; confirmDeleteOrg: string
   slugResult: null,
 };
 
-/** The owner role is the catalogue's top-ranked role (`roles` is highest first). */
-export function ownerRoleOf(roles: RolesQuery['roles']): string {
-  return [...roles].sort((a, b) => b.rank - a.rank)[0]?.name ?? 'Owner';
-}
-
 export async function loadOrgs(me: Me): Promise<Map<string, OrgData>> {
   const out = new Map<string, OrgData>();
   if ((me.memberships ?? []).length === 0) return out;
-  const ownerRole = ownerRoleOf((await execute(rolesQuery)).data?.roles ?? []);
   await Promise.all(
     (me.memberships ?? []).map(async (m) => {
       const orgId = m.org.id;
       const query = orgUi.memberQuery.get(orgId) || null;
       const [details, audit] = await Promise.all([
-        execute(orgDetailsQuery, { orgId, ownerRole, first: PAGE_SIZE, query, withMembers: m.canReadMembers }),
+        execute(orgDetailsQuery, { orgId, first: PAGE_SIZE, query, withMembers: m.canReadMembers }),
         mayReadAudit(m) ? loadOrgAuditIfOpen(orgId) : null,
       ]);
       // Only members who may invite see the invitations (`Org.invitations` needs that permission).
@@ -235,7 +228,6 @@ function membersView(me: Me, org: OrgDetails, members: Member[], total: number):
       void refresh();
     },
   );
-  const viewerIsOwner = org.viewerMembership?.isOwner === true;
   const table = h(
     'table',
     { class: 'members' },
@@ -254,8 +246,7 @@ function membersView(me: Me, org: OrgDetails, members: Member[], total: number):
           h(
             'td',
             { class: 'actions' },
-            // Only a member holding the owner role may hand it on, and only to a member who does not hold it.
-            viewerIsOwner && !self && !member.isOwner
+            member.viewerCan.transferOwnership
               ? button('Make owner', { class: 'secondary', 'data-testid': 'transfer-ownership' }, () => {
                   void act(`${label} now owns ${org.name}`, () => execute(transferOwnershipMutation, { orgId: org.id, userId: member.user.id }));
                 })

@@ -322,6 +322,13 @@ export type MembershipCapabilities = {
   changeRole: Scalars['Boolean']['output'];
   /** True when `removeOrgMember` (or leaving, for the viewer's own membership) would succeed now. */
   remove: Scalars['Boolean']['output'];
+  /**
+   * True when `transferOrgOwnership` to this member would pass the role rules: the viewer holds the
+   * owner role, the member does not, and the viewer is not impersonating. It can still be refused at
+   * write time for a pending change to either user (`PENDING_CHANGE`) or the receiver's org limit
+   * (`ORG_LIMIT`).
+   */
+  transferOwnership: Scalars['Boolean']['output'];
 };
 
 /** Write operations. Every field states who may call it; each returns the object it created or changed. */
@@ -1560,6 +1567,7 @@ export type MembershipCapabilitiesResolvers<ContextType = GraphQLContext, Parent
   assignableRoles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   changeRole?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   remove?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  transferOwnership?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
