@@ -21,17 +21,24 @@ for dev in tsx esbuild vitest typescript @biomejs/biome graphiql; do
   [ ! -e "$dir/node_modules/$dev" ] || { echo "dev dependency $dev was installed by --omit=dev" >&2; exit 1; }
 done
 
+# Waits (up to 20 s, while $pid lives) for the JSON log line that carries field $1 with an http URL
+# ending in $3 (optional) in file $2, and prints that URL (nothing if it never came).
+logged_url() {
+  local found=""
+  for _ in $(seq 1 100); do
+    found=$(grep -o "\"$1\":\"http://[^\"]*${3:-}\"" "$2" 2>/dev/null | head -n 1 | sed "s/\"$1\":\"//; s/\"\$//")
+    [ -n "$found" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  printf '%s' "$found"
+}
+
 # Dev mode (no PASSAGE_APP_ID) starts the embedded emulator too, so the whole bundle runs.
 (cd "$dir" && PORT=0 HOST=127.0.0.1 DATABASE_URL="$dir/data/pg.sqlite" EMULATOR_DB="$dir/data/emu.sqlite" LOG_LEVEL=info \
   exec node dist/main.js >"$dir/out.log" 2>&1) &
 pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -o '"url":"http://[^"]*/graphql"' "$dir/out.log" 2>/dev/null | head -n 1 | sed 's/"url":"//; s/"$//')
-  [ -n "$url" ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.2
-done
+url=$(logged_url url "$dir/out.log" /graphql)
 [ -n "$url" ] || { cat "$dir/out.log" >&2; echo "the production install did not start" >&2; exit 1; }
 ready=$(curl -s "${url%/graphql}/readyz")
 answer=$(curl -s "$url" -H 'content-type: application/json' -d '{"query":"{ __typename }"}')
@@ -45,13 +52,7 @@ kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   PASSAGE_APP_ID=prodcheck PASSAGE_API_KEY=prod-install-check-key-0123456789abcdef IDENTITY_AUTH_ORIGIN=https://app.example.com \
   exec node dist/identity/main.js >"$dir/identity.log" 2>&1) &
 pid=$!
-jwks=""
-for _ in $(seq 1 100); do
-  jwks=$(grep -o '"jwksUrl":"http://[^"]*"' "$dir/identity.log" 2>/dev/null | head -n 1 | sed 's/"jwksUrl":"//; s/"$//')
-  [ -n "$jwks" ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.2
-done
+jwks=$(logged_url jwksUrl "$dir/identity.log")
 [ -n "$jwks" ] || { cat "$dir/identity.log" >&2; echo "the identity service did not start from the production install" >&2; exit 1; }
 keys=$(curl -s "$jwks")
 echo "identity jwks: ${keys:0:60}..."
