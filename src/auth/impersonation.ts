@@ -1,5 +1,5 @@
-import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, type CryptoKey } from 'jose';
-import { InvalidTokenError, MAX_TOKEN_LENGTH, type TokenVerifier, type VerifiedToken } from './token.js';
+import { decodeJwt, jwtVerify, SignJWT, type CryptoKey } from 'jose';
+import { InvalidTokenError, MAX_TOKEN_LENGTH, readKid, type TokenVerifier, type VerifiedToken } from './token.js';
 
 /**
  * Impersonation tokens: JWTs passgraph signs with its own keys (never Passage's) so an app admin
@@ -59,14 +59,7 @@ export type ImpersonationVerifyOptions = {
 
 /** Checks an impersonation token with passgraph's keys only. */
 export async function verifyImpersonationToken(keyring: ImpersonationKeyring, token: string, opts: ImpersonationVerifyOptions = {}): Promise<VerifiedToken> {
-  if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('TOO_LARGE');
-  let kid: unknown;
-  try {
-    kid = decodeProtectedHeader(token).kid;
-  } catch (err) {
-    throw new InvalidTokenError('MALFORMED', { cause: err });
-  }
-  if (typeof kid !== 'string' || kid === '') throw new InvalidTokenError('NO_KID');
+  const kid = readKid(token);
   const key = await keyring.verificationKey(kid);
   if (!key) throw new InvalidTokenError('UNKNOWN_KEY');
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];

@@ -32,6 +32,22 @@ export class JwksUnavailableError extends Error {
 }
 
 /** Who an impersonation token says is acting (its `act.sub`) and which token it is (`jti`). */
+/**
+ * The checks every token passes before any key is looked up: a bounded size and a protected
+ * header naming a key. Returns that `kid`.
+ */
+export function readKid(token: string): string {
+  if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('TOO_LARGE');
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch (err) {
+    throw new InvalidTokenError('MALFORMED', { cause: err });
+  }
+  if (typeof kid !== 'string' || kid === '') throw new InvalidTokenError('NO_KID');
+  return kid;
+}
+
 export type ImpersonationClaim = { impersonatorId: string; jti: string };
 
 export type VerifiedToken = {
@@ -98,14 +114,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
 
   return {
     async verify(token) {
-      if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('TOO_LARGE');
-      let kid: unknown;
-      try {
-        kid = decodeProtectedHeader(token).kid;
-      } catch (err) {
-        throw new InvalidTokenError('MALFORMED', { cause: err });
-      }
-      if (typeof kid !== 'string' || kid === '') throw new InvalidTokenError('NO_KID');
+      readKid(token);
       try {
         const { payload } = await jwtVerify(token, getKey, {
           algorithms: ['RS256'],
