@@ -11,7 +11,7 @@ import type { CallOptions, PassageClient } from '../passage/client.js';
 import type { CreateMagicLinkInput } from '../passage/types.js';
 import { audited, auditActor, recordAudit, recordFailure, type AuditEntry } from './audit.js';
 import { deletionPending, pendingChange, surelyNotApplied } from './intent.js';
-import { ownedBy } from './membership.js';
+import { isMember, orgExists, ownedBy } from './membership.js';
 import { validEmail } from './validation.js';
 
 /** What clients see: `EXPIRED` is a pending invitation past its time (or one replaced after that). */
@@ -119,7 +119,7 @@ export class InvitationService {
     const token = newToken();
     const entry: AuditEntry = { ...auditActor(actor), action: 'invitation.create', targetType: 'invitation', targetId: id, orgId: input.orgId };
     const row = await audited(this.#database, entry, (tx) => {
-      if (!tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, input.orgId)).get()) throw notFound('The organization');
+      if (!orgExists(tx, input.orgId)) throw notFound('The organization');
       this.#enforceInviter(tx, actor, input.orgId, { role: input.role, additionalRoles });
       if (this.#memberByEmail(tx, input.orgId, email)) throw conflict('ALREADY_MEMBER', 'A user with this email is already a member of this organization.');
       const pending = tx
@@ -205,13 +205,7 @@ export class InvitationService {
     };
     return audited(this.#database, entry, (tx) => {
       const row = this.#usable(tx, found, ref, viewerEmail);
-      if (
-        tx
-          .select({ id: orgMemberships.userId })
-          .from(orgMemberships)
-          .where(and(eq(orgMemberships.orgId, row.orgId), eq(orgMemberships.userId, viewer.id)))
-          .get()
-      ) {
+      if (isMember(tx, row.orgId, viewer.id)) {
         throw conflict('ALREADY_MEMBER', 'You are already a member of this organization.');
       }
       if (deletionPending(tx, viewer.id)) throw pendingChange();
@@ -332,15 +326,8 @@ export class InvitationService {
   #manageable(tx: Db, actor: policy.PolicyViewer, id: string): InvitationRow {
     const row = tx.select().from(orgInvitations).where(eq(orgInvitations.id, id)).get();
     if (!row) throw notFound('The invitation');
-    const isMember =
-      policy.passesEveryOrgRule(actor) ||
-      tx
-        .select({ id: orgMemberships.userId })
-        .from(orgMemberships)
-        .where(and(eq(orgMemberships.orgId, row.orgId), eq(orgMemberships.userId, actor.id)))
-        .get() !== undefined;
-    if (!isMember) throw notFound('The invitation');
-    if (!tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, row.orgId)).get()) throw orgDeleted();
+    if (!policy.passesEveryOrgRule(actor) && !isMember(tx, row.orgId, actor.id)) throw notFound('The invitation');
+    if (!orgExists(tx, row.orgId)) throw orgDeleted();
     this.#enforceInviter(tx, actor, row.orgId, row);
     if (row.status !== 'pending') throw closed(row);
     return row;
@@ -371,7 +358,7 @@ export class InvitationService {
     }
     const status = statusOf(row, this.#now());
     if (status !== 'PENDING') throw closed(row, status);
-    if (!tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, row.orgId)).get()) throw orgDeleted();
+    if (!orgExists(tx, row.orgId)) throw orgDeleted();
     return row;
   }
 

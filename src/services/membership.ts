@@ -340,7 +340,7 @@ export class MembershipService {
   }
 
   #requireOrg(tx: Db, orgId: string): void {
-    if (!tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, orgId)).get()) throw notFound('The organization');
+    if (!orgExists(tx, orgId)) throw notFound('The organization');
   }
 
   #find(tx: Db, orgId: string, userId: string): MembershipRow | undefined {
@@ -412,3 +412,19 @@ export function ownedBy(tx: Db, userId: string, owner: string): number {
 
 /** A user would own more organizations than `MAX_ORGS_PER_USER` allows. */
 export const orgLimit = (limit: number, message: string) => conflict('ORG_LIMIT', message, { limit });
+
+/** Read inside the caller's transaction. */
+export function orgExists(tx: Db, orgId: string): boolean {
+  return tx.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, orgId)).get() !== undefined;
+}
+
+/** Read inside the caller's transaction. */
+export function isMember(tx: Db, orgId: string, userId: string): boolean {
+  return (
+    tx
+      .select({ id: orgMemberships.userId })
+      .from(orgMemberships)
+      .where(and(eq(orgMemberships.orgId, orgId), eq(orgMemberships.userId, userId)))
+      .get() !== undefined
+  );
+}
